@@ -1,0 +1,1 @@
+"""consultgym: Gymnasium environments for multi-turn medical consultations."""

@@ -1,0 +1,124 @@
+"""The record of a consultation: what runs write (one `Episode` per JSON line) and what the app replays.
+
+The guardian's `Verdict` and the judge's `Judgement` are defined here because they are part of the record; the
+agents produce them, the runner writes them, the report and the app read them. No API key is ever stored.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consultgym.config import RECORD_SCHEMA_VERSION
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueKind(StrEnum):
+    unsupported = "unsupported"  # a clinical detail no fact supports
+    contradicts = "contradicts"  # contradicts a fact (e.g. a flipped negation)
+    leak = "leak"  # names the diagnosis, a synonym or the rubric
+
+
+class GuardianIssue(_Record):
+    kind: IssueKind = Field(description="unsupported, contradicts or leak.")
+    text: str = Field(description="The offending span of the reply.")
+    start: int = Field(default=-1, description="Character offset of the span in the reply (-1 when unknown).")
+    detail: str = Field(default="", description="Why it was flagged, e.g. the fact it contradicts.")
+    facts: list[str] = Field(default_factory=list, description="Ids of facts that bear on the span.")
+
+
+class Verdict(_Record):
+    ok: bool = Field(description="True when the reply has no issues.")
+    issues: list[GuardianIssue] = Field(default_factory=list, description="What is wrong with the reply.")
+    source: str = Field(default="offline", description="Which guardian decided: offline, llm, tiered:offline, ...")
+    error: str = Field(default="", description="Why an LLM guardian call failed, when it did (then offline decided).")
+
+
+class Usage(_Record):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    errors: int = 0
+    cache_hits: int = 0
+
+    def add(self, other: Usage) -> Usage:
+        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
+
+
+class ItemResult(_Record):
+    id: str = Field(description="Rubric item id.")
+    covered: bool = Field(description="Whether a doctor turn covered the item.")
+    turn: int | None = Field(default=None, description="Index of the doctor turn that covered it first.")
+    evidence: str = Field(default="", description="The doctor's words that covered it.")
+    weight: float = Field(default=1.0, description="Priority weight of the item.")
+    scored: bool = Field(default=True, description="False when the judge could not grade this item.")
+
+
+class Judgement(_Record):
+    items: list[ItemResult] = Field(default_factory=list)
+    coverage: float = Field(default=0.0, description="Weighted share of must-ask items covered, 0..1.")
+    curve: list[float] = Field(default_factory=list, description="Weighted coverage after each doctor turn.")
+    diagnosis_given: str | None = Field(default=None, description="The diagnosis the doctor gave, if any.")
+    diagnosis_expected: str = Field(default="", description="The scenario's diagnosis.")
+    diagnosis_correct: bool = Field(default=False)
+    diagnosis_offline_match: bool | None = Field(default=None, description="The offline match, beside an LLM verdict.")
+    reward: float = Field(default=0.0, description="The episode's reward from this judgement.")
+    judge: str = Field(default="offline", description="Which judge produced it.")
+    scored: bool = Field(default=True, description="False when the judge failed; excluded from means, counted.")
+    error: str = Field(default="")
+
+
+class Turn(_Record):
+    index: int = Field(description="0-based index of the doctor turn.")
+    doctor: str = Field(description="The doctor's text as received (after truncation).")
+    kind: str = Field(description="ask, examine, test, diagnose or end.")
+    drafts: list[str] = Field(default_factory=list, description="Every patient draft, the rejected ones first.")
+    verdicts: list[Verdict] = Field(default_factory=list, description="The guardian's verdict on each draft.")
+    reply: str = Field(default="", description="What the patient said (the observation).")
+    fallback: bool = Field(default=False, description="True when the reply was built only from facts.")
+    facts_revealed: list[str] = Field(default_factory=list, description="Ids of facts revealed by this turn.")
+    coverage: float = Field(default=0.0, description="Offline weighted coverage after this turn.")
+    usage: dict[str, Usage] = Field(default_factory=dict, description="LLM usage by role during this turn.")
+
+    @property
+    def flagged(self) -> bool:
+        """The first draft had issues."""
+        return bool(self.verdicts) and not self.verdicts[0].ok
+
+    @property
+    def emitted_with_issues(self) -> bool:
+        """The emitted reply still had issues (no guardian verdict approved it and no fallback replaced it)."""
+        return bool(self.verdicts) and not self.verdicts[-1].ok and not self.fallback
+
+
+class Episode(_Record):
+    schema_version: int = Field(default=RECORD_SCHEMA_VERSION)
+    run_id: str = Field(default="", description="Name of the run.")
+    index: int = Field(description="Episode index within the run.")
+    scenario_id: str
+    seed: int
+    env_id: str = Field(default="consultgym/Consultation-v0")
+    config: dict[str, Any] = Field(default_factory=dict, description="Doctor/patient/guardian/judge settings, no keys.")
+    opening: str = Field(default="")
+    turns: list[Turn] = Field(default_factory=list)
+    judgement: Judgement | None = None
+    terminated: bool = False
+    truncated: bool = False
+    usage: dict[str, Usage] = Field(default_factory=dict, description="LLM usage by role over the episode.")
+    duration_s: float = 0.0
+    error: str = Field(default="", description="Why the episode failed; empty when it completed.")
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        """Identifies an episode within a run: resuming skips the keys already finished."""
+        return (self.index, self.scenario_id, self.seed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.judgement is not None
