@@ -35,10 +35,10 @@ def format_validation_error(exc: ValidationError) -> str:
     """One line per problem: 'facts.2.category: Input should be ... (got 'foo')'."""
     lines = []
     for err in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in err["loc"]) or "<root>"
+        path = ".".join(str(part) for part in err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         got = "" if err["type"] in {"value_error", "missing"} else f" (got {_short(err.get('input'))})"
-        lines.append(f"{path}: {message}{got}")
+        lines.append(f"{path}: {message}{got}" if path else f"{message}{got}")
     return "; ".join(lines)
 
 

@@ -164,7 +164,12 @@ class Scenario(_Model):
 
     def _check_no_diagnosis_leak(self) -> None:
         spoken = [("opening", self.opening)]
-        spoken += [(f"facts.{i}.say", f.spoken) for i, f in enumerate(self.facts) if not f.hidden_until_requested]
+        # Family history may name the condition ("my father had a heart attack"): that is not the patient's diagnosis.
+        spoken += [
+            (f"facts.{i}.say", f.spoken)
+            for i, f in enumerate(self.facts)
+            if not f.hidden_until_requested and f.category != FactCategory.family
+        ]
         for where, text in spoken:
             for name in self.diagnosis.names:
                 if contains_phrase(text, name):

@@ -1,0 +1,166 @@
+"""The offline guardian: checks any patient reply, from any patient, against the scenario's facts.
+
+A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas or semicolons). For each clause:
+
+- leak: it names the diagnosis or one of its synonyms;
+- contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
+  'it doesn't spread' against a fact that it does);
+- unsupported: an affirmative clause contains a clinical term (symptom, drug, diagnosis, relative, time unit; see
+  `consultgym.agents.lexicon`) or a number that nothing in the facts, opening or persona supports.
+
+Denials of things the facts never mention are allowed: under the closed-world policy they are true.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
+from consultgym.agents.lexicon import NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
+from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.schema import Fact, Scenario
+from consultgym.text import TOPICS, contains_phrase, is_negated, normalize, stem, stemmed, stems
+
+_CLAUSE_BREAK = re.compile(r"[.!?;\n]+|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+_UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What a scenario lets a patient say: the stemmed vocabulary, the numbers, and facts by keyword."""
+
+    vocabulary: str
+    numbers: frozenset[float]
+    facts_by_keyword: dict[str, list[Fact]]
+
+
+def _build_grounding(scenario: Scenario) -> Grounding:
+    texts = [scenario.opening, scenario.patient.persona, scenario.patient.informant, f"{scenario.patient.age} years old"]
+    facts_by_keyword: dict[str, list[Fact]] = {}
+    for fact in scenario.facts:
+        texts += [fact.text, fact.say, *fact.keywords]
+        for keyword in fact.keywords:
+            if keyword not in TOPICS:
+                facts_by_keyword.setdefault(keyword, []).append(fact)
+    vocabulary = " ".join(stemmed(t) for t in texts)
+    numbers = frozenset(n for t in texts for n in numbers_in(t))
+    return Grounding(vocabulary, numbers, facts_by_keyword)
+
+
+grounding = ScenarioCache(_build_grounding)
+
+
+def clauses(reply: str) -> list[tuple[str, int]]:
+    """The reply's clauses with their character offsets."""
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(reply):
+        spans.append((reply[start : match.start()], start))
+        start = match.end()
+    spans.append((reply[start:], start))
+    return [(text.strip(), offset + len(text) - len(text.lstrip())) for text, offset in spans if text.strip()]
+
+
+def numbers_in(text: str) -> list[float]:
+    """Digits anywhere, and number words before a unit ('two days', 'a week', '500 mg' -> 2, 1, 500)."""
+    words = normalize(text).split()
+    found: list[float] = []
+    for i, word in enumerate(words):
+        if word.isdigit():
+            found.append(float(word))
+        elif word in NUMBER_WORDS and i + 1 < len(words) and _is_unit(words[i + 1 : i + 3]):
+            found.append(float(NUMBER_WORDS[word]))
+    return found
+
+
+def _is_unit(following: list[str]) -> bool:
+    # 'a couple of days': skip one 'of' between the number word and its unit.
+    words = following[1:] if following and following[0] == "of" else following
+    return bool(words) and stem(words[0]) in _UNITS
+
+
+def clinical_terms(clause: str) -> list[str]:
+    """The lexicon terms in a clause, longest match first at each position."""
+    words = stems(clause)
+    found, i = [], 0
+    while i < len(words):
+        for phrase in TERM_INDEX.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.append(" ".join(phrase))
+                i += len(phrase) - 1
+                break
+        i += 1
+    return found
+
+
+def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
+    """Every issue in a reply, in reading order."""
+    ground = grounding(scenario)
+    issues: list[GuardianIssue] = []
+    for clause, start in clauses(reply):
+        issues += _leaks(clause, start, scenario)
+        negated = is_negated(clause)
+        issues += _contradictions(clause, start, negated, ground)
+        if not negated:
+            issues += _unsupported(clause, start, ground)
+    return issues
+
+
+def _leaks(clause: str, start: int, scenario: Scenario) -> list[GuardianIssue]:
+    if any(contains_phrase(clause, relative) for relative in RELATIVES):
+        return []  # "my father had a heart attack" is family history, not the patient's own diagnosis
+    return [
+        GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")
+        for name in scenario.diagnosis.names
+        if contains_phrase(clause, name)
+    ][:1]
+
+
+def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
+    matched = [f for kw, facts in ground.facts_by_keyword.items() if contains_phrase(clause, kw) for f in facts]
+    if not matched or any(is_negated(f.spoken) == negated for f in matched):
+        return []
+    fact = matched[0]
+    return [
+        GuardianIssue(
+            kind=IssueKind.contradicts, text=clause, start=start, detail=f"the facts say: {fact.text}", facts=[fact.id]
+        )
+    ]
+
+
+def _unsupported(clause: str, start: int, ground: Grounding) -> list[GuardianIssue]:
+    issues = [
+        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact mentions {term!r}")
+        for term in clinical_terms(clause)
+        if f" {term} " not in ground.vocabulary
+    ]
+    issues += [
+        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives the number {n:g}")
+        for n in numbers_in(clause)
+        if n not in ground.numbers
+    ]
+    return issues[:1]  # one issue per clause is enough to reject it and keeps guidance short
+
+
+class OfflineGuardian(GuardianAgent):
+    """Rule-based fact checking; deterministic, no network, about a hundred microseconds a reply."""
+
+    def __init__(self) -> None:
+        super().__init__(name="offline")
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        return self.verdict(reply, ctx.scenario)
+
+    def verdict(self, reply: str, scenario: Scenario) -> Verdict:
+        issues = review(reply, scenario)
+        return Verdict(ok=not issues, issues=issues, source="offline")
+
+
+class NoGuardian(GuardianAgent):
+    """Accepts every reply (``guardian="off"``): for ablations only."""
+
+    def __init__(self) -> None:
+        super().__init__(name="off")
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        return Verdict(ok=True, source="off")

@@ -1,0 +1,175 @@
+"""The offline rubric judge: a pure function from (scenario, doctor turns, diagnosis) to a `Judgement`.
+
+A doctor turn is cut into units (questions, ``EXAMINE:`` and ``TEST:`` requests). A unit covers a must-ask item when
+it elicits one of the item's facts (the same retrieval rule the offline patient uses), when one of the item's keywords
+matches it, or when it closely restates the item's `ask` or an example. Anti-gaming: only the first
+`questions_per_turn` units of a turn count, and one turn credits at most `questions_per_turn` items, so listing every
+question at once, or hiding them in one long sentence, earns no more than asking them one turn at a time. An item
+counts once, at the first turn that covers it.
+
+Diagnosis: only the first candidate of the doctor's answer counts ('A or B' is judged as 'A'); it is correct when it
+contains every core word of the expected name or of a synonym ('likely acute appendicitis' matches 'appendicitis'),
+and is not negated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from consultgym.actions import parse_action
+from consultgym.agents.base import JudgeAgent, ScenarioCache
+from consultgym.agents.offline_patient import answer_units, facts_for_unit
+from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.records import ItemResult, Judgement
+from consultgym.scenarios.schema import RubricItem, Scenario
+from consultgym.text import content_words, is_negated, keyword_matches, normalize
+
+QUALIFIERS = frozenset(
+    content_words("acute chronic severe mild moderate primary secondary uncomplicated simple typical atypical episode")
+)
+HEDGES = re.compile(
+    r"^(most likely|likely|probable|probably|possible|possibly|suspected|suspect|presumed|query|i think( it s)?|"
+    r"this is|it is|it s|consistent with|working diagnosis( is)?)\s+"
+)
+_CANDIDATE_SPLIT = re.compile(r"\s*(?:,|;|/|\bor\b|\bvs\b|\bversus\b|\n)\s*", re.IGNORECASE)
+RESTATEMENT_OVERLAP = 0.6  # share of an example's content words a unit must repeat to count as asking it
+
+
+def item_covered_by(item: RubricItem, scenario: Scenario, kind: str, unit: str) -> bool:
+    """Whether one unit of a doctor turn covers a must-ask item."""
+    linked = set(item.facts)
+    if linked and any(f.id in linked for f in facts_for_unit(scenario, kind, unit)):
+        return True
+    if kind == "ask" and any(keyword_matches(k, unit) for k in item.keywords):
+        return True
+    return kind == "ask" and any(_restates(unit, example) for example in _example_words(scenario)[item.id])
+
+
+def _restates(unit: str, example_words: frozenset[str]) -> bool:
+    if len(example_words) < 2:
+        return False
+    overlap = len(example_words & content_words(unit))
+    return overlap >= 2 and overlap / len(example_words) >= RESTATEMENT_OVERLAP
+
+
+def _build_example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
+    return {
+        item.id: [frozenset(content_words(t)) for t in (item.ask, *item.examples) if not t.lstrip().upper().startswith(("EXAMINE", "TEST"))]
+        for item in scenario.must_ask
+    }
+
+
+_example_words = ScenarioCache(_build_example_words)
+
+
+def items_covered_in_turn(
+    scenario: Scenario, turn: str, already: set[str], limit: int = DEFAULT_QUESTIONS_PER_TURN
+) -> list[tuple[str, str]]:
+    """(item id, evidence) for the items this turn newly covers, at most `limit` of them."""
+    units = answer_units(parse_action(turn))[:limit]
+    covered: list[tuple[str, str]] = []
+    for kind, unit in units:
+        for item in scenario.must_ask:
+            if len(covered) == limit:
+                return covered
+            if item.id not in already and item_covered_by(item, scenario, kind, unit):
+                already.add(item.id)
+                covered.append((item.id, unit if kind == "ask" else f"{kind.upper()}: {unit}"))
+    return covered
+
+
+def diagnosis_matches(scenario: Scenario, given: str | None) -> bool:
+    """Normalised match of the doctor's first diagnosis candidate against the name and synonyms."""
+    if not given or not given.strip():
+        return False
+    first = _CANDIDATE_SPLIT.split(given.strip(), maxsplit=1)[0]
+    if is_negated(first):
+        return False
+    candidate = content_words(HEDGES.sub("", normalize(first)))
+    for name in scenario.diagnosis.names:
+        core = content_words(name) - QUALIFIERS or content_words(name)
+        if core and core <= candidate:
+            return True
+    return False
+
+
+def score(
+    scenario: Scenario,
+    doctor_turns: Sequence[str],
+    diagnosis: str | None,
+    *,
+    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    coverage_weight: float = DEFAULT_COVERAGE_WEIGHT,
+    diagnosis_weight: float = DEFAULT_DIAGNOSIS_WEIGHT,
+) -> Judgement:
+    """Score one consultation. Pure: the same inputs always give the same judgement.
+
+    Args:
+        scenario: the case with its must-ask items and diagnosis.
+        doctor_turns: the doctor's turns in order (the text as sent).
+        diagnosis: the diagnosis the doctor gave, or None.
+        questions_per_turn: units per turn that can earn credit.
+        coverage_weight: weight of weighted coverage in the reward.
+        diagnosis_weight: weight of a correct diagnosis in the reward (0 for history taking only).
+    """
+    weights = {item.id: item.priority.weight for item in scenario.must_ask}
+    total = scenario.total_weight
+    covered: dict[str, tuple[int, str]] = {}
+    curve: list[float] = []
+    gained = 0.0
+    for index, turn in enumerate(doctor_turns):
+        for item_id, evidence in items_covered_in_turn(scenario, turn, set(covered), questions_per_turn):
+            covered[item_id] = (index, evidence)
+            gained += weights[item_id]
+        curve.append(round(gained / total, 6))
+    items = [
+        ItemResult(
+            id=item.id,
+            covered=item.id in covered,
+            turn=covered.get(item.id, (None, ""))[0],
+            evidence=covered.get(item.id, (None, ""))[1],
+            weight=weights[item.id],
+        )
+        for item in scenario.must_ask
+    ]
+    coverage = round(gained / total, 6)
+    correct = diagnosis_matches(scenario, diagnosis)
+    return Judgement(
+        items=items,
+        coverage=coverage,
+        curve=curve,
+        diagnosis_given=diagnosis,
+        diagnosis_expected=scenario.diagnosis.name,
+        diagnosis_correct=correct,
+        reward=round(coverage_weight * coverage + diagnosis_weight * float(correct), 6),
+        judge="offline",
+    )
+
+
+class RubricJudge(JudgeAgent):
+    """The offline judge as a participant (see `score`)."""
+
+    def __init__(
+        self,
+        questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+        coverage_weight: float = DEFAULT_COVERAGE_WEIGHT,
+        diagnosis_weight: float = DEFAULT_DIAGNOSIS_WEIGHT,
+    ) -> None:
+        super().__init__(name="offline")
+        self.questions_per_turn = questions_per_turn
+        self.coverage_weight = coverage_weight
+        self.diagnosis_weight = diagnosis_weight
+
+    def score(self, scenario: Scenario, doctor_turns: Sequence[str], diagnosis: str | None) -> Judgement:
+        return score(
+            scenario,
+            doctor_turns,
+            diagnosis,
+            questions_per_turn=self.questions_per_turn,
+            coverage_weight=self.coverage_weight,
+            diagnosis_weight=self.diagnosis_weight,
+        )
+
+    async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
+        return self.score(scenario, doctor_turns, diagnosis)
