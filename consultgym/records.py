@@ -122,3 +122,14 @@ class Episode(_Record):
     @property
     def ok(self) -> bool:
         return not self.error and self.judgement is not None
+
+
+class RunManifest(_Record):
+    """Written beside a run file (`<out>.manifest.json`): a rerun must match it to resume into the same file."""
+
+    schema_version: int = Field(default=RECORD_SCHEMA_VERSION)
+    run_id: str
+    scenarios: list[str] = Field(description="Scenario ids in the run's seeded order.")
+    seed: int
+    env_id: str
+    config: dict[str, Any] = Field(default_factory=dict, description="Role settings (never API keys).")

@@ -17,35 +17,53 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
-from consultgym.agents.lexicon import NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
+from consultgym.agents.lexicon import CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Fact, Scenario
 from consultgym.text import TOPICS, contains_phrase, is_negated, normalize, stem, stemmed, stems
 
-_CLAUSE_BREAK = re.compile(r"[.!?;\n]+|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
 
 
 @dataclass(frozen=True)
 class Grounding:
-    """What a scenario lets a patient say: the stemmed vocabulary, the numbers, and facts by keyword."""
+    """What a scenario lets a patient say: the stemmed vocabulary, the numbers, and each keyword's polarity."""
 
     vocabulary: str
+    statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
     numbers: frozenset[float]
-    facts_by_keyword: dict[str, list[Fact]]
+    polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
 
 
 def _build_grounding(scenario: Scenario) -> Grounding:
     texts = [scenario.opening, scenario.patient.persona, scenario.patient.informant, f"{scenario.patient.age} years old"]
-    facts_by_keyword: dict[str, list[Fact]] = {}
+    polarity: dict[str, list[tuple[Fact, bool]]] = {}
     for fact in scenario.facts:
         texts += [fact.text, fact.say, *fact.keywords]
-        for keyword in fact.keywords:
-            if keyword not in TOPICS:
-                facts_by_keyword.setdefault(keyword, []).append(fact)
+        if fact.hidden_until_requested:
+            continue  # findings are read out verbatim; the contradiction check is for what patients say
+        for keyword in filter(_checkable, fact.keywords):
+            polarity.setdefault(keyword, []).append((fact, _fact_denies(fact, keyword)))
     vocabulary = " ".join(stemmed(t) for t in texts)
+    statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
     numbers = frozenset(n for t in texts for n in numbers_in(t))
-    return Grounding(vocabulary, numbers, facts_by_keyword)
+    return Grounding(vocabulary, statements, numbers, polarity)
+
+
+def _checkable(keyword: str) -> bool:
+    # Topic names are not phrases; a one-word keyword must be a clinical term, since words like 'back' or 'heart'
+    # also appear in unrelated sentences ('a couple of years back').
+    return keyword not in TOPICS and (len(keyword.split()) > 1 or keyword.lower() in CLINICAL_TERMS)
+
+
+def _fact_denies(fact: Fact, keyword: str) -> bool:
+    """The polarity of the fact's clause that mentions the keyword; the fact's `present` flag otherwise."""
+    for text in (fact.spoken, fact.text):
+        for clause, _ in clauses(text):
+            if contains_phrase(clause, keyword):
+                return is_negated(clause)
+    return not fact.present
 
 
 grounding = ScenarioCache(_build_grounding)
@@ -99,6 +117,8 @@ def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
     issues: list[GuardianIssue] = []
     for clause, start in clauses(reply):
         issues += _leaks(clause, start, scenario)
+        if stemmed(clause) in ground.statements:
+            continue  # said in the facts' own words
         negated = is_negated(clause)
         issues += _contradictions(clause, start, negated, ground)
         if not negated:
@@ -117,10 +137,10 @@ def _leaks(clause: str, start: int, scenario: Scenario) -> list[GuardianIssue]:
 
 
 def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
-    matched = [f for kw, facts in ground.facts_by_keyword.items() if contains_phrase(clause, kw) for f in facts]
-    if not matched or any(is_negated(f.spoken) == negated for f in matched):
+    matched = [pair for kw, pairs in ground.polarity.items() if contains_phrase(clause, kw) for pair in pairs]
+    if not matched or any(denies == negated for _, denies in matched):
         return []
-    fact = matched[0]
+    fact = matched[0][0]
     return [
         GuardianIssue(
             kind=IssueKind.contradicts, text=clause, start=start, detail=f"the facts say: {fact.text}", facts=[fact.id]

@@ -1,0 +1,222 @@
+"""The `consultgym` command: one small function per subcommand; errors print one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from consultgym.errors import ConsultGymError
+
+Handler = Callable[[argparse.Namespace], int]
+ROLE_FLAGS = ("model", "base_url", "api_key_env", "temperature", "seed", "timeout", "max_retries", "cache", "cache_dir")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from consultgym.report import format_report, summarize
+    from consultgym.runfile import load_run
+    from consultgym.runner import RunSpec, run
+
+    out = Path(args.out)
+    if out.exists():
+        out.unlink()  # the demo always starts fresh
+    summary = run(RunSpec(out=out, scenarios=["starter"], seed=0, concurrency=4, progress=not args.quiet))
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: scripted doctor, {out}"))
+    print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
+    return 0
+
+
+def _role_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = {}
+    for role in ("patient", "guardian", "judge", "doctor"):
+        for flag in ROLE_FLAGS:
+            value = getattr(args, f"{role}_{flag}", None)
+            if value is not None:
+                options[f"{role}_{flag}"] = value
+    if getattr(args, "judge_models", None):
+        options["judge_models"] = args.judge_models
+    return options
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from consultgym.runner import RunSpec, run
+
+    spec = RunSpec(
+        out=Path(args.out),
+        scenarios=args.scenarios,
+        episodes=args.episodes,
+        seed=args.seed,
+        concurrency=args.concurrency,
+        doctor=args.doctor,
+        patient=args.patient,
+        guardian=args.guardian,
+        judge=args.judge,
+        env_id=args.env,
+        max_turns=args.max_turns,
+        options=_role_options(args),
+        progress=not args.quiet,
+    )
+    summary = run(spec)
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"{summary.out}: {summary.completed} completed, {summary.errored} errored, {summary.skipped} already done "
+        f"({summary.planned} planned) in {summary.seconds:.2f} s"
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from consultgym.report import format_report, summarize
+    from consultgym.runfile import load_run
+
+    run_file = load_run(args.file)
+    for warning in run_file.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summary = summarize(run_file.episodes)
+    print(json.dumps(summary) if args.json else format_report(summary, title=str(args.file)))
+    return 0
+
+
+def cmd_scenario_validate(args: argparse.Namespace) -> int:
+    from consultgym.scenarios.gold import gold_check
+    from consultgym.scenarios.loader import load_scenario, scenario_files
+
+    failures = checked = 0
+    for target in args.paths:
+        for path in scenario_files(target):
+            checked += 1
+            try:
+                problems = gold_check(load_scenario(path)) if args.gold else []
+            except ConsultGymError as exc:
+                problems = [str(exc)]
+            for problem in problems:
+                print(f"{problem if problem.startswith(str(path)) else f'{path}: {problem}'}")
+            failures += bool(problems)
+    print(f"{checked - failures}/{checked} scenarios valid", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_scenario_lint(args: argparse.Namespace) -> int:
+    from consultgym.scenarios.gold import lint
+    from consultgym.scenarios.loader import load_scenario, scenario_files
+
+    count = 0
+    for target in args.paths:
+        for path in scenario_files(target):
+            for warning in lint(load_scenario(path)):
+                print(f"{path}: warning: {warning}")
+                count += 1
+    print(f"{count} warnings", file=sys.stderr)
+    return 0
+
+
+def cmd_scenario_list(args: argparse.Namespace) -> int:
+    from consultgym.scenarios.loader import load_library
+
+    for s in load_library(args.library):
+        if args.specialty and s.specialty != args.specialty:
+            continue
+        if args.source and s.source.dataset != args.source:
+            continue
+        if args.condition and args.condition.lower() not in (s.diagnosis.name.lower(), *map(str.lower, s.tags)):
+            continue
+        print(f"{s.id:45s} {s.specialty:18s} {s.source.dataset:20s} {s.title}")
+    return 0
+
+
+def cmd_scenario_show(args: argparse.Namespace) -> int:
+    from consultgym.errors import ScenarioError
+    from consultgym.scenarios.loader import dump_scenario, load_library
+
+    matches = [s for s in load_library(args.library) if s.id == args.id]
+    if not matches:
+        raise ScenarioError(f"no scenario {args.id!r} in {args.library}; see `consultgym scenario list`")
+    print(dump_scenario(matches[0]), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the scripted doctor over the starter library, offline")
+    demo.add_argument("--out", default="runs/demo.jsonl")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(handler=cmd_demo)
+
+    run = commands.add_parser("run", help="run a doctor over a scenario library and write a JSONL run file")
+    add_run_arguments(run)
+    run.set_defaults(handler=cmd_run)
+
+    report = commands.add_parser("report", help="summarise a run file")
+    report.add_argument("file")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.set_defaults(handler=cmd_report)
+
+    add_scenario_commands(commands.add_parser("scenario", help="validate, list, show and lint scenarios"))
+    return parser
+
+
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--scenarios", nargs="+", default=["starter"], help="library name(s), folders or files")
+    run.add_argument("--episodes", type=int, default=None, help="episodes in total (default: one per scenario)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--concurrency", type=int, default=1)
+    run.add_argument("--out", required=True, help="run file (JSONL); rerunning with the same file resumes")
+    run.add_argument("--env", default="consultgym/Consultation-v0")
+    run.add_argument("--max-turns", type=int, default=None)
+    run.add_argument("--doctor", default="scripted", choices=["scripted", "llm"])
+    run.add_argument("--patient", default="offline", choices=["offline", "llm"])
+    run.add_argument("--guardian", default="offline", choices=["offline", "llm", "tiered", "off"])
+    run.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
+    run.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    for role in ("patient", "guardian", "judge", "doctor"):
+        group = run.add_argument_group(f"{role} LLM")
+        group.add_argument(f"--{role}-model", default=None)
+        group.add_argument(f"--{role}-base-url", default=None)
+        group.add_argument(f"--{role}-api-key-env", default=None, help="environment variable holding the API key")
+        group.add_argument(f"--{role}-temperature", type=float, default=None)
+        group.add_argument(f"--{role}-timeout", type=float, default=None)
+        group.add_argument(f"--{role}-cache", default=None, choices=["off", "read", "write", "readwrite"])
+
+
+def add_scenario_commands(scenario: argparse.ArgumentParser) -> None:
+    sub = scenario.add_subparsers(dest="scenario_command", required=True)
+    validate = sub.add_parser("validate", help="check files against the schema (and the gold check with --gold)")
+    validate.add_argument("paths", nargs="+")
+    validate.add_argument("--gold", action=argparse.BooleanOptionalAction, default=True)
+    validate.set_defaults(handler=cmd_scenario_validate)
+    lint_cmd = sub.add_parser("lint", help="print authoring warnings")
+    lint_cmd.add_argument("paths", nargs="+")
+    lint_cmd.set_defaults(handler=cmd_scenario_lint)
+    listing = sub.add_parser("list", help="list scenarios")
+    listing.add_argument("--library", default="all")
+    listing.add_argument("--specialty")
+    listing.add_argument("--source", help="dataset, e.g. consultgym-starter, ddxplus, agentclinic")
+    listing.add_argument("--condition", help="diagnosis name or tag")
+    listing.set_defaults(handler=cmd_scenario_list)
+    show = sub.add_parser("show", help="print one scenario as YAML")
+    show.add_argument("id")
+    show.add_argument("--library", default="all")
+    show.set_defaults(handler=cmd_scenario_show)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConsultGymError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Summary statistics of a run file: what `consultgym report` prints.
+
+Coverage is the mean weighted coverage of scored episodes with a 95% percentile-bootstrap interval (seeded, so the
+same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from consultgym.config import DEFAULT_BOOTSTRAP_SAMPLES
+from consultgym.records import Episode
+
+
+def bootstrap_ci(values: Sequence[float], samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int = 0) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean; (x, x) for a single value, (nan, nan) for none."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(samples, data.size))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return (round(float(low), 4), round(float(high), 4))
+
+
+def _rate(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 4) if denominator else 0.0
+
+
+def _usage_by_role(episodes: Sequence[Episode]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
+    for episode in episodes:
+        for role, usage in episode.usage.items():
+            bucket = totals.setdefault(role, {"calls": 0, "tokens": 0, "errors": 0})
+            bucket["calls"] += usage.calls
+            bucket["tokens"] += usage.prompt_tokens + usage.completion_tokens
+            bucket["errors"] += usage.errors
+    return totals
+
+
+def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
+    """The report as one JSON-ready dict (keys documented in README.md)."""
+    finished = [e for e in episodes if e.ok]
+    scored = [e for e in finished if e.judgement is not None and e.judgement.scored]
+    coverages = [e.judgement.coverage for e in scored if e.judgement]
+    patient_turns = [t for e in finished for t in e.turns if t.verdicts]
+    usage = _usage_by_role(finished)
+    turns_total = sum(len(e.turns) for e in finished)
+    return {
+        "episodes": len(episodes),
+        "errors": len(episodes) - len(finished),
+        "unscored": len(finished) - len(scored),
+        "coverage_mean": round(float(np.mean(coverages)), 4) if coverages else float("nan"),
+        "coverage_ci95": list(bootstrap_ci(coverages)),
+        "diagnosis_accuracy": _rate(sum(e.judgement.diagnosis_correct for e in scored if e.judgement), len(scored)),
+        "turns_mean": round(turns_total / len(finished), 4) if finished else 0.0,
+        "guardian_flag_rate": _rate(sum(t.flagged for t in patient_turns), len(patient_turns)),
+        "draft_flag_rate": _rate(sum(t.flagged for t in patient_turns), len(patient_turns)),
+        "emitted_flag_rate": _rate(sum(t.emitted_with_issues for t in patient_turns), len(patient_turns)),
+        "fallback_rate": _rate(sum(t.fallback for t in patient_turns), len(patient_turns)),
+        "llm_calls_per_turn": {role: _rate(u["calls"], turns_total) for role, u in usage.items() if role != "judge"},
+        "judge_calls_per_episode": _rate(usage.get("judge", {}).get("calls", 0), len(finished)),
+        "tokens_per_episode": _rate(sum(u["tokens"] for u in usage.values()), len(finished)),
+    }
+
+
+def format_report(summary: dict[str, Any], title: str = "") -> str:
+    """The report as aligned text lines."""
+    low, high = summary["coverage_ci95"]
+    lines = [title] if title else []
+    lines += [
+        f"episodes            {summary['episodes']}  (errors {summary['errors']}, unscored {summary['unscored']})",
+        f"coverage            {summary['coverage_mean']:.3f}  95% CI [{low:.3f}, {high:.3f}]",
+        f"diagnosis accuracy  {summary['diagnosis_accuracy']:.3f}",
+        f"turns (mean)        {summary['turns_mean']:.2f}",
+        f"guardian flag rate  {summary['guardian_flag_rate']:.3f}  (emitted with issues {summary['emitted_flag_rate']:.3f})",
+    ]
+    if summary["llm_calls_per_turn"] or summary["judge_calls_per_episode"]:
+        calls = ", ".join(f"{role} {rate:.2f}" for role, rate in summary["llm_calls_per_turn"].items())
+        lines.append(f"LLM calls per turn  {calls or '-'}; judge calls per episode {summary['judge_calls_per_episode']:.2f}")
+        lines.append(f"tokens per episode  {summary['tokens_per_episode']:.0f}")
+    return "\n".join(lines)
