@@ -24,9 +24,13 @@ STOPWORDS = frozenset(
 )
 
 
+def normalize_apostrophes(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+
+
 def normalize(text: str) -> str:
     """Lowercase, unify apostrophes, expand n't to ' not', and keep only [a-z0-9] words separated by single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
+    text = normalize_apostrophes(text).lower()
     text = _CONTRACTION.sub(" not", text)
     return _NON_WORD.sub(" ", text).strip()
 

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
-from consultgym.agents.lexicon import CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
+from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Fact, Scenario
-from consultgym.text import TOPICS, contains_phrase, is_negated, normalize, stem, stemmed, stems
+from consultgym.text import TOPICS, contains_phrase, is_negated, normalize_apostrophes, stem, stemmed, stems
 
 _CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
@@ -32,7 +32,7 @@ class Grounding:
 
     vocabulary: str
     statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
-    numbers: frozenset[float]
+    quantities: frozenset[tuple[float, str]]
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
 
 
@@ -46,15 +46,18 @@ def _build_grounding(scenario: Scenario) -> Grounding:
         for keyword in filter(_checkable, fact.keywords):
             polarity.setdefault(keyword, []).append((fact, _fact_denies(fact, keyword)))
     vocabulary = " ".join(stemmed(t) for t in texts)
+    vocabulary += " ".join(stemmed(alias) for word, aliases in ALIASES.items() if f" {stem(word)} " in vocabulary for alias in aliases)
     statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
-    numbers = frozenset(n for t in texts for n in numbers_in(t))
-    return Grounding(vocabulary, statements, numbers, polarity)
+    amounts = frozenset(q for t in texts for q in quantities(t))
+    return Grounding(vocabulary, statements, amounts, polarity)
 
 
 def _checkable(keyword: str) -> bool:
     # Topic names are not phrases; a one-word keyword must be a clinical term, since words like 'back' or 'heart'
     # also appear in unrelated sentences ('a couple of years back').
-    return keyword not in TOPICS and (len(keyword.split()) > 1 or keyword.lower() in CLINICAL_TERMS)
+    if keyword.lower() in CLINICAL_TERMS:
+        return True
+    return keyword not in TOPICS and len(keyword.split()) > 1
 
 
 def _fact_denies(fact: Fact, keyword: str) -> bool:
@@ -81,20 +84,29 @@ def clauses(reply: str) -> list[tuple[str, int]]:
 
 def numbers_in(text: str) -> list[float]:
     """Digits anywhere, and number words before a unit ('two days', 'a week', '500 mg' -> 2, 1, 500)."""
-    words = normalize(text).split()
-    found: list[float] = []
+    return [number for number, _ in quantities(text)]
+
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+")
+
+
+def quantities(text: str) -> list[tuple[float, str]]:
+    """(number, unit stem or '') pairs: '5 mg' -> (5, 'mg'), 'a couple of days' -> (2, 'day'), '8' -> (8, '')."""
+    words = _TOKEN.findall(normalize_apostrophes(text).lower())
+    found: list[tuple[float, str]] = []
     for i, word in enumerate(words):
-        if word.isdigit():
-            found.append(float(word))
-        elif word in NUMBER_WORDS and i + 1 < len(words) and _is_unit(words[i + 1 : i + 3]):
-            found.append(float(NUMBER_WORDS[word]))
+        unit = _unit_after(words[i + 1 : i + 3])
+        if word[0].isdigit():
+            found.append((float(word), unit))
+        elif word in NUMBER_WORDS and unit:
+            found.append((float(NUMBER_WORDS[word]), unit))
     return found
 
 
-def _is_unit(following: list[str]) -> bool:
+def _unit_after(following: list[str]) -> str:
     # 'a couple of days': skip one 'of' between the number word and its unit.
     words = following[1:] if following and following[0] == "of" else following
-    return bool(words) and stem(words[0]) in _UNITS
+    return stem(words[0]) if words and stem(words[0]) in _UNITS else ""
 
 
 def clinical_terms(clause: str) -> list[str]:
@@ -155,11 +167,18 @@ def _unsupported(clause: str, start: int, ground: Grounding) -> list[GuardianIss
         if f" {term} " not in ground.vocabulary
     ]
     issues += [
-        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives the number {n:g}")
-        for n in numbers_in(clause)
-        if n not in ground.numbers
+        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives {n:g} {unit}".strip())
+        for n, unit in quantities(clause)
+        if not _supported_quantity(n, unit, ground)
     ]
     return issues[:1]  # one issue per clause is enough to reject it and keeps guidance short
+
+
+def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:
+    # A number with a unit needs the same pair in the facts ('10 mg' is not '10 years'); a bare number any match.
+    if unit:
+        return (number, unit) in ground.quantities
+    return any(number == n for n, _ in ground.quantities)
 
 
 class OfflineGuardian(GuardianAgent):

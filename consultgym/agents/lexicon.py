@@ -66,6 +66,17 @@ mother, mum, mom, father, dad, brother, sister, son, daughter, grandmother, gran
 uncle, cousin, twin, wife, husband, partner, parents, siblings
 """)
 
+# Lay and formal words for the same thing: a fact that says 'father' supports a reply that says 'dad'.
+ALIASES: dict[str, list[str]] = {
+    "father": ["dad", "daddy"], "mother": ["mum", "mom", "mummy"], "grandmother": ["grandma", "nan", "granny"],
+    "grandfather": ["grandpa", "grandad"], "parents": ["mum and dad"], "diarrhoea": ["diarrhea", "loose stools"],
+    "vomiting": ["throwing up", "threw up", "vomit"], "nausea": ["nauseous", "sick to my stomach"],
+    "paracetamol": ["acetaminophen", "tylenol"], "hypertension": ["high blood pressure"],
+    "high blood pressure": ["hypertension", "blood pressure"], "breathless": ["short of breath"],
+    "short of breath": ["breathless", "breathlessness"], "sweating": ["sweats", "sweaty", "clammy"],
+    "tired": ["tiredness", "fatigue", "exhausted"], "fatigue": ["tired", "tiredness"],
+}
+
 TIME_UNITS = _terms("minute, minutes, hour, hours, day, days, week, weeks, month, months, year, years")
 
 CLINICAL_TERMS: frozenset[str] = SYMPTOMS | DRUGS | CONDITIONS | RELATIVES | TIME_UNITS
