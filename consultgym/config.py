@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final
+import os
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from consultgym.errors import ConfigError
 
 # Episode
 DEFAULT_MAX_TURNS: Final = 12  # MedDialogRubrics uses 12-turn dialogues
@@ -25,8 +31,67 @@ DEFAULT_API_KEY_ENV: Final = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT_S: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 3
 DEFAULT_TEMPERATURE: Final = 0.0
+DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (capped at MAX_BACKOFF_S)
+MAX_BACKOFF_S: Final = 8.0
+LOCAL_API_KEY: Final = "not-needed"  # sent to a custom base_url when the key variable is unset (vLLM, Ollama)
+OPENAI_BASE_URL: Final = "https://api.openai.com/v1"
 
 # Runs and reports
 DEFAULT_LIBRARY: Final = "starter"
 DEFAULT_BOOTSTRAP_SAMPLES: Final = 2_000
 RECORD_SCHEMA_VERSION: Final = 1
+
+
+def default_cache_dir() -> str:
+    """Where LLM responses are cached unless ``<role>_cache_dir`` says otherwise (XDG cache home)."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(root) / "consultgym" / "responses")
+
+
+CacheMode = Literal["off", "read", "write", "readwrite"]
+
+
+class LLMSettings(BaseModel):
+    """How one LLM role reaches its model: the ``<role>_*`` options of `gym.make` and the CLI, prefix removed.
+
+    Never holds the API key itself, only the name of the environment variable that does, so settings can be written
+    into run records as they are.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(min_length=1, description="Model name as the server knows it, e.g. 'gpt-4o-mini'.")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; None means OpenAI's API.")
+    api_key_env: str = Field(default=DEFAULT_API_KEY_ENV, description="Environment variable holding the API key.")
+    temperature: float = Field(default=DEFAULT_TEMPERATURE, ge=0, le=2, description="Sampling temperature.")
+    seed: int | None = Field(default=None, description="Sampling seed sent with every request, when given.")
+    max_tokens: int | None = Field(default=None, gt=0, description="Upper bound on reply tokens, when given.")
+    timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0, description="Seconds one attempt may take.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=20, description="Retries after a failed attempt.")
+    backoff: float = Field(default=DEFAULT_BACKOFF_S, ge=0, description="Seconds before the first retry (doubles).")
+    cache: CacheMode = Field(default="off", description="Response cache: off, read, write or readwrite.")
+    cache_dir: str = Field(default_factory=default_cache_dir, description="Folder of the response cache.")
+
+    @classmethod
+    def from_options(cls, role: str, **options: Any) -> LLMSettings:
+        """Validate a role's options, raising ConfigError that names the ``<role>_<option>`` at fault."""
+        try:
+            return cls.model_validate(options)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            option = f"{role}_{first['loc'][0]}" if first["loc"] else role
+            if first["type"] == "missing":
+                raise ConfigError(f"{option} is required for an LLM {role} (e.g. {option}=gpt-4o-mini)") from None
+            if first["type"] == "extra_forbidden":
+                known = ", ".join(f"{role}_{name}" for name in cls.model_fields)
+                raise ConfigError(f"unknown option {option}; the {role} accepts {known}") from None
+            raise ConfigError(f"{option}={first.get('input')!r}: {first['msg']}") from None
+
+    @property
+    def endpoint(self) -> str:
+        """The base_url as requests go to it (OpenAI's when none is set)."""
+        return (self.base_url or OPENAI_BASE_URL).rstrip("/")
+
+    def describe(self) -> dict[str, Any]:
+        """What run records keep: everything but the cache folder (and never a key, which is not held here)."""
+        return self.model_dump(exclude={"cache_dir"})

@@ -38,18 +38,24 @@ RESTATEMENT_OVERLAP = 0.6  # share of an example's content words a unit must rep
 
 def item_covered_by(item: RubricItem, scenario: Scenario, kind: str, unit: str) -> bool:
     """Whether one unit of a doctor turn covers a must-ask item."""
-    linked = set(item.facts)
-    if linked and any(f.id in linked for f in facts_for_unit(scenario, kind, unit)):
-        return True
-    if kind == "ask" and any(keyword_matches(k, unit) for k in item.keywords):
-        return True
-    return kind == "ask" and any(_restates(unit, example) for example in _example_words(scenario)[item.id])
+    elicited = {f.id for f in facts_for_unit(scenario, kind, unit)}
+    return _covers(item, scenario, kind, unit, elicited, content_words(unit))
 
 
-def _restates(unit: str, example_words: frozenset[str]) -> bool:
+def _covers(item: RubricItem, scenario: Scenario, kind: str, unit: str, elicited: set[str], words: set[str]) -> bool:
+    if elicited.intersection(item.facts):
+        return True
+    if kind != "ask":
+        return False
+    if any(keyword_matches(k, unit) for k in item.keywords):
+        return True
+    return any(_restates(words, example) for example in _example_words(scenario)[item.id])
+
+
+def _restates(words: set[str], example_words: frozenset[str]) -> bool:
     if len(example_words) < 2:
         return False
-    overlap = len(example_words & content_words(unit))
+    overlap = len(example_words & words)
     return overlap >= 2 and overlap / len(example_words) >= RESTATEMENT_OVERLAP
 
 
@@ -70,10 +76,12 @@ def items_covered_in_turn(
     units = answer_units(parse_action(turn))[:limit]
     covered: list[tuple[str, str]] = []
     for kind, unit in units:
+        elicited = {f.id for f in facts_for_unit(scenario, kind, unit)}
+        words = content_words(unit)
         for item in scenario.must_ask:
             if len(covered) == limit:
                 return covered
-            if item.id not in already and item_covered_by(item, scenario, kind, unit):
+            if item.id not in already and _covers(item, scenario, kind, unit, elicited, words):
                 already.add(item.id)
                 covered.append((item.id, unit if kind == "ask" else f"{kind.upper()}: {unit}"))
     return covered

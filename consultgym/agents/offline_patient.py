@@ -19,7 +19,7 @@ import random
 import re
 
 from consultgym.actions import DoctorAction
-from consultgym.agents.base import PatientAgent, PatientContext
+from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
 from consultgym.agents.retrieval import facts_for_question, facts_for_request
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
@@ -50,12 +50,27 @@ def answer_units(action: DoctorAction) -> list[tuple[str, str]]:
 
 
 def facts_for_unit(scenario: Scenario, kind: str, text: str) -> list[Fact]:
-    """The facts one unit of a doctor turn elicits."""
+    """The facts one unit of a doctor turn elicits (memoised per scenario: patient and judge both ask)."""
+    memo = _unit_memo(scenario)
+    key = (kind, text)
+    facts = memo.get(key)
+    if facts is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()  # bounded: RL policies produce endless distinct questions
+        facts = memo[key] = _retrieve(scenario, kind, text)
+    return facts
+
+
+def _retrieve(scenario: Scenario, kind: str, text: str) -> list[Fact]:
     if kind == "examine":
         return facts_for_request(scenario, text, FactCategory.exam)
     if kind == "test":
         return facts_for_request(scenario, text, FactCategory.lab)
     return facts_for_question(scenario, text)
+
+
+MEMO_SIZE = 4096
+_unit_memo: ScenarioCache[dict[tuple[str, str], list[Fact]]] = ScenarioCache(lambda scenario: {})
 
 
 def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> tuple[str, list[str]]:

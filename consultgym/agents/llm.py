@@ -1,0 +1,343 @@
+"""`ChatBackend`: how every LLM role talks to an OpenAI-compatible chat model.
+
+One backend per role instance; the `AsyncOpenAI` clients underneath are shared through a small pool keyed by the
+event loop, the base_url and the API-key variable (an async HTTP client is bound to the loop it first ran on).
+
+- Retries are our own loop, bounded by ``max_retries``, with exponential backoff; the SDK's own retries are off so
+  every attempt is counted in `Usage` (calls, errors) and by a test server.
+- Structured output: ``parse(messages, Model)`` sends a JSON-schema ``response_format`` built from the pydantic model
+  and validates the reply with ``Model.model_validate_json``; a reply that does not validate is retried like a failed
+  call, and raises `BackendError` once the retries are spent.
+- Usage goes to the ``on_usage`` callback, once per attempt or cache hit; roles add it to their own `Usage`.
+- An optional on-disk cache (``cache`` = off | read | write | readwrite) keyed by a hash of the whole request
+  (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
+- Errors become `BackendError` with one line that names the role, model and base_url and what to check. The API key
+  is never put in a message, a record or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import random
+import re
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
+from consultgym.errors import BackendError, ConfigError
+from consultgym.records import Usage
+
+log = logging.getLogger("consultgym.llm")
+
+M = TypeVar("M", bound=BaseModel)
+Message = dict[str, Any]
+UsageSink = Callable[[Usage], None]
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+class _Permanent(Exception):
+    """A failure no retry can fix (bad key, unknown model, rejected request)."""
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt (timeout, refused connection, 5xx, 429, malformed or invalid reply)."""
+
+
+# ------------------------------------------------------------------------------------------------------ client pool
+_POOL: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
+
+
+def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
+    """The API key from the environment variable the settings name.
+
+    A custom base_url (vLLM, Ollama, llama.cpp) without a key gets a placeholder; OpenAI's API without one is a
+    configuration error.
+
+    Raises:
+        ConfigError: OpenAI's API is the endpoint and the variable is unset.
+    """
+    key = os.environ.get(settings.api_key_env, "").strip()
+    if key:
+        return key
+    if settings.base_url is None or "api.openai.com" in settings.base_url:
+        raise ConfigError(
+            f"{role}: the environment variable {settings.api_key_env} is empty, and {OPENAI_BASE_URL} needs a key; "
+            f"set it, name another variable with {role}_api_key_env=..., or point {role}_base_url at a local server"
+        )
+    return LOCAL_API_KEY
+
+
+def _client(settings: LLMSettings, role: str) -> Any:
+    from openai import AsyncOpenAI
+
+    loop = asyncio.get_running_loop()
+    clients = _POOL.setdefault(loop, {})
+    key = (settings.endpoint, settings.api_key_env)
+    if key not in clients:
+        # max_retries=0: our own loop retries, so every attempt is counted.
+        clients[key] = AsyncOpenAI(base_url=settings.endpoint, api_key=api_key_for(settings, role), max_retries=0)
+    return clients[key]
+
+
+async def aclose_clients() -> None:
+    """Close the pooled clients of the running loop (call before closing a loop that ran LLM roles)."""
+    clients = _POOL.pop(asyncio.get_running_loop(), {})
+    await asyncio.gather(*(client.close() for client in clients.values()), return_exceptions=True)
+
+
+# ----------------------------------------------------------------------------------------------------------- cache
+class ResponseCache:
+    """Reply texts on disk, one JSON file per request hash, written atomically.
+
+    Modes: ``off``; ``read`` (replay hits, never write); ``write`` (always call, store the reply);
+    ``readwrite`` (replay hits, store misses).
+    """
+
+    def __init__(self, mode: str, directory: str | os.PathLike[str]) -> None:
+        self.mode = mode
+        self.directory = Path(directory).expanduser()
+
+    @property
+    def reads(self) -> bool:
+        return self.mode in ("read", "readwrite")
+
+    @property
+    def writes(self) -> bool:
+        return self.mode in ("write", "readwrite")
+
+    @staticmethod
+    def key(request: dict[str, Any]) -> str:
+        canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> str | None:
+        if not self.reads:
+            return None
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # a missing or damaged entry is a miss, never an error
+
+    def put(self, key: str, content: str, model: str) -> None:
+        if not self.writes:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{random.getrandbits(32):x}.tmp")
+            tmp.write_text(json.dumps({"model": model, "content": content}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("response cache: cannot write %s (%s); continuing without caching it", path, exc)
+
+
+# --------------------------------------------------------------------------------------------------------- backend
+def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it)."""
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": True}}
+
+
+class ChatBackend:
+    """A chat model reached through the openai SDK, with bounded retries, usage accounting and a response cache.
+
+    Args:
+        settings: model, base_url, key variable, sampling, timeout, retries and cache.
+        on_usage: receives one `Usage` per attempt (calls=1, tokens, latency, errors) or per cache hit.
+        role: named in error messages ('patient', 'guardian', ...).
+
+    Example:
+        >>> backend = ChatBackend(LLMSettings(model="m", base_url="http://127.0.0.1:8000/v1"))
+        >>> # text = await backend.complete([{"role": "user", "content": "Hello"}])
+    """
+
+    def __init__(self, settings: LLMSettings, on_usage: UsageSink | None = None, role: str = "llm") -> None:
+        self.settings = settings
+        self.on_usage = on_usage or (lambda usage: None)
+        self.role = role
+        self.cache = ResponseCache(settings.cache, settings.cache_dir)
+        api_key_for(settings, role)  # fail at construction, not mid-episode, when the key is missing
+
+    async def complete(self, messages: Sequence[Message]) -> str:
+        """The model's reply text to `messages`.
+
+        Raises:
+            BackendError: every attempt failed, or the failure cannot be retried (bad key, unknown model).
+        """
+        return (await self._request(messages, None))[0]
+
+    async def parse(self, messages: Sequence[Message], schema: type[M]) -> M:
+        """The model's reply as an instance of `schema` (JSON-schema structured output).
+
+        Raises:
+            BackendError: every attempt failed or gave a reply that does not validate against `schema`.
+        """
+        return (await self._request(messages, schema))[1]  # type: ignore[return-value]
+
+    def describe(self) -> dict[str, Any]:
+        return self.settings.describe()
+
+    # -------------------------------------------------------------------------------------------------- internals
+    def _body(self, messages: Sequence[Message], schema: type[BaseModel] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.settings.model, "messages": list(messages), "temperature": self.settings.temperature}
+        if self.settings.seed is not None:
+            body["seed"] = self.settings.seed
+        if self.settings.max_tokens is not None:
+            body["max_tokens"] = self.settings.max_tokens
+        if schema is not None:
+            body["response_format"] = response_format(schema)
+        return body
+
+    async def _request(self, messages: Sequence[Message], schema: type[BaseModel] | None) -> tuple[str, Any]:
+        body = self._body(messages, schema)
+        key = ResponseCache.key(body)
+        cached = self.cache.get(key)
+        if cached is not None:
+            try:
+                parsed = _validate(cached, schema)
+            except _Retryable:
+                pass  # a stale entry for another schema version: ask the model again
+            else:
+                self.on_usage(Usage(cache_hits=1))
+                return cached, parsed
+        content, parsed = await self._with_retries(body, schema)
+        self.cache.put(key, content, self.settings.model)
+        return content, parsed
+
+    async def _with_retries(self, body: dict[str, Any], schema: type[BaseModel] | None) -> tuple[str, Any]:
+        attempts = self.settings.max_retries + 1
+        last = ""
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(self._backoff(attempt))
+            try:
+                content = await self._attempt(body)
+                return content, _validate(content, schema)
+            except _Permanent as exc:
+                raise BackendError(self._message(str(exc))) from None
+            except _Retryable as exc:
+                last = str(exc)
+                log.info("%s attempt %d/%d failed: %s", self._where(), attempt + 1, attempts, last)
+        raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
+        return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
+
+    async def _attempt(self, body: dict[str, Any]) -> str:
+        """One HTTP call; reports its usage, returns the reply text or raises _Retryable/_Permanent."""
+        started = time.perf_counter()
+        usage: dict[str, int] = {}
+        try:
+            client = _client(self.settings, self.role)
+            async with asyncio.timeout(self.settings.timeout):
+                completion = await client.chat.completions.create(**body, timeout=self.settings.timeout)
+            usage = _token_counts(completion)
+            content = _reply_text(completion)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
+            self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **usage))
+            raise _classify(exc, self.settings) from None
+        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **usage))
+        return content
+
+    def _where(self) -> str:
+        return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
+
+    def _message(self, problem: str) -> str:
+        text = f"{self._where()}: {problem}"
+        key = os.environ.get(self.settings.api_key_env, "")
+        if len(key) >= 4:
+            text = text.replace(key, "***")
+        return " ".join(text.split())  # one line, whatever the server said
+
+
+def _token_counts(completion: Any) -> dict[str, int]:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return {}
+    return {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+
+
+def _reply_text(completion: Any) -> str:
+    choices = getattr(completion, "choices", None)
+    if not choices:
+        raise _Retryable("the response has no choices")
+    content = choices[0].message.content
+    if not content or not content.strip():
+        refusal = getattr(choices[0].message, "refusal", None)
+        raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty")
+    return content
+
+
+def _validate(content: str, schema: type[BaseModel] | None) -> Any:
+    if schema is None:
+        return None
+    match = _FENCE.match(content)
+    text = match.group(1) if match else content  # local models often fence their JSON in ```json ... ```
+    try:
+        return schema.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "reply"
+        raise _Retryable(f"the reply does not validate as {schema.__name__} ({where}: {first['msg']})") from None
+
+
+def _classify(exc: Exception, settings: LLMSettings) -> Exception:
+    """Turn an SDK, HTTP or parsing failure into _Retryable or _Permanent with a short explanation."""
+    import openai
+
+    if isinstance(exc, (_Retryable, _Permanent)):
+        return exc
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
+        return _Retryable(f"timed out after {settings.timeout:g} s; check the server's load or raise the timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return _Retryable(_connection_problem(exc))
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return _Permanent(
+            f"authentication failed (HTTP {exc.status_code}); check the API key in ${settings.api_key_env}"
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return _Permanent(
+            f"model {settings.model!r} or the endpoint was not found (HTTP 404); check the model name "
+            f"(GET {settings.endpoint}/models lists them) and that base_url ends in /v1"
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return _Retryable("rate limited (HTTP 429)")
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500:
+            return _Retryable(f"server error (HTTP {exc.status_code})")
+        return _Permanent(f"request rejected (HTTP {exc.status_code}): {_server_says(exc)}")
+    if isinstance(exc, ValueError | openai.APIResponseValidationError):  # JSONDecodeError is a ValueError
+        return _Retryable("the server sent a malformed response body (not chat-completion JSON)")
+    return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}")
+
+
+def _connection_problem(exc: BaseException) -> str:
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(c) for c in chain).lower()
+    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text:
+        return "cannot connect (connection refused); check that the server is running and that base_url is right"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "cannot resolve the host; check base_url"
+    return "the connection failed or was dropped before a response; check the server and base_url"
+
+
+def _server_says(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or exc)[:200]
