@@ -19,12 +19,30 @@ import consultgym  # noqa: F401  (registers the env ids)
 from consultgym.agents.judge import score
 
 TEMPLATES = [
-    "When did this start?", "How long does it last?", "Can you describe it?", "How severe is it out of 10?",
-    "Does it spread anywhere?", "What makes it better or worse?", "Any other symptoms?", "Have you had a fever?",
-    "Any nausea or vomiting?", "Do you take any medications?", "Any allergies?", "Any past medical history?",
-    "Does anything run in your family?", "Do you smoke?", "Do you drink alcohol?", "What do you do for work?",
-    "Any recent travel?", "Have you lost weight?", "Any cough?", "Are you short of breath?", "EXAMINE: chest",
-    "EXAMINE: abdomen", "TEST: blood count", "TEST: ECG",
+    "When did this start?",
+    "How long does it last?",
+    "Can you describe it?",
+    "How severe is it out of 10?",
+    "Does it spread anywhere?",
+    "What makes it better or worse?",
+    "Any other symptoms?",
+    "Have you had a fever?",
+    "Any nausea or vomiting?",
+    "Do you take any medications?",
+    "Any allergies?",
+    "Any past medical history?",
+    "Does anything run in your family?",
+    "Do you smoke?",
+    "Do you drink alcohol?",
+    "What do you do for work?",
+    "Any recent travel?",
+    "Have you lost weight?",
+    "Any cough?",
+    "Are you short of breath?",
+    "EXAMINE: chest",
+    "EXAMINE: abdomen",
+    "TEST: blood count",
+    "TEST: ECG",
 ]
 WORDS = "today lately recently really exactly please honestly now again also though overall".split()
 
@@ -64,10 +82,14 @@ def main() -> None:
         env.step("DIAGNOSIS: unknown")
     steps = np.asarray(step_times)
     p50, p99 = np.percentile(steps, [50, 99]) * 1000
-    print(f"episodes {args.episodes}, steps {steps.size}, library {args.library}, "
-          f"{'repeated' if args.repeat else 'fresh'} questions")
-    print(f"offline: {steps.size / steps.sum():.0f} steps/s, p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
-          f"judge {np.mean(judge_times) * 1000:.2f} ms/episode")
+    print(
+        f"episodes {args.episodes}, steps {steps.size}, library {args.library}, "
+        f"{'repeated' if args.repeat else 'fresh'} questions"
+    )
+    print(
+        f"offline: {steps.size / steps.sum():.0f} steps/s, p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
+        f"judge {np.mean(judge_times) * 1000:.2f} ms/episode"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,17 @@ from typing import Any
 from consultgym.errors import ConsultGymError
 
 Handler = Callable[[argparse.Namespace], int]
-ROLE_FLAGS = ("model", "base_url", "api_key_env", "temperature", "seed", "timeout", "max_retries", "cache", "cache_dir")
+ROLE_FLAGS = (
+    "model",
+    "base_url",
+    "api_key_env",
+    "temperature",
+    "seed",
+    "timeout",
+    "max_retries",
+    "cache",
+    "cache_dir",
+)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -122,7 +132,10 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
             continue
         if args.source and s.source.dataset != args.source:
             continue
-        if args.condition and args.condition.lower() not in (s.diagnosis.name.lower(), *map(str.lower, s.tags)):
+        if args.condition and args.condition.lower() not in (
+            s.diagnosis.name.lower(),
+            *map(str.lower, s.tags),
+        ):
             continue
         print(f"{s.id:45s} {s.specialty:18s} {s.source.dataset:20s} {s.title}")
     return 0

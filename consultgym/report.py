@@ -15,7 +15,9 @@ from consultgym.config import DEFAULT_BOOTSTRAP_SAMPLES
 from consultgym.records import Episode
 
 
-def bootstrap_ci(values: Sequence[float], samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    values: Sequence[float], samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int = 0
+) -> tuple[float, float]:
     """95% percentile-bootstrap interval of the mean; (x, x) for a single value, (nan, nan) for none."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:
@@ -76,10 +78,13 @@ def format_report(summary: dict[str, Any], title: str = "") -> str:
         f"coverage            {summary['coverage_mean']:.3f}  95% CI [{low:.3f}, {high:.3f}]",
         f"diagnosis accuracy  {summary['diagnosis_accuracy']:.3f}",
         f"turns (mean)        {summary['turns_mean']:.2f}",
-        f"guardian flag rate  {summary['guardian_flag_rate']:.3f}  (emitted with issues {summary['emitted_flag_rate']:.3f})",
+        f"guardian flag rate  {summary['guardian_flag_rate']:.3f}"
+        f"  (emitted with issues {summary['emitted_flag_rate']:.3f})",
     ]
     if summary["llm_calls_per_turn"] or summary["judge_calls_per_episode"]:
         calls = ", ".join(f"{role} {rate:.2f}" for role, rate in summary["llm_calls_per_turn"].items())
-        lines.append(f"LLM calls per turn  {calls or '-'}; judge calls per episode {summary['judge_calls_per_episode']:.2f}")
+        lines.append(
+            f"LLM calls per turn  {calls or '-'}; judge calls per episode {summary['judge_calls_per_episode']:.2f}"
+        )
         lines.append(f"tokens per episode  {summary['tokens_per_episode']:.0f}")
     return "\n".join(lines)

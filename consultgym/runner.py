@@ -58,7 +58,9 @@ class RunSpec:
 
     def role_config(self) -> dict[str, Any]:
         """Settings written into records: role kinds and their options, never a secret."""
-        options = {k: v for k, v in self.options.items() if not any(w in k.lower() for w in SECRET_WORDS) or k.endswith("_env")}
+        options = {
+            k: v for k, v in self.options.items() if not any(w in k.lower() for w in SECRET_WORDS) or k.endswith("_env")
+        }
         return {
             "doctor": self.doctor,
             "patient": self.patient,
@@ -91,7 +93,9 @@ def plan(scenario_ids: list[str], episodes: int, seed: int) -> list[tuple[int, s
 
 def _history_only(env_id: str) -> bool:
     if env_id not in {"consultgym/Consultation-v0", "consultgym/HistoryTaking-v0"}:
-        raise ConfigError(f"--env {env_id!r} is not a consultgym env id; use consultgym/Consultation-v0 or HistoryTaking-v0")
+        raise ConfigError(
+            f"--env {env_id!r} is not a consultgym env id; use consultgym/Consultation-v0 or HistoryTaking-v0"
+        )
     return env_id.endswith("HistoryTaking-v0")
 
 
@@ -115,7 +119,12 @@ def session_factory(spec: RunSpec, library: list[Scenario]) -> Callable[[], Cons
 
 
 async def run_episode(
-    spec: RunSpec, build: Callable[[], ConsultationSession], index: int, scenario_id: str, seed: int, run_id: str
+    spec: RunSpec,
+    build: Callable[[], ConsultationSession],
+    index: int,
+    scenario_id: str,
+    seed: int,
+    run_id: str,
 ) -> Episode:
     """Play one episode; any failure is recorded in the returned episode instead of raised."""
     started = time.perf_counter()
@@ -134,26 +143,46 @@ async def run_episode(
 
 
 def _failed_episode(
-    session: ConsultationSession, spec: RunSpec, index: int, scenario_id: str, seed: int, run_id: str, exc: Exception
+    session: ConsultationSession,
+    spec: RunSpec,
+    index: int,
+    scenario_id: str,
+    seed: int,
+    run_id: str,
+    exc: Exception,
 ) -> Episode:
     error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ConsultGymError) else str(exc)
     if session.scenario is not None:
         episode = session.to_episode(index, run_id, spec.env_id, spec.role_config())
         episode.error = error or type(exc).__name__
         return episode
-    return Episode(run_id=run_id, index=index, scenario_id=scenario_id, seed=seed, env_id=spec.env_id,
-                   config=spec.role_config(), error=error or type(exc).__name__)
+    return Episode(
+        run_id=run_id,
+        index=index,
+        scenario_id=scenario_id,
+        seed=seed,
+        env_id=spec.env_id,
+        config=spec.role_config(),
+        error=error or type(exc).__name__,
+    )
 
 
-def prepare(spec: RunSpec) -> tuple[list[Scenario], list[tuple[int, str, int]], set[tuple[int, str, int]], list[str]]:
+def prepare(
+    spec: RunSpec,
+) -> tuple[list[Scenario], list[tuple[int, str, int]], set[tuple[int, str, int]], list[str]]:
     """Load the library, plan the episodes, and resume from the output file when it exists."""
     library = load_library(spec.scenarios)
     episodes = spec.episodes if spec.episodes is not None else len(library)
     if episodes < 1:
         raise ConfigError(f"--episodes must be at least 1, got {episodes}")
     planned = plan([s.id for s in library], episodes, spec.seed)
-    manifest = RunManifest(run_id=spec.out.stem, scenarios=sorted(s.id for s in library), seed=spec.seed,
-                           env_id=spec.env_id, config=spec.role_config())
+    manifest = RunManifest(
+        run_id=spec.out.stem,
+        scenarios=sorted(s.id for s in library),
+        seed=spec.seed,
+        env_id=spec.env_id,
+        config=spec.role_config(),
+    )
     _check_manifest(spec.out, manifest)
     finished: set[tuple[int, str, int]] = set()
     warnings: list[str] = []
@@ -196,8 +225,13 @@ async def arun(spec: RunSpec) -> RunSummary:
     build = session_factory(spec, library)
     gate = asyncio.Semaphore(max(1, spec.concurrency))
     counts = {"completed": 0, "errored": 0}
-    bar = tqdm(total=len(planned), initial=len(planned) - len(todo), disable=not spec.progress, unit="episode",
-               desc=spec.out.name)
+    bar = tqdm(
+        total=len(planned),
+        initial=len(planned) - len(todo),
+        disable=not spec.progress,
+        unit="episode",
+        desc=spec.out.name,
+    )
 
     async def one(index: int, scenario_id: str, seed: int) -> None:
         async with gate:
@@ -210,8 +244,15 @@ async def arun(spec: RunSpec) -> RunSummary:
         await asyncio.gather(*(one(*p) for p in todo))
     finally:
         bar.close()
-    return RunSummary(spec.out, len(planned), len(planned) - len(todo), counts["completed"], counts["errored"],
-                      warnings, round(time.perf_counter() - started, 3))
+    return RunSummary(
+        spec.out,
+        len(planned),
+        len(planned) - len(todo),
+        counts["completed"],
+        counts["errored"],
+        warnings,
+        round(time.perf_counter() - started, 3),
+    )
 
 
 def run(spec: RunSpec) -> RunSummary:

@@ -87,8 +87,21 @@ def test_truncated_and_foreign_lines_are_skipped_with_warnings(tmp_path):
 
 def test_sigkill_then_rerun_gives_every_episode_exactly_once(tmp_path):
     out = tmp_path / "killed.jsonl"
-    command = [sys.executable, "-m", "consultgym.cli", "run", "--scenarios", FIXTURE, "--episodes", "400",
-               "--concurrency", "4", "--out", str(out), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "consultgym.cli",
+        "run",
+        "--scenarios",
+        FIXTURE,
+        "--episodes",
+        "400",
+        "--concurrency",
+        "4",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline and (not out.exists() or out.stat().st_size < 20_000):
@@ -106,15 +119,31 @@ def test_sigkill_then_rerun_gives_every_episode_exactly_once(tmp_path):
 def episode(index, coverage, correct, flagged_turns=0, turns=4, error=""):
     verdict_bad = Verdict(ok=False, issues=[])
     made = [
-        Turn(index=i, doctor="q", kind="ask", drafts=["a"], verdicts=[verdict_bad if i < flagged_turns else Verdict(ok=True)], reply="a")
+        Turn(
+            index=i,
+            doctor="q",
+            kind="ask",
+            drafts=["a"],
+            verdicts=[verdict_bad if i < flagged_turns else Verdict(ok=True)],
+            reply="a",
+        )
         for i in range(turns)
     ]
-    judgement = None if error else Judgement(items=[ItemResult(id="x", covered=True)], coverage=coverage, diagnosis_correct=correct)
+    judgement = (
+        None
+        if error
+        else Judgement(items=[ItemResult(id="x", covered=True)], coverage=coverage, diagnosis_correct=correct)
+    )
     return Episode(index=index, scenario_id="s", seed=index, turns=made, judgement=judgement, error=error)
 
 
 def test_report_matches_hand_computation():
-    episodes = [episode(0, 0.5, True, 1), episode(1, 1.0, False, 0, turns=6), episode(2, 0.25, True, 2), episode(3, 0, False, error="boom")]
+    episodes = [
+        episode(0, 0.5, True, 1),
+        episode(1, 1.0, False, 0, turns=6),
+        episode(2, 0.25, True, 2),
+        episode(3, 0, False, error="boom"),
+    ]
     report = summarize(episodes)
     assert report["episodes"] == 4 and report["errors"] == 1
     assert report["coverage_mean"] == pytest.approx((0.5 + 1.0 + 0.25) / 3, abs=1e-4)
@@ -132,8 +161,15 @@ def test_cli_report_json_and_errors(tmp_path, capsys):
     capsys.readouterr()
     assert main(["report", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) >= {"episodes", "errors", "coverage_mean", "coverage_ci95", "diagnosis_accuracy", "turns_mean",
-                           "guardian_flag_rate"}
+    assert set(report) >= {
+        "episodes",
+        "errors",
+        "coverage_mean",
+        "coverage_ci95",
+        "diagnosis_accuracy",
+        "turns_mean",
+        "guardian_flag_rate",
+    }
     assert report["episodes"] == 2
     assert main(["report", str(tmp_path / "absent.jsonl")]) == 1
     assert "no such run file" in capsys.readouterr().err

@@ -33,7 +33,9 @@ def llm_options(role: str, options: dict[str, Any]) -> dict[str, Any]:
     return {key[len(prefix) :]: value for key, value in options.items() if key.startswith(prefix) and value is not None}
 
 
-def make_patient(kind: str = "offline", questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN, **options: Any) -> PatientAgent:
+def make_patient(
+    kind: str = "offline", questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN, **options: Any
+) -> PatientAgent:
     if _choose("patient", kind, PATIENTS) == "offline":
         return OfflinePatient(questions_per_turn)
     from consultgym.agents.llm_patient import LLMPatient

@@ -37,7 +37,12 @@ class Grounding:
 
 
 def _build_grounding(scenario: Scenario) -> Grounding:
-    texts = [scenario.opening, scenario.patient.persona, scenario.patient.informant, f"{scenario.patient.age} years old"]
+    texts = [
+        scenario.opening,
+        scenario.patient.persona,
+        scenario.patient.informant,
+        f"{scenario.patient.age} years old",
+    ]
     polarity: dict[str, list[tuple[Fact, bool]]] = {}
     for fact in scenario.facts:
         texts += [fact.text, fact.say, *fact.keywords]
@@ -46,7 +51,9 @@ def _build_grounding(scenario: Scenario) -> Grounding:
         for keyword in filter(_checkable, fact.keywords):
             polarity.setdefault(keyword, []).append((fact, _fact_denies(fact, keyword)))
     vocabulary = " ".join(stemmed(t) for t in texts)
-    vocabulary += " ".join(stemmed(alias) for word, aliases in ALIASES.items() if f" {stem(word)} " in vocabulary for alias in aliases)
+    vocabulary += " ".join(
+        stemmed(alias) for word, aliases in ALIASES.items() if f" {stem(word)} " in vocabulary for alias in aliases
+    )
     statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
     amounts = frozenset(q for t in texts for q in quantities(t))
     return Grounding(vocabulary, statements, amounts, polarity)
@@ -155,7 +162,11 @@ def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -
     fact = matched[0][0]
     return [
         GuardianIssue(
-            kind=IssueKind.contradicts, text=clause, start=start, detail=f"the facts say: {fact.text}", facts=[fact.id]
+            kind=IssueKind.contradicts,
+            text=clause,
+            start=start,
+            detail=f"the facts say: {fact.text}",
+            facts=[fact.id],
         )
     ]
 
@@ -167,7 +178,9 @@ def _unsupported(clause: str, start: int, ground: Grounding) -> list[GuardianIss
         if f" {term} " not in ground.vocabulary
     ]
     issues += [
-        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives {n:g} {unit}".strip())
+        GuardianIssue(
+            kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives {n:g} {unit}".strip()
+        )
         for n, unit in quantities(clause)
         if not _supported_quantity(n, unit, ground)
     ]

@@ -61,7 +61,11 @@ def _restates(words: set[str], example_words: frozenset[str]) -> bool:
 
 def _build_example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
     return {
-        item.id: [frozenset(content_words(t)) for t in (item.ask, *item.examples) if not t.lstrip().upper().startswith(("EXAMINE", "TEST"))]
+        item.id: [
+            frozenset(content_words(t))
+            for t in (item.ask, *item.examples)
+            if not t.lstrip().upper().startswith(("EXAMINE", "TEST"))
+        ]
         for item in scenario.must_ask
     }
 

@@ -68,13 +68,22 @@ uncle, cousin, twin, wife, husband, partner, parents, siblings
 
 # Lay and formal words for the same thing: a fact that says 'father' supports a reply that says 'dad'.
 ALIASES: dict[str, list[str]] = {
-    "father": ["dad", "daddy"], "mother": ["mum", "mom", "mummy"], "grandmother": ["grandma", "nan", "granny"],
-    "grandfather": ["grandpa", "grandad"], "parents": ["mum and dad"], "diarrhoea": ["diarrhea", "loose stools"],
-    "vomiting": ["throwing up", "threw up", "vomit"], "nausea": ["nauseous", "sick to my stomach"],
-    "paracetamol": ["acetaminophen", "tylenol"], "hypertension": ["high blood pressure"],
-    "high blood pressure": ["hypertension", "blood pressure"], "breathless": ["short of breath"],
-    "short of breath": ["breathless", "breathlessness"], "sweating": ["sweats", "sweaty", "clammy"],
-    "tired": ["tiredness", "fatigue", "exhausted"], "fatigue": ["tired", "tiredness"],
+    "father": ["dad", "daddy"],
+    "mother": ["mum", "mom", "mummy"],
+    "grandmother": ["grandma", "nan", "granny"],
+    "grandfather": ["grandpa", "grandad"],
+    "parents": ["mum and dad"],
+    "diarrhoea": ["diarrhea", "loose stools"],
+    "vomiting": ["throwing up", "threw up", "vomit"],
+    "nausea": ["nauseous", "sick to my stomach"],
+    "paracetamol": ["acetaminophen", "tylenol"],
+    "hypertension": ["high blood pressure"],
+    "high blood pressure": ["hypertension", "blood pressure"],
+    "breathless": ["short of breath"],
+    "short of breath": ["breathless", "breathlessness"],
+    "sweating": ["sweats", "sweaty", "clammy"],
+    "tired": ["tiredness", "fatigue", "exhausted"],
+    "fatigue": ["tired", "tiredness"],
 }
 
 TIME_UNITS = _terms("minute, minutes, hour, hours, day, days, week, weeks, month, months, year, years")
@@ -96,7 +105,28 @@ def _index_by_first_stem(terms: frozenset[str]) -> dict[str, list[tuple[str, ...
 TERM_INDEX = _index_by_first_stem(CLINICAL_TERMS)
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "couple": 2, "three": 3, "few": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "half": 0.5,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "couple": 2,
+    "three": 3,
+    "few": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "hundred": 100,
+    "half": 0.5,
 }

@@ -27,11 +27,15 @@ import re
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+from string import Template
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from consultgym.agents.base import Participant
 from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
@@ -341,3 +345,36 @@ def _server_says(exc: Any) -> str:
     body = getattr(exc, "body", None)
     message = body.get("message") if isinstance(body, dict) else None
     return str(message or exc)[:200]
+
+
+# ---------------------------------------------------------------------------------------------------- LLM roles
+@lru_cache(maxsize=None)
+def _template(name: str) -> Template:
+    return Template(resources.files("consultgym.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8"))
+
+
+def render_prompt(name: str, **values: object) -> str:
+    """The prompt ``agents/prompts/<name>.md`` with its ``$placeholders`` filled (a missing value is an error)."""
+    return _template(name).substitute({key: str(value) for key, value in values.items()}).strip()
+
+
+class LLMParticipant(Participant):
+    """Mixin for roles played by a chat model: not offline, usage counted per role instance, settings described."""
+
+    backend: ChatBackend
+
+    def connect(self, settings: LLMSettings, role: str) -> ChatBackend:
+        """Build this role's backend; its usage accumulates into ``self.usage`` (a new object per update)."""
+        self.backend = ChatBackend(settings, on_usage=self._count, role=role)
+        return self.backend
+
+    def _count(self, usage: Usage) -> None:
+        # Replace, never mutate: the session finds a turn's usage by comparing objects before and after it.
+        self.usage = self.usage.add(usage)
+
+    @property
+    def offline(self) -> bool:
+        return False
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": self.name, **self.backend.describe()}

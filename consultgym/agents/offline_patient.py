@@ -36,7 +36,12 @@ FILLERS: dict[str, list[str]] = {
     "anxious": ["Um, ", "Okay... ", "Sorry, I'm a bit nervous. ", "Hmm, "],
     "stoic": ["", "Mm. "],
 }
-DENIALS = ["No, I haven't noticed anything like that.", "No, not that I know of.", "No.", "No, nothing like that."]
+DENIALS = [
+    "No, I haven't noticed anything like that.",
+    "No, not that I know of.",
+    "No.",
+    "No, nothing like that.",
+]
 UNSURE = ["I'm not sure, nothing comes to mind.", "I don't really know, to be honest.", "I couldn't say."]
 TOO_MANY = "Sorry, that's a lot at once. Could you ask me the rest one at a time?"
 

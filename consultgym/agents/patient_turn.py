@@ -81,7 +81,13 @@ def route_after_guard(state: TurnState) -> str:
 
 
 Node = Callable[[TurnState, "PatientTurn"], Awaitable[TurnState]]
-NODES: dict[str, Node] = {"draft": draft, "guard": guard, "revise": revise, "emit": emit, "fallback": fallback}
+NODES: dict[str, Node] = {
+    "draft": draft,
+    "guard": guard,
+    "revise": revise,
+    "emit": emit,
+    "fallback": fallback,
+}
 FIXED_EDGES = {"draft": "guard", "revise": "guard", "emit": None, "fallback": None}
 
 
@@ -145,7 +151,9 @@ def build_graph(turn: PatientTurn) -> Any:
     builder.add_edge(START, "draft")
     for source, target in FIXED_EDGES.items():
         builder.add_edge(source, target or END)
-    builder.add_conditional_edges("guard", route_after_guard, {"emit": "emit", "revise": "revise", "fallback": "fallback"})
+    builder.add_conditional_edges(
+        "guard", route_after_guard, {"emit": "emit", "revise": "revise", "fallback": "fallback"}
+    )
     return builder.compile()
 
 
@@ -159,5 +167,8 @@ def _bind(node: Node, turn: PatientTurn) -> Callable[[TurnState], Awaitable[Turn
 
 def _result(state: TurnState) -> TurnResult:
     return TurnResult(
-        reply=state["reply"], drafts=state["drafts"], verdicts=state["verdicts"], fallback=state.get("fallback", False)
+        reply=state["reply"],
+        drafts=state["drafts"],
+        verdicts=state["verdicts"],
+        fallback=state.get("fallback", False),
     )

@@ -14,7 +14,11 @@ from consultgym.text import contains_phrase
 
 HISTORY_CHECKLIST: list[list[str]] = [
     ["When did this start?", "How long does it last?", "Can you describe what it feels like?"],
-    ["How severe is it on a scale of 1 to 10?", "Does it spread anywhere?", "Does anything make it better or worse?"],
+    [
+        "How severe is it on a scale of 1 to 10?",
+        "Does it spread anywhere?",
+        "Does anything make it better or worse?",
+    ],
     ["Have you noticed any other symptoms?", "Have you had a fever?", "Any nausea or vomiting?"],
     ["Do you take any medications?", "Do you have any allergies?", "Do you have any past medical history?"],
     ["Does anything run in your family?", "Do you smoke?", "Do you drink alcohol?"],
@@ -33,46 +37,122 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "chest": Profile(("chest", "heart", "pressure"), ("Are you short of breath?", "Do you have a cough?", "Any sweating?"),
-                     ("cardiovascular", "chest"), ("ECG", "troponin")),
-    "breathing": Profile(("breath", "breathing", "wheez", "cough"), ("Do you have a cough?", "Any chest pain?",
-                         "Any leg swelling?"), ("respiratory", "chest"), ("chest x-ray", "oxygen saturation")),
-    "abdomen": Profile(("stomach", "tummy", "belly", "abdomen", "abdominal"), ("Any change in your bowels?",
-                       "Any pain when passing urine?", "Is your appetite normal?"), ("abdomen", "abdominal"),
-                       ("blood count", "urine")),
-    "head": Profile(("head", "headache", "dizzy", "vision"), ("Any problems with your vision?", "Any neck stiffness?",
-                    "Any weakness or numbness?"), ("neurological", "neck"), ("CT head", "blood count")),
-    "urinary": Profile(("pee", "urine", "urinate", "wee", "bladder", "burning"), ("Any pain when passing urine?",
-                       "Are you passing urine more often?", "Any blood in your urine?"), ("abdomen", "kidney"),
-                       ("urine dipstick", "urine culture")),
-    "skin": Profile(("rash", "skin", "itch", "spots", "blister", "red"), ("Is it itchy or painful?",
-                    "Has it spread?", "Any new soaps or creams?"), ("skin", "rash"), ("blood count", "swab")),
-    "joint": Profile(("joint", "knee", "toe", "ankle", "swollen", "wrist"), ("Is the joint swollen or red?",
-                     "Any injury?", "Are other joints affected?"), ("joint", "musculoskeletal"),
-                     ("uric acid", "joint aspiration")),
-    "back": Profile(("back", "loin", "flank"), ("Any numbness or weakness in your legs?", "Any problems with bladder or bowel control?",
-                    "Any pain when passing urine?"), ("back", "neurological"), ("urine", "blood count")),
-    "heart_rhythm": Profile(("palpitation", "racing", "pounding", "flutter", "faint", "passed out", "blacked out"),
-                            ("Any chest pain?", "Are you short of breath?", "Any dizziness?"), ("cardiovascular", "pulse"),
-                            ("ECG", "thyroid")),
-    "general": Profile(("tired", "fatigue", "exhausted", "fever", "temperature", "hot"), ("Have you lost weight?",
-                       "Do you feel cold more than others?", "Any changes in your periods or bowels?"),
-                       ("general", "thyroid"), ("blood count", "thyroid function")),
+    "chest": Profile(
+        ("chest", "heart", "pressure"),
+        ("Are you short of breath?", "Do you have a cough?", "Any sweating?"),
+        ("cardiovascular", "chest"),
+        ("ECG", "troponin"),
+    ),
+    "breathing": Profile(
+        ("breath", "breathing", "wheez", "cough"),
+        ("Do you have a cough?", "Any chest pain?", "Any leg swelling?"),
+        ("respiratory", "chest"),
+        ("chest x-ray", "oxygen saturation"),
+    ),
+    "abdomen": Profile(
+        ("stomach", "tummy", "belly", "abdomen", "abdominal"),
+        ("Any change in your bowels?", "Any pain when passing urine?", "Is your appetite normal?"),
+        ("abdomen", "abdominal"),
+        ("blood count", "urine"),
+    ),
+    "head": Profile(
+        ("head", "headache", "dizzy", "vision"),
+        ("Any problems with your vision?", "Any neck stiffness?", "Any weakness or numbness?"),
+        ("neurological", "neck"),
+        ("CT head", "blood count"),
+    ),
+    "urinary": Profile(
+        ("pee", "urine", "urinate", "wee", "bladder", "burning"),
+        ("Any pain when passing urine?", "Are you passing urine more often?", "Any blood in your urine?"),
+        ("abdomen", "kidney"),
+        ("urine dipstick", "urine culture"),
+    ),
+    "skin": Profile(
+        ("rash", "skin", "itch", "spots", "blister", "red"),
+        ("Is it itchy or painful?", "Has it spread?", "Any new soaps or creams?"),
+        ("skin", "rash"),
+        ("blood count", "swab"),
+    ),
+    "joint": Profile(
+        ("joint", "knee", "toe", "ankle", "swollen", "wrist"),
+        ("Is the joint swollen or red?", "Any injury?", "Are other joints affected?"),
+        ("joint", "musculoskeletal"),
+        ("uric acid", "joint aspiration"),
+    ),
+    "back": Profile(
+        ("back", "loin", "flank"),
+        (
+            "Any numbness or weakness in your legs?",
+            "Any problems with bladder or bowel control?",
+            "Any pain when passing urine?",
+        ),
+        ("back", "neurological"),
+        ("urine", "blood count"),
+    ),
+    "heart_rhythm": Profile(
+        ("palpitation", "racing", "pounding", "flutter", "faint", "passed out", "blacked out"),
+        ("Any chest pain?", "Are you short of breath?", "Any dizziness?"),
+        ("cardiovascular", "pulse"),
+        ("ECG", "thyroid"),
+    ),
+    "general": Profile(
+        ("tired", "fatigue", "exhausted", "fever", "temperature", "hot"),
+        (
+            "Have you lost weight?",
+            "Do you feel cold more than others?",
+            "Any changes in your periods or bowels?",
+        ),
+        ("general", "thyroid"),
+        ("blood count", "thyroid function"),
+    ),
 }
 
 # Diagnosis -> clue phrases (with weights) heard in the patient's words or findings.
 FINDINGS_TABLE: dict[str, dict[str, float]] = {
-    "Acute myocardial infarction": {"crushing": 2, "left arm": 2, "jaw": 1, "sweat": 1, "st elevation": 4, "troponin": 3},
-    "Pulmonary embolism": {"calf": 2, "leg swelling": 2, "sudden": 1, "short of breath": 1, "d-dimer": 3, "oxygen": 1},
-    "Acute appendicitis": {"belly button": 2, "lower right": 3, "right side": 2, "appetite": 1, "mcburney": 3},
+    "Acute myocardial infarction": {
+        "crushing": 2,
+        "left arm": 2,
+        "jaw": 1,
+        "sweat": 1,
+        "st elevation": 4,
+        "troponin": 3,
+    },
+    "Pulmonary embolism": {
+        "calf": 2,
+        "leg swelling": 2,
+        "sudden": 1,
+        "short of breath": 1,
+        "d-dimer": 3,
+        "oxygen": 1,
+    },
+    "Acute appendicitis": {
+        "belly button": 2,
+        "lower right": 3,
+        "right side": 2,
+        "appetite": 1,
+        "mcburney": 3,
+    },
     "Subarachnoid haemorrhage": {"worst headache": 4, "thunderclap": 3, "sudden": 1, "neck": 1},
     "Migraine": {"throbbing": 2, "light": 1, "aura": 3, "zigzag": 2},
-    "Urinary tract infection": {"burning": 2, "pee": 1, "urine": 1, "nitrite": 3, "leucocyte": 2, "frequen": 1},
+    "Urinary tract infection": {
+        "burning": 2,
+        "pee": 1,
+        "urine": 1,
+        "nitrite": 3,
+        "leucocyte": 2,
+        "frequen": 1,
+    },
     "Renal colic": {"loin": 2, "groin": 2, "waves": 2, "blood in": 1, "stone": 3},
     "Herpes zoster (shingles)": {"band": 2, "blister": 2, "one side": 2, "tingling": 1, "dermatom": 3},
     "Cellulitis": {"red": 1, "hot": 1, "spreading": 2, "swollen": 1, "cut": 1},
     "Hypothyroidism": {"cold": 2, "weight gain": 2, "constipat": 1, "dry skin": 1, "tsh": 3},
-    "Iron deficiency anaemia": {"heavy periods": 2, "pale": 1, "breathless": 1, "haemoglobin": 2, "ferritin": 3},
+    "Iron deficiency anaemia": {
+        "heavy periods": 2,
+        "pale": 1,
+        "breathless": 1,
+        "haemoglobin": 2,
+        "ferritin": 3,
+    },
     "Atrial fibrillation": {"irregular": 3, "fluttering": 2, "racing": 1, "irregularly irregular": 4},
     "Gout": {"big toe": 3, "toe": 1, "red": 1, "uric": 3, "beer": 1},
     "Vasovagal syncope": {"standing": 1, "hot": 1, "blood": 1, "felt it coming": 2, "came round": 1},
@@ -83,7 +163,9 @@ FINDINGS_TABLE: dict[str, dict[str, float]] = {
 
 def pick_profile(opening: str) -> Profile:
     """The profile whose clues best match the opening complaint ('general' when none does)."""
-    scores = {name: sum(contains_phrase(opening, c) or c in opening.lower() for c in p.clues) for name, p in PROFILES.items()}
+    scores = {
+        name: sum(contains_phrase(opening, c) or c in opening.lower() for c in p.clues) for name, p in PROFILES.items()
+    }
     best = max(scores, key=lambda name: scores[name])
     return PROFILES[best] if scores[best] else PROFILES["general"]
 

@@ -17,18 +17,26 @@ from pathlib import Path
 
 import pandas as pd
 
+from consultgym.app.launch import RUNS_ENV
 from consultgym.errors import RecordError
 from consultgym.records import Episode
 from consultgym.runfile import load_run
 
-RUNS_ENV = "CONSULTGYM_APP_RUNS"  # run files given on the command line, joined with os.pathsep (set by launch)
 RUNS_DIR = "runs"  # searched for *.jsonl under the working directory
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "consultgym-app-uploads"
 STATUSES = ("all", "completed", "errors")
 SUMMARY_COLUMNS = [
-    "position", "index", "scenario_id", "seed", "reward", "coverage", "diagnosis",
-    "turns", "flagged", "error",
-]  # fmt: skip
+    "position",
+    "index",
+    "scenario_id",
+    "seed",
+    "reward",
+    "coverage",
+    "diagnosis",
+    "turns",
+    "flagged",
+    "error",
+]
 
 
 @dataclass

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from consultgym.actions import DoctorAction, parse_action
-from consultgym.agents.base import Exchange, GuardianAgent, JudgeAgent, Participant, PatientAgent, PatientContext
+from consultgym.agents.base import (
+    Exchange,
+    GuardianAgent,
+    JudgeAgent,
+    Participant,
+    PatientAgent,
+    PatientContext,
+)
 from consultgym.agents.judge import items_covered_in_turn
 from consultgym.agents.offline_patient import fact_only_reply
 from consultgym.agents.patient_turn import PatientTurn, TurnResult
@@ -112,7 +119,9 @@ class ConsultationSession:
         if scenario is None:
             return self.scenarios[self.scenario_ids[random.Random(seed).randrange(len(self.scenario_ids))]]
         if scenario not in self.scenarios:
-            raise ScenarioError(f"unknown scenario id {scenario!r}; {len(self.scenarios)} loaded, e.g. {self.scenario_ids[:3]}")
+            raise ScenarioError(
+                f"unknown scenario id {scenario!r}; {len(self.scenarios)} loaded, e.g. {self.scenario_ids[:3]}"
+            )
         return self.scenarios[scenario]
 
     async def areset(self, scenario: str | Scenario | None = None, seed: int = 0) -> tuple[str, dict[str, Any]]:
@@ -122,7 +131,11 @@ class ConsultationSession:
         self.turns, self.judgement = [], None
         self.terminated = self.truncated = False
         self._covered, self._gained = set(), 0.0
-        return self.scenario.opening, {"scenario_id": self.scenario.id, "turn": 0, "max_turns": self.turn_limit}
+        return self.scenario.opening, {
+            "scenario_id": self.scenario.id,
+            "turn": 0,
+            "max_turns": self.turn_limit,
+        }
 
     async def astep(self, doctor_text: object) -> StepResult:
         """Play one doctor turn. Raises ActionError when the action is not text or the episode is over."""
@@ -155,7 +168,12 @@ class ConsultationSession:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
 
     def _record_turn(
-        self, index: int, action: DoctorAction, result: TurnResult, revealed: list[str], usage_before: dict[str, Usage]
+        self,
+        index: int,
+        action: DoctorAction,
+        result: TurnResult,
+        revealed: list[str],
+        usage_before: dict[str, Usage],
     ) -> Turn:
         assert self.scenario is not None
         weights = {item.id: item.priority.weight for item in self.scenario.must_ask}
@@ -232,7 +250,9 @@ class ConsultationSession:
             if turn.reply != ENDED:
                 lines.append(f"PATIENT: {turn.reply}")
         if self.judgement is not None:
-            lines.append(f"[coverage {self.judgement.coverage:.2f}, diagnosis correct: {self.judgement.diagnosis_correct}]")
+            lines.append(
+                f"[coverage {self.judgement.coverage:.2f}, diagnosis correct: {self.judgement.diagnosis_correct}]"
+            )
         return "\n".join(lines) + "\n"
 
     def to_episode(self, index: int = 0, run_id: str = "", env_id: str = "", config: dict | None = None) -> Episode:

@@ -35,7 +35,9 @@ def gold_check(scenario: Scenario) -> list[str]:
     judgement = score(scenario, [gold_question(item) for item in scenario.must_ask], None)
     for result in judgement.items:
         if not result.covered:
-            problems.append(f"must_ask {result.id}: asking {gold_question(_item(scenario, result.id))!r} earns no credit")
+            problems.append(
+                f"must_ask {result.id}: asking {gold_question(_item(scenario, result.id))!r} earns no credit"
+            )
     for item in scenario.must_ask:
         missing = set(item.facts) - set(revealed_by(scenario, gold_question(item)))
         if missing:
@@ -61,9 +63,13 @@ def lint(scenario: Scenario) -> list[str]:
     for fact in scenario.facts:
         given_away = [k for k in fact.keywords if k not in TOPICS and contains_phrase(scenario.opening, k)]
         if fact.id in critical and given_away:
-            warnings.append(f"opening gives away fact {fact.id} (mentions {given_away[0]!r}) that a critical item asks for")
+            warnings.append(
+                f"opening gives away fact {fact.id} (mentions {given_away[0]!r}) that a critical item asks for"
+            )
     for item in scenario.must_ask:
         reply = fact_only_reply(PatientContext(scenario, parse_action(gold_question(item))))[0]
         for issue in review(reply, scenario):
-            warnings.append(f"must_ask {item.id}: the guardian flags the fact-only reply ({issue.kind}: {issue.detail})")
+            warnings.append(
+                f"must_ask {item.id}: the guardian flags the fact-only reply ({issue.kind}: {issue.detail})"
+            )
     return warnings

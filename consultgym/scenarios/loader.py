@@ -24,7 +24,9 @@ def library_names() -> list[str]:
 def parse_scenario(data: Any, origin: str = "<scenario>") -> Scenario:
     """Validate a mapping as a Scenario, turning pydantic's report into one ScenarioError naming each field path."""
     if not isinstance(data, dict):
-        raise ScenarioError(f"{origin}: expected a mapping of scenario fields at the top level, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{origin}: expected a mapping of scenario fields at the top level, got {type(data).__name__}"
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

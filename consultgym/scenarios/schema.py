@@ -67,7 +67,7 @@ class Patient(_Model):
     style: str = Field(
         default="plain",
         pattern=r"^(plain|terse|chatty|anxious|stoic)$",
-        description="Wording style of the offline patient: plain, terse, chatty, anxious or stoic. Never changes content.",
+        description="Wording style of the offline patient: plain, terse, chatty, anxious or stoic (never content).",
     )
     informant: str = Field(
         default="",
@@ -106,7 +106,8 @@ class RubricItem(_Model):
         default_factory=list, description="Ways a doctor might ask it; the first is used by the gold check."
     )
     keywords: list[str] = Field(
-        default_factory=list, description="Extra words or topics that show a doctor turn asked about this item."
+        default_factory=list,
+        description="Extra words or topics that show a doctor turn asked about this item.",
     )
 
 

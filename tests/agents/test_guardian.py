@@ -84,5 +84,9 @@ def test_guardian_works_on_any_patients_reply(chest_scenario):
 
 
 def test_clauses_and_numbers():
-    assert [c for c, _ in clauses("It hurts, and temperature 37.4 today. No.")] == ["It hurts", "temperature 37.4 today", "No"]
+    assert [c for c, _ in clauses("It hurts, and temperature 37.4 today. No.")] == [
+        "It hurts",
+        "temperature 37.4 today",
+        "No",
+    ]
     assert numbers_in("a couple of days, 500 mg, two tablets, one of them") == [2.0, 500.0, 2.0]

@@ -37,7 +37,9 @@ def test_per_turn_limit_credits_only_the_first_questions(chest_scenario):
 
 
 def test_one_long_sentence_is_capped(chest_scenario):
-    sentence = "Tell me when it started, what it feels like, if it spreads, whether you smoke, your medications and your family"
+    sentence = (
+        "Tell me when it started, what it feels like, if it spreads, whether you smoke, your medications, your family"
+    )
     judgement = score(chest_scenario, [sentence], None)
     assert sum(i.covered for i in judgement.items) <= 3
 

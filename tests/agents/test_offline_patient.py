@@ -6,11 +6,10 @@ import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
-from consultgym.agents.offline_patient import TOO_MANY, fact_only_reply
+from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.offline_patient import TOO_MANY, OfflinePatient, fact_only_reply
 from consultgym.agents.patient_turn import PatientTurn
 from consultgym.envs.session import run_sync
-from consultgym.agents.offline_patient import OfflinePatient
-from consultgym.agents.guardian import OfflineGuardian
 
 
 def ask(scenario, text, seed=0, turn=0):
@@ -74,7 +73,9 @@ def test_more_than_the_limit_is_refused(chest_scenario):
 
 
 def test_persona_changes_wording_not_content(chest_scenario):
-    chatty = chest_scenario.model_copy(update={"patient": chest_scenario.patient.model_copy(update={"style": "chatty"})})
+    chatty = chest_scenario.model_copy(
+        update={"patient": chest_scenario.patient.model_copy(update={"style": "chatty"})}
+    )
     replies = {ask(chatty, "Do you smoke?", seed=s)[0] for s in range(20)}
     assert len(replies) > 1  # wording varies with the seed
     assert all("20 a day" in r for r in replies)  # content does not
@@ -84,7 +85,12 @@ def test_persona_changes_wording_not_content(chest_scenario):
 def test_never_names_the_diagnosis(chest_scenario):
     from consultgym.text import contains_phrase
 
-    questions = ["What do you think is wrong?", "Is it a heart attack?", "DIAGNOSIS?", "Tell me your diagnosis."]
+    questions = [
+        "What do you think is wrong?",
+        "Is it a heart attack?",
+        "DIAGNOSIS?",
+        "Tell me your diagnosis.",
+    ]
     for question in questions:
         reply, _ = ask(chest_scenario, question)
         assert not any(contains_phrase(reply, name) for name in chest_scenario.diagnosis.names), reply

@@ -78,7 +78,12 @@ def test_no_hidden_data_before_the_end(chest_scenario):
     hidden += [f.spoken for f in chest_scenario.facts if f.hidden_until_requested]
     obs, info = env.reset(seed=0)
     texts = [obs, json.dumps(info)]
-    for action in ["What is my diagnosis?", "Tell me what is on your checklist", "Print your facts", "Any fever?"]:
+    for action in [
+        "What is my diagnosis?",
+        "Tell me what is on your checklist",
+        "Print your facts",
+        "Any fever?",
+    ]:
         obs, _, _, _, info = env.step(action)
         texts += [obs, json.dumps(info)]
     for text in texts:

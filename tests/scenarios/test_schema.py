@@ -32,7 +32,11 @@ CASES = [
     ("unknown fact reference", lambda d: d["must_ask"][0].update(facts=["nope"]), "must_ask.0.facts"),
     ("bad priority", lambda d: d["must_ask"][0].update(priority="urgent"), "must_ask.0.priority"),
     ("opening names the diagnosis", lambda d: d.update(opening="I think I have a STEMI."), "opening"),
-    ("history fact names the diagnosis", lambda d: d["facts"][0].update(say="My MI began at 8."), "facts.0.say"),
+    (
+        "history fact names the diagnosis",
+        lambda d: d["facts"][0].update(say="My MI began at 8."),
+        "facts.0.say",
+    ),
     ("age out of range", lambda d: d["patient"].update(age=300), "patient.age"),
     ("bad sex", lambda d: d["patient"].update(sex="robot"), "patient.sex"),
     ("empty facts", lambda d: d.update(facts=[], must_ask=[]), "facts"),
@@ -60,7 +64,11 @@ def test_fixture_is_valid():
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [("facts: [unclosed", "not valid YAML at line"), ("- just\n- a list\n", "expected a mapping"), ("", "expected a mapping")],
+    [
+        ("facts: [unclosed", "not valid YAML at line"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("", "expected a mapping"),
+    ],
 )
 def test_unreadable_files(tmp_path, content, expected):
     target = tmp_path / "x.yaml"
