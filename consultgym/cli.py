@@ -152,6 +152,40 @@ def cmd_scenario_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from consultgym.agents.factory import make_judge
+    from consultgym.agreement import compare, rejudge
+    from consultgym.errors import ConfigError
+    from consultgym.runfile import load_run
+    from consultgym.scenarios.loader import load_library
+
+    names = [name.strip() for name in args.judges.split(",") if name.strip()]
+    if len(names) != 2:
+        raise ConfigError(f"--judges takes two judges separated by a comma, e.g. offline,llm (got {args.judges!r})")
+    run_file = load_run(args.file)
+    scenarios = {s.id: s for s in load_library(args.scenarios)}
+    episodes = [e for e in run_file.episodes if e.ok and e.scenario_id in scenarios]
+    if not episodes:
+        raise ConfigError(f"{args.file}: no finished episode whose scenario is in {' '.join(args.scenarios)}")
+    options = _role_options(args)
+    judges = [make_judge(name, **options) for name in names]
+
+    async def both():
+        return [await rejudge(episodes, scenarios, judge) for judge in judges]
+
+    first, second = asyncio.run(both())
+    result = compare(first, second)
+    if args.json:
+        print(json.dumps({"judges": names, **result}))
+        return 0
+    print(f"{names[0]} vs {names[1]} on {result['episodes']} episodes, {result['items']} items")
+    print(f"agreement {result['agreement']:.3f}  kappa {result['cohen_kappa']:.3f}  macro F1 {result['macro_f1']:.3f}")
+    print(f"diagnosis agreement {result['diagnosis_agreement']:.3f}  coverage {result['coverage_mean']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("file")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.set_defaults(handler=cmd_report)
+
+    agreement = commands.add_parser("agreement", help="re-judge a run with two judges and compare them")
+    agreement.add_argument("file")
+    agreement.add_argument("--judges", default="offline,llm", help="two judges, e.g. offline,llm")
+    agreement.add_argument("--scenarios", nargs="+", default=["all"], help="where the run's scenarios are")
+    agreement.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
+    agreement.add_argument("--json", action="store_true")
+    add_role_arguments(agreement, roles=("judge",))
+    agreement.set_defaults(handler=cmd_agreement)
 
     add_scenario_commands(commands.add_parser("scenario", help="validate, list, show and lint scenarios"))
     return parser
@@ -188,8 +231,15 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
     run.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    for role in ("patient", "guardian", "judge", "doctor"):
-        group = run.add_argument_group(f"{role} LLM")
+    add_role_arguments(run)
+
+
+def add_role_arguments(
+    parser: argparse.ArgumentParser, roles: Sequence[str] = ("patient", "guardian", "judge", "doctor")
+):
+    """--<role>-model, --<role>-base-url ... for every LLM-capable role."""
+    for role in roles:
+        group = parser.add_argument_group(f"{role} LLM")
         group.add_argument(f"--{role}-model", default=None)
         group.add_argument(f"--{role}-base-url", default=None)
         group.add_argument(f"--{role}-api-key-env", default=None, help="environment variable holding the API key")
