@@ -38,14 +38,19 @@ def normalize(text: str) -> str:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: 'allergies' -> 'allergy', 'radiates' -> 'radiat', 'smoking' -> 'smok'."""
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or word.isdigit() or word in _STEM_EXCEPTIONS:
         return word
     for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith("ss"):
                 return word
-            return word[: len(word) - len(suffix)] + replacement
-    return word
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    # A final 'e' goes too, so that 'race'/'racing' and 'headache'/'headaches' meet.
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+_STEM_EXCEPTIONS = frozenset({"testes", "testis", "lens", "always", "news", "series", "species", "diabetes"})
 
 
 def stems(text: str) -> list[str]:
@@ -69,169 +74,70 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in normalize(text).split() if w not in STOPWORDS}
 
 
-# A topic is asked about when any of its patterns matches the normalised question (regex, word-bounded).
-TOPICS: dict[str, list[str]] = {
-    "onset": [
-        r"when did",
-        r"when was",
-        r"start\w*",
-        r"began",
-        r"begin\w*",
-        r"onset",
-        r"first notic\w*",
-        r"how long ago",
-        r"c[ao]me on",
-        r"sudden\w*",
-        r"gradual\w*",
-    ],
-    "duration": [
-        r"how long",
-        r"duration",
-        r"last(ed|ing|s)?",
-        r"since when",
-        r"persist\w*",
-        r"how many (days|weeks|hours|months)",
-    ],
-    "character": [
-        r"describe",
-        r"feel like",
-        r"what kind",
-        r"what type",
-        r"character\w*",
-        r"quality",
-        r"what is it like",
-        r"sharp",
-        r"dull",
-        r"burning",
-        r"crushing",
-        r"pressure",
-        r"throbbing",
-        r"stabbing",
-    ],
-    "severity": [
-        r"how bad",
-        r"sever\w*",
-        r"scale",
-        r"out of (10|ten)",
-        r"intens\w*",
-        r"rate (it|the)",
-        r"how strong",
-        r"how much does it hurt",
-    ],
-    "location": [r"where", r"location", r"locat\w*", r"which part", r"point to", r"which side"],
-    "radiation": [
-        r"radiat\w*",
-        r"spread\w*",
-        r"move\w* anywhere",
-        r"travel\w* (anywhere|to)",
-        r"go(es)? anywhere",
-        r"shoot\w*",
-    ],
-    "timing": [
-        r"constant",
-        r"come and go",
-        r"comes and goes",
-        r"intermittent\w*",
-        r"time of day",
-        r"timing",
-        r"episode\w*",
-        r"how often",
-        r"frequen\w*",
-        r"pattern",
-        r"at night",
-        r"in the morning",
-    ],
-    "aggravating": [r"worse", r"aggravat\w*", r"trigger\w*", r"bring\w* (it )?on", r"provok\w*", r"exert\w*"],
-    "relieving": [r"better", r"reliev\w*", r"eas(e|es|ed|ing)", r"help\w*", r"improv\w*"],
-    "associated": [r"other symptoms?", r"anything else", r"associated", r"along with", r"accompan\w*"],
-    "medications": [
-        r"medication\w*",
-        r"medicine\w*",
-        r"pills?",
-        r"tablets?",
-        r"prescri\w*",
-        r"drugs? (do|are) you take",
-        r"tak(e|ing) any",
-        r"over the counter",
-        r"supplement\w*",
-        r"inhaler\w*",
-        r"insulin",
-    ],
-    "allergies": [r"allerg\w*", r"reaction\w* to"],
-    "past_history": [
-        r"medical history",
-        r"past medical",
-        r"medical (condition|problem)\w*",
-        r"health (condition|problem)\w*",
-        r"chronic",
-        r"ever (been|had)",
-        r"previous\w*",
-        r"in the past",
-        r"any (condition|illness)\w*",
-        r"diagnosed with",
-        r"similar (episode|problem)\w*",
-        r"before",
-    ],
-    "surgery": [r"surg\w*", r"operation\w*", r"operated", r"hospitali[sz]\w*", r"admitted"],
-    "family_history": [
-        r"famil\w*",
-        r"mother",
-        r"father",
-        r"parents?",
-        r"siblings?",
-        r"brothers?",
-        r"sisters?",
-        r"relatives?",
-        r"run in",
-        r"genetic",
-        r"inherit\w*",
-    ],
-    "smoking": [r"smok\w*", r"cigar\w*", r"tobacco", r"vap(e|ing)"],
-    "alcohol": [r"alcohol", r"drink\w*", r"beer", r"wine", r"spirits"],
-    "recreational_drugs": [
-        r"recreational",
-        r"street drugs?",
-        r"illicit",
-        r"cannabis",
-        r"marijuana",
-        r"cocaine",
-        r"drug use",
-        r"use drugs",
-        r"inject\w*",
-    ],
-    "occupation": [r"work\w*", r"job", r"occupation", r"for a living", r"employ\w*", r"retired"],
-    "living": [r"live with", r"living", r"home", r"at home", r"who do you live"],
-    "travel": [r"travel\w*", r"trip", r"abroad", r"overseas", r"flight", r"been away"],
-    "sexual_history": [r"sexual\w*", r"sexually", r"partners?", r"intercourse", r"condoms?"],
-    "contacts": [
-        r"sick contacts?",
-        r"anyone (else )?(around you|at home|you know)",
-        r"(been )?around anyone",
-        r"contact with",
-        r"others? (sick|ill|unwell)",
-    ],
-    "menstrual": [r"periods?", r"menstrua\w*", r"pregnan\w*", r"last menstrual", r"contracept\w*", r"cycle"],
-    "vaccination": [r"vaccin\w*", r"immuni[sz]\w*", r"shots", r"jabs?"],
-    "diet": [r"diet", r"eat\w*", r"food", r"meals?", r"appetite"],
-    "weight": [r"weight", r"lost (any )?weight", r"gain\w* weight"],
-    "sleep": [r"sleep\w*", r"insomnia", r"wake\w* up at night"],
-    "fever": [r"fever\w*", r"temperature", r"chills?", r"feverish", r"hot and cold", r"sweat\w*"],
-    "bowel": [r"bowel\w*", r"stools?", r"poo", r"diarrh\w*", r"constipat\w*"],
-    "urine": [r"urin\w*", r"pee\w*", r"bladder", r"water works", r"wee"],
-    "breathing": [r"breath\w*", r"short of breath", r"wind\w*"],
-    "cough": [r"cough\w*", r"phlegm", r"sputum"],
-    "mood": [r"mood", r"depress\w*", r"anxi\w*", r"stress\w*", r"low"],
-    "ideas": [r"worr\w*", r"concern\w*", r"what do you think", r"expect\w*"],
+# A topic is asked about when any of its alternatives matches the normalised question (word-bounded regex).
+# fmt: off
+TOPICS: dict[str, str] = {
+    "onset": r"when did|start\w*|began|begin\w*|onset|first notic\w*|how long ago|c[ao]me on|sudden(ly)?|gradual\w*",
+    "duration": r"how long|duration|last(ed|ing|s)|since when|persist\w*|how many (days|weeks|hours|months)",
+    "character": r"describe|feel like|what kind|what type|character\w*|quality|what( s| is) (it|the \w+) like|sharp|dull|"
+                 r"burning|crushing|(?<!blood )pressure|throbbing|stabbing",
+    "severity": r"how bad|sever(e|ity|ely)|scale|out of (10|ten)|intens\w*|rate (it|the)|how strong|how much does it hurt",
+    "location": r"where|location|locat\w*|which part|point to|which side",
+    "radiation": r"radiat\w*|spread\w*|move\w* anywhere|does it travel|go(es)? anywhere|shoot\w*",
+    "timing": r"constant|come and go|comes and goes|intermittent\w*|time of day|timing|how often|pattern|at night|"
+              r"in the morning",
+    "aggravating": r"worse|aggravat\w*|trigger\w*|bring\w* (it )?on|provok\w*|exert\w*",
+    "relieving": r"better|reliev\w*|eas(e|es|ed|ing)|help\w*|improv\w*",
+    "associated": r"other symptoms?|anything else|associated|along with|accompan\w*",
+    "medications": r"medication\w*|medicine\w*|pills?|tablets?|prescri\w*|drugs? (do|are) you take|tak(e|ing) any|"
+                   r"over the counter|supplement\w*|inhaler\w*|insulin",
+    "allergies": r"allerg\w*|reaction\w* to",
+    "past_history": r"medical history|past medical|medical (condition|problem)\w*|health (condition|problem)\w*|chronic|"
+                    r"ever been (diagnosed|told|treated)|previous\w*|in the past|any (medical |health )?(conditions|illnesses)|"
+                    r"diagnosed with|similar (episode|problem)\w*|(this|like this|happened) before",
+    "surgery": r"surg\w*|operation\w*|operated|hospitali[sz]\w*|admitted",
+    "family_history": r"famil\w*|mother|father|mum|dad|mom|grand\w+|parents?|siblings?|brothers?|sisters?|relatives?|"
+                      r"run in|genetic|inherit\w*",
+    "smoking": r"smok\w*|cigar\w*|tobacco|vap(e|ing)",
+    "alcohol": r"alcohol\w*|beer|wine|spirits|units|or drink|how much do you drink|drinking alcohol|"
+               r"do you drink\b(?! (water|fluids|enough|plenty))",
+    "recreational_drugs": r"recreational|street drugs?|illicit|cannabis|marijuana|cocaine|drug use|use drugs|inject\w*",
+    "occupation": r"work\w*|job|occupation|for a living|employ\w*|retired",
+    "living": r"live with|living|who do you live",
+    "travel": r"travel\w*|trip|abroad|overseas|flight|been away",
+    "sexual_history": r"sexual\w*|sexually|partners?|intercourse|condoms?",
+    "contacts": r"sick contacts?|anyone (else )?(around you|at home|you know)|(been )?around anyone|contact with|"
+                r"others? (sick|ill|unwell)",
+    "menstrual": r"periods?|menstrua\w*|pregnan\w*|last menstrual|contracept\w*|cycle",
+    "vaccination": r"vaccin\w*|immuni[sz]\w*|shots|jabs?",
+    "diet": r"diet|eat\w*|food|meals?|appetite",
+    "weight": r"weight|lost (any )?weight|gain\w* weight",
+    "sleep": r"sleep\w*|insomnia|wake\w* up at night",
+    "fever": r"fever\w*|temperature|chills?|feverish|hot and cold|night sweats",
+    "bowel": r"bowel\w*|stools?|poo|diarrh\w*|constipat\w*",
+    "urine": r"urin\w*|pee\w*|bladder|water works|wee",
+    "breathing": r"breath\w*|short of breath|wind\w*",
+    "cough": r"cough\w*|phlegm|sputum",
+    "mood": r"mood|depress\w*|anxi\w*|stress\w*|(feel\w*|feeling) low|low mood",
+    "ideas": r"worr\w*|concern\w*|what do you think|expect\w*",
 }
+# fmt: on
 
-_TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + "|".join(pats) + r")\b") for name, pats in TOPICS.items()}
+_TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + alternatives + r")\b") for name, alternatives in TOPICS.items()}
+
+
+_EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
 
 
 @lru_cache(maxsize=65536)
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)
-    return frozenset(name for name, pattern in _TOPIC_PATTERNS.items() if pattern.search(norm))
+    topics = {name for name, pattern in _TOPIC_PATTERNS.items() if pattern.search(norm)}
+    # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
+    if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):
+        topics.discard("past_history")
+    return frozenset(topics)
 
 
 def keyword_matches(keyword: str, text: str) -> bool:

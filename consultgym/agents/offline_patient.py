@@ -96,7 +96,8 @@ def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUEST
         sentences.append(TOO_MANY)
     if not sentences:
         sentences.append(rng.choice(UNSURE) if ctx.action.text.strip() else "Sorry, did you want to ask me something?")
-    return _with_filler(rng.choice(FILLERS.get(style, FILLERS["plain"])), " ".join(sentences)), revealed
+    filler = rng.choice(FILLERS.get(style, FILLERS["plain"])) if units and units[0][0] == "ask" else ""
+    return _with_filler(filler, " ".join(sentences)), revealed
 
 
 def _with_filler(filler: str, reply: str) -> str:

@@ -25,7 +25,7 @@ CATEGORY_TOPICS: dict[FactCategory, str] = {
 GENERIC_REQUEST_WORDS = frozenset(
     content_words(
         "exam examination examine physical check test tests testing level levels result results order perform "
-        "do run assessment assess look inspect full complete general study panel screen"
+        "do run assessment assess look inspect full complete general study panel screen sign signs function scan"
     )
 )
 

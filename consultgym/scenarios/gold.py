@@ -60,7 +60,7 @@ def lint(scenario: Scenario) -> list[str]:
         elif fact.id not in reachable and fact.id not in linked:
             warnings.append(f"fact {fact.id}: no must-ask item links or reaches it")
     critical = {fid for i in scenario.must_ask if i.priority == Priority.critical for fid in i.facts}
-    for fact in scenario.facts:
+    for fact in (f for f in scenario.facts if not f.hidden_until_requested):
         given_away = [k for k in fact.keywords if k not in TOPICS and contains_phrase(scenario.opening, k)]
         if fact.id in critical and given_away:
             warnings.append(
