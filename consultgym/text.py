@@ -79,9 +79,10 @@ def content_words(text: str) -> set[str]:
 TOPICS: dict[str, str] = {
     "onset": r"when did|start\w*|began|begin\w*|onset|first notic\w*|how long ago|c[ao]me on|sudden(ly)?|gradual\w*",
     "duration": r"how long|duration|last(ed|ing|s)|since when|persist\w*|how many (days|weeks|hours|months)",
-    "character": r"describe|feel like|what kind|what type|character\w*|quality|what( s| is) (it|the \w+) like|sharp|dull|"
-                 r"burning|crushing|(?<!blood )pressure|throbbing|stabbing",
-    "severity": r"how bad|sever(e|ity|ely)|scale|out of (10|ten)|intens\w*|rate (it|the)|how strong|how much does it hurt",
+    "character": r"describe|feel like|what kind|what type|character\w*|quality|what( s| is) (it|the \w+) like|"
+                 r"sharp|dull|burning|crushing|(?<!blood )pressure|throbbing|stabbing",
+    "severity": r"how bad|sever(e|ity|ely)|scale|out of (10|ten)|intens\w*|rate (it|the)|how strong|"
+                r"how much does it hurt",
     "location": r"where|location|locat\w*|which part|point to|which side",
     "radiation": r"radiat\w*|spread\w*|move\w* anywhere|does it travel|go(es)? anywhere|shoot\w*",
     "timing": r"constant|come and go|comes and goes|intermittent\w*|time of day|timing|how often|pattern|at night|"
@@ -92,9 +93,10 @@ TOPICS: dict[str, str] = {
     "medications": r"medication\w*|medicine\w*|pills?|tablets?|prescri\w*|drugs? (do|are) you take|tak(e|ing) any|"
                    r"over the counter|supplement\w*|inhaler\w*|insulin",
     "allergies": r"allerg\w*|reaction\w* to",
-    "past_history": r"medical history|past medical|medical (condition|problem)\w*|health (condition|problem)\w*|chronic|"
-                    r"ever been (diagnosed|told|treated)|previous\w*|in the past|any (medical |health )?(conditions|illnesses)|"
-                    r"diagnosed with|similar (episode|problem)\w*|(this|like this|happened) before",
+    "past_history": r"medical history|past medical|medical (condition|problem)\w*|health (condition|problem)\w*|"
+                    r"chronic|ever been (diagnosed|told|treated)|previous\w*|in the past|"
+                    r"any (medical |health )?(conditions|illnesses)|diagnosed with|similar (episode|problem)\w*|"
+                    r"(this|like this|happened) before",
     "surgery": r"surg\w*|operation\w*|operated|hospitali[sz]\w*|admitted",
     "family_history": r"famil\w*|mother|father|mum|dad|mom|grand\w+|parents?|siblings?|brothers?|sisters?|relatives?|"
                       r"run in|genetic|inherit\w*",
