@@ -69,7 +69,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         options=_role_options(args),
         progress=not args.quiet,
     )
-    summary = run(spec)
+    if args.ray:
+        from consultgym.integrations.ray_rollouts import run_ray
+
+        summary = run_ray(spec, address=args.ray, actors=args.ray_actors)
+    else:
+        summary = run(spec)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -231,6 +236,15 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
     run.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="play episodes on Ray actors: a local instance, or a cluster ADDRESS ('auto', 'ray://host:10001')",
+    )
+    run.add_argument("--ray-actors", type=int, default=2, help="Ray actors (processes) playing episodes")
     add_role_arguments(run)
 
 
@@ -279,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `consultgym report ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

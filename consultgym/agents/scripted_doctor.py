@@ -107,7 +107,7 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
-# Diagnosis -> clue phrases (with weights) heard in the patient's words or findings.
+# Diagnosis -> clue phrases (with weights) heard in the patient's words or findings; matched as stemmed phrases.
 FINDINGS_TABLE: dict[str, dict[str, float]] = {
     "Acute myocardial infarction": {
         "crushing": 2,
@@ -120,44 +120,52 @@ FINDINGS_TABLE: dict[str, dict[str, float]] = {
     "Pulmonary embolism": {
         "calf": 2,
         "leg swelling": 2,
-        "sudden": 1,
-        "short of breath": 1,
+        "coughed up blood": 2,
+        "pill": 1,
         "d-dimer": 3,
-        "oxygen": 1,
+        "ctpa": 4,
+        "filling defect": 4,
+        "tachycardia": 1,
     },
-    "Acute appendicitis": {
-        "belly button": 2,
-        "lower right": 3,
-        "right side": 2,
-        "appetite": 1,
-        "mcburney": 3,
+    "Acute appendicitis": {"belly button": 2, "lower right": 3, "right side": 1, "appetite": 1, "mcburney": 3},
+    "Subarachnoid haemorrhage": {
+        "worst headache": 4,
+        "thunderclap": 3,
+        "out of nowhere": 2,
+        "neck stiffness": 2,
+        "xanthochromia": 4,
+        "basal cisterns": 4,
     },
-    "Subarachnoid haemorrhage": {"worst headache": 4, "thunderclap": 3, "sudden": 1, "neck": 1},
-    "Migraine": {"throbbing": 2, "light": 1, "aura": 3, "zigzag": 2},
-    "Urinary tract infection": {
-        "burning": 2,
-        "pee": 1,
-        "urine": 1,
-        "nitrite": 3,
-        "leucocyte": 2,
-        "frequen": 1,
+    "Migraine": {"throbbing": 2, "aura": 3, "zigzag": 2, "one side of my head": 2},
+    "Urinary tract infection": {"burning when": 2, "nitrite": 2, "leucocyte": 2, "frequen": 1},
+    "Acute pyelonephritis": {"loin": 2, "back hurts": 1, "rigor": 2, "shiver": 2, "renal angle": 3, "nitrite": 2},
+    "Renal colic": {"groin": 2, "waves": 2, "can t keep still": 2, "stone": 3, "calculus": 3, "blood in": 1},
+    "Herpes zoster (shingles)": {"band": 2, "blister": 2, "one side": 2, "tingl": 1, "dermatom": 3, "strip": 2},
+    "Cellulitis": {"spreading redness": 2, "hot to touch": 2, "cut": 1, "insect bite": 2},
+    "Hypothyroidism": {
+        "cold": 2,
+        "weight gain": 2,
+        "put on weight": 2,
+        "constipat": 1,
+        "dry skin": 1,
+        "tsh": 3,
+        "thyroxine": 2,
     },
-    "Renal colic": {"loin": 2, "groin": 2, "waves": 2, "blood in": 1, "stone": 3},
-    "Herpes zoster (shingles)": {"band": 2, "blister": 2, "one side": 2, "tingling": 1, "dermatom": 3},
-    "Cellulitis": {"red": 1, "hot": 1, "spreading": 2, "swollen": 1, "cut": 1},
-    "Hypothyroidism": {"cold": 2, "weight gain": 2, "constipat": 1, "dry skin": 1, "tsh": 3},
-    "Iron deficiency anaemia": {
-        "heavy periods": 2,
-        "pale": 1,
-        "breathless": 1,
-        "haemoglobin": 2,
-        "ferritin": 3,
+    "Iron deficiency anaemia": {"heavy periods": 2, "haemoglobin": 2, "ferritin": 3, "microcytic": 3},
+    "Atrial fibrillation": {"irregular": 3, "flutter": 2, "racing": 1, "irregularly irregular": 4},
+    "Gout": {"big toe": 3, "uric": 3, "beer": 1, "crystals": 3},
+    "Aortic stenosis": {
+        "ejection systolic": 4,
+        "murmur": 2,
+        "church": 0,
+        "exertion": 1,
+        "walking up": 2,
+        "valve": 2,
+        "slow rising": 3,
     },
-    "Atrial fibrillation": {"irregular": 3, "fluttering": 2, "racing": 1, "irregularly irregular": 4},
-    "Gout": {"big toe": 3, "toe": 1, "red": 1, "uric": 3, "beer": 1},
-    "Vasovagal syncope": {"standing": 1, "hot": 1, "blood": 1, "felt it coming": 2, "came round": 1},
-    "Acute otitis media": {"ear": 3, "pulling": 2, "tympanic": 3, "bulging": 2},
-    "Community-acquired pneumonia": {"cough": 1, "phlegm": 2, "fever": 1, "crackles": 3, "consolidation": 4},
+    "Vasovagal syncope": {"felt it coming": 2, "standing for a long time": 2, "hot and clammy": 2},
+    "Acute otitis media": {"pulling at his ear": 3, "ear": 2, "tympanic": 3, "bulging": 3},
+    "Community-acquired pneumonia": {"phlegm": 2, "crackles": 3, "consolidation": 4},
 }
 
 
@@ -172,8 +180,7 @@ def pick_profile(opening: str) -> Profile:
 
 def rank_diagnoses(heard: str, table: dict[str, dict[str, float]] = FINDINGS_TABLE) -> list[tuple[str, float]]:
     """Diagnoses by how much of their clue weight appears in what the patient said, best first."""
-    lowered = heard.lower()
-    scores = {dx: sum(w for clue, w in clues.items() if clue in lowered) for dx, clues in table.items()}
+    scores = {dx: sum(w for clue, w in clues.items() if contains_phrase(heard, clue)) for dx, clues in table.items()}
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
