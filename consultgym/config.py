@@ -61,7 +61,9 @@ class LLMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str = Field(min_length=1, description="Model name as the server knows it, e.g. 'gpt-4o-mini'.")
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; None means OpenAI's API.")
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; None means $OPENAI_BASE_URL, else OpenAI's API."
+    )
     api_key_env: str = Field(default=DEFAULT_API_KEY_ENV, description="Environment variable holding the API key.")
     temperature: float = Field(default=DEFAULT_TEMPERATURE, ge=0, le=2, description="Sampling temperature.")
     seed: int | None = Field(default=None, description="Sampling seed sent with every request, when given.")
@@ -89,8 +91,8 @@ class LLMSettings(BaseModel):
 
     @property
     def endpoint(self) -> str:
-        """The base_url as requests go to it (OpenAI's when none is set)."""
-        return (self.base_url or OPENAI_BASE_URL).rstrip("/")
+        """The base_url as requests go to it: the setting, else $OPENAI_BASE_URL, else OpenAI's API."""
+        return (self.base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
 
     def describe(self) -> dict[str, Any]:
         """What run records keep: everything but the cache folder (and never a key, which is not held here)."""

@@ -244,6 +244,7 @@ async def arun(spec: RunSpec) -> RunSummary:
         await asyncio.gather(*(one(*p) for p in todo))
     finally:
         bar.close()
+        await _close_llm_clients()
     return RunSummary(
         spec.out,
         len(planned),
@@ -253,6 +254,14 @@ async def arun(spec: RunSpec) -> RunSummary:
         warnings,
         round(time.perf_counter() - started, 3),
     )
+
+
+async def _close_llm_clients() -> None:
+    """Pooled HTTP clients are bound to this run's event loop: close them before it goes."""
+    import sys
+
+    if "consultgym.agents.llm" in sys.modules:
+        await sys.modules["consultgym.agents.llm"].aclose_clients()
 
 
 def run(spec: RunSpec) -> RunSummary:

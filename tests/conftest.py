@@ -15,3 +15,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def chest_scenario() -> Scenario:
     return load_scenario(FIXTURES / "chest_pain.yaml")
+
+
+@pytest.fixture
+def fake_openai():
+    """A loopback OpenAI-compatible server (consultgym.testing.FakeOpenAIServer) answering "OK." until scripted.
+
+    Script it with ``fake_openai.script([...])`` or ``fake_openai.script(fn, model="m")``; inspect
+    ``fake_openai.chat_requests``. See `consultgym.testing.fake_openai` for replies, faults and latency.
+    """
+    from consultgym.testing import FakeOpenAIServer
+
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fast_llm(fake_openai):
+    """``<role>_*`` options that reach the fake server with short timeouts and backoff, for gym.make or factories.
+
+    >>> fast_llm("patient", model="p")  # doctest: +SKIP
+    {'patient_model': 'p', 'patient_base_url': 'http://127.0.0.1:.../v1', 'patient_timeout': 0.5, ...}
+    """
+
+    def options(role: str, model: str = "m", **overrides: object) -> dict[str, object]:
+        values = {"model": model, "base_url": fake_openai.base_url, "timeout": 0.5, "max_retries": 1, "backoff": 0.01}
+        return {f"{role}_{key}": value for key, value in {**values, **overrides}.items()}
+
+    return options

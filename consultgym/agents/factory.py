@@ -40,7 +40,7 @@ def make_patient(
         return OfflinePatient(questions_per_turn)
     from consultgym.agents.llm_patient import LLMPatient
 
-    return LLMPatient.from_options(**llm_options("patient", options))
+    return LLMPatient.from_options(questions_per_turn=questions_per_turn, **llm_options("patient", options))
 
 
 def make_guardian(kind: str = "offline", **options: Any) -> GuardianAgent:

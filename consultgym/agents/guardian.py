@@ -2,7 +2,10 @@
 
 A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas or semicolons). For each clause:
 
-- leak: it names the diagnosis or one of its synonyms;
+- leak: it names the diagnosis or one of its synonyms, also when spelled to slip past a plain match: odd case,
+  diacritics, homoglyphs (Cyrillic 'а'), zero-width characters, leetspeak, or separators inside the word
+  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `leak_forms`). Naming it as a relative's illness is
+  allowed only when a family-history fact says so;
 - contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
   'it doesn't spread' against a fact that it does);
 - unsupported: an affirmative clause contains a clinical term (symptom, drug, diagnosis, relative, time unit; see
@@ -14,13 +17,23 @@ Denials of things the facts never mention are allowed: under the closed-world po
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
 from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
-from consultgym.scenarios.schema import Fact, Scenario
-from consultgym.text import TOPICS, contains_phrase, is_negated, normalize_apostrophes, stem, stemmed, stems
+from consultgym.scenarios.schema import Fact, FactCategory, Scenario
+from consultgym.text import (
+    TOPICS,
+    contains_phrase,
+    is_negated,
+    normalize,
+    normalize_apostrophes,
+    stem,
+    stemmed,
+    stems,
+)
 
 _CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
@@ -134,25 +147,127 @@ def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
     """Every issue in a reply, in reading order."""
     ground = grounding(scenario)
     issues: list[GuardianIssue] = []
+    named: set[str] = set()
     for clause, start in clauses(reply):
-        issues += _leaks(clause, start, scenario)
+        issues += _leaks(clause, start, scenario, named)
         if stemmed(clause) in ground.statements:
             continue  # said in the facts' own words
         negated = is_negated(clause)
         issues += _contradictions(clause, start, negated, ground)
         if not negated:
             issues += _unsupported(clause, start, ground)
-    return issues
+    return _spread_leak(reply, scenario, named) + issues
 
 
-def _leaks(clause: str, start: int, scenario: Scenario) -> list[GuardianIssue]:
-    if any(contains_phrase(clause, relative) for relative in RELATIVES):
-        return []  # "my father had a heart attack" is family history, not the patient's own diagnosis
-    return [
-        GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")
-        for name in scenario.diagnosis.names
-        if contains_phrase(clause, name)
-    ][:1]
+def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
+    names = leak_names(scenario)
+    mentioned = [name for name in names.names if mentions(leak_forms(clause), name, names)]
+    named.update(mentioned)
+    if any(not _family_history(clause, name, names) for name in mentioned):
+        return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
+    return []
+
+
+def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
+    """A name no single clause holds but the whole reply does: spelled across clause breaks ('S.T.E.M.I', 'a, b, c')."""
+    names = leak_names(scenario)
+    forms = leak_forms(reply)
+    if any(name not in named and mentions(forms, name, names) for name in names.names):
+        text = reply.strip()
+        return [GuardianIssue(kind=IssueKind.leak, text=text, start=reply.find(text), detail="spells the diagnosis")]
+    return []
+
+
+def _family_history(clause: str, name: str, names: LeakNames) -> bool:
+    # "My father had a heart attack" repeats a family-history fact: allowed when a family fact names the condition,
+    # the clause is about a relative, and it makes no first-person claim ("my dad says I have ..." is a leak).
+    if name not in names.family:
+        return False
+    if not any(contains_phrase(clause, relative) for relative in RELATIVES):
+        return False
+    return not _FIRST_PERSON.intersection(normalize(clause).split())
+
+
+_FIRST_PERSON = frozenset({"i", "me", "myself"})
+
+
+# --------------------------------------------------------------------------------------------- leak normalisation
+# Letters that look like Latin ones (Cyrillic, Greek, IPA), folded so 'аppendicitis' with a Cyrillic 'а' is caught.
+_HOMOGLYPHS = str.maketrans(
+    "авеёкмнорстухіїјѕԁԛԝӏɑαβεηικνορτυχϲɡıłøðþ",
+    "abeekmhopctyxiijsdqwlaabenikvoptuxcgilodp",
+)
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_MARKS = frozenset("013457@$")
+_INNER_SEPARATORS = re.compile(r"[^\w\s]|_")
+_SINGLE_LETTER_RUN = re.compile(r"\b(?:[a-z0-9] ){2,}[a-z0-9]\b")  # 'a p p e n d i c i t i s'
+
+
+def leak_fold(text: str) -> str:
+    """Lowercase with diacritics, zero-width characters and homoglyphs folded away ('Аppéndi\u200bcitis')."""
+    text = unicodedata.normalize("NFKD", normalize_apostrophes(text))
+    kept = (ch for ch in text if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    return "".join(kept).lower().translate(_HOMOGLYPHS)
+
+
+def leak_forms(text: str) -> tuple[str, ...]:
+    """The spellings of `text` a diagnosis name is looked for in.
+
+    1. folded (`leak_fold`): case, diacritics, homoglyphs and zero-width characters;
+    2. that, with leetspeak undone in mixed words ('4ppend1c1t1s') and every separator inside or around a word
+       removed ('S.T.E.M.I' -> 'stemi', 'appendi-citis' -> 'appendicitis');
+    3. that, with runs of three or more single letters joined ('s t e m i' -> 'stemi').
+    """
+    folded = leak_fold(text)
+    words = (_INNER_SEPARATORS.sub("", _unleet(word)) for word in folded.split())
+    joined = " ".join(word for word in words if word)
+    spelled = _SINGLE_LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), joined)
+    return (folded, joined, spelled)
+
+
+def _unleet(word: str) -> str:
+    # Only words of 4+ characters mixing letters with digits, '@' or '$': 'M1' (a motorway) or '10' stay as they are.
+    if len(word) >= 4 and any(c.isalpha() for c in word) and not _LEET_MARKS.isdisjoint(word):
+        return word.translate(_LEET)
+    return word
+
+
+@dataclass(frozen=True)
+class LeakNames:
+    """A scenario's diagnosis names, each in plain and joined spelling, and those a family-history fact mentions."""
+
+    names: tuple[str, ...]
+    joined: dict[str, str]
+    family: frozenset[str]
+
+
+def _build_leak_names(scenario: Scenario) -> LeakNames:
+    names = tuple(scenario.diagnosis.names)
+    joined = {name: leak_forms(name)[1] for name in names}
+    family = frozenset(
+        name
+        for fact in scenario.facts
+        if fact.category == FactCategory.family
+        for name in names
+        if any(contains_phrase(text, name) for text in (fact.text, fact.say))
+    )
+    return LeakNames(names, joined, family)
+
+
+leak_names = ScenarioCache(_build_leak_names)
+
+
+def mentions(forms: tuple[str, ...], name: str, names: LeakNames) -> bool:
+    """Whether any spelling of a text (`leak_forms`) contains the name, as words or joined into one word."""
+    folded, joined, spelled = forms
+    compact = names.joined[name]
+    if contains_phrase(folded, name) or contains_phrase(joined, name) or contains_phrase(joined, compact):
+        return True
+    if contains_phrase(spelled, compact):
+        return True
+    # Inside a run of spelled-out letters ('a s t e m i' -> 'astemi'): nobody spells out words by accident.
+    letters = compact.replace(" ", "")
+    return len(letters) >= 3 and any(letters in run.replace(" ", "") for run in _SINGLE_LETTER_RUN.findall(joined))
 
 
 def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:

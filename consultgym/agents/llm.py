@@ -25,12 +25,11 @@ import os
 import random
 import re
 import time
-import weakref
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from string import Template
 from pathlib import Path
+from string import Template
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -58,7 +57,9 @@ class _Retryable(Exception):
 
 
 # ------------------------------------------------------------------------------------------------------ client pool
-_POOL: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
+# Clients hold references to their loop, so a weak-keyed pool would never let go: entries of closed loops are
+# dropped on the next lookup instead (call `aclose_clients` before closing a loop to also close their sockets).
+_POOL: dict[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]] = {}
 
 
 def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
@@ -73,7 +74,7 @@ def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
     key = os.environ.get(settings.api_key_env, "").strip()
     if key:
         return key
-    if settings.base_url is None or "api.openai.com" in settings.base_url:
+    if "api.openai.com" in settings.endpoint:
         raise ConfigError(
             f"{role}: the environment variable {settings.api_key_env} is empty, and {OPENAI_BASE_URL} needs a key; "
             f"set it, name another variable with {role}_api_key_env=..., or point {role}_base_url at a local server"
@@ -85,6 +86,8 @@ def _client(settings: LLMSettings, role: str) -> Any:
     from openai import AsyncOpenAI
 
     loop = asyncio.get_running_loop()
+    for stale in [other for other in _POOL if other.is_closed()]:
+        del _POOL[stale]
     clients = _POOL.setdefault(loop, {})
     key = (settings.endpoint, settings.api_key_env)
     if key not in clients:
@@ -151,7 +154,10 @@ class ResponseCache:
 # --------------------------------------------------------------------------------------------------------- backend
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
     """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it)."""
-    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": True}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": True},
+    }
 
 
 class ChatBackend:
@@ -195,7 +201,11 @@ class ChatBackend:
 
     # -------------------------------------------------------------------------------------------------- internals
     def _body(self, messages: Sequence[Message], schema: type[BaseModel] | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.settings.model, "messages": list(messages), "temperature": self.settings.temperature}
+        body: dict[str, Any] = {
+            "model": self.settings.model,
+            "messages": list(messages),
+            "temperature": self.settings.temperature,
+        }
         if self.settings.seed is not None:
             body["seed"] = self.settings.seed
         if self.settings.max_tokens is not None:
@@ -228,12 +238,16 @@ class ChatBackend:
                 await asyncio.sleep(self._backoff(attempt))
             try:
                 content = await self._attempt(body)
-                return content, _validate(content, schema)
+                try:
+                    return content, _validate(content, schema)
+                except _Retryable:
+                    self.on_usage(Usage(errors=1))  # the call worked but its reply is unusable: a failed attempt
+                    raise
             except _Permanent as exc:
                 raise BackendError(self._message(str(exc))) from None
             except _Retryable as exc:
                 last = str(exc)
-                log.info("%s attempt %d/%d failed: %s", self._where(), attempt + 1, attempts, last)
+                log.info("%s", self._message(f"attempt {attempt + 1}/{attempts} failed: {last}"))
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
 
     def _backoff(self, attempt: int) -> float:
@@ -250,17 +264,18 @@ class ChatBackend:
                 completion = await client.chat.completions.create(**body, timeout=self.settings.timeout)
             usage = _token_counts(completion)
             content = _reply_text(completion)
-        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes unrecorded
+        except Exception as exc:  # every failure is classified, none escapes unrecorded
             self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **usage))
             raise _classify(exc, self.settings) from None
         self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **usage))
         return content
 
-    def _where(self) -> str:
+    def where(self) -> str:
+        """Names the role, model and endpoint, for messages."""
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
     def _message(self, problem: str) -> str:
-        text = f"{self._where()}: {problem}"
+        text = f"{self.where()}: {problem}"
         key = os.environ.get(self.settings.api_key_env, "")
         if len(key) >= 4:
             text = text.replace(key, "***")
@@ -348,7 +363,7 @@ def _server_says(exc: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- LLM roles
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> Template:
     return Template(resources.files("consultgym.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8"))
 

@@ -106,7 +106,7 @@ class ConsultationEnv(gym.Env[str, str]):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode={render_mode!r} is not supported; use 'ansi' or None")
         self.render_mode = render_mode
-        self._runner = _LoopRunner()
+        self._runner = LoopRunner()
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
@@ -132,7 +132,7 @@ class ConsultationEnv(gym.Env[str, str]):
         return run_sync(coro) if self.session.offline else self._runner.run(coro)
 
 
-class _LoopRunner:
+class LoopRunner:
     """Runs coroutines of LLM roles on one private event loop in a daemon thread.
 
     One loop for the env's lifetime, because async HTTP clients bind to the loop they first ran on; a thread, so the
@@ -152,8 +152,14 @@ class _LoopRunner:
 
     def close(self) -> None:
         if self._loop is not None:
+            from consultgym.agents.llm import aclose_clients
+
+            # The pooled HTTP clients are bound to this loop: close their connections before the loop goes.
+            asyncio.run_coroutine_threadsafe(aclose_clients(), self._loop).result(timeout=5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             if self._thread is not None:
                 self._thread.join(timeout=5)
             self._loop.close()
             self._loop = self._thread = None
+
+

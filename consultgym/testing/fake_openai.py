@@ -41,8 +41,16 @@ Script = Any  # str | dict | Reply | FaultSpec | list[...] | Callable[[dict], ..
 
 FaultKind = Literal["http", "timeout", "malformed", "drop"]
 DEFAULT_MODELS = ("fake-model",)
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,7 @@ class FakeOpenAIServer:
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1``, for the client's base_url.
         requests: every request received, in order (see `RecordedRequest`).
+        script_errors: exceptions raised by callable scripts (each answered with HTTP 500).
     """
 
     def __init__(
@@ -176,6 +185,7 @@ class FakeOpenAIServer:
         self._rng = random.Random(fault_seed)
         self._cursors: dict[int, int] = {}
         self._requests: list[RecordedRequest] = []
+        self.script_errors: list[Exception] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -225,7 +235,7 @@ class FakeOpenAIServer:
                 asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=4096, limit=2**24)
             )
             self.port = self._server.sockets[0].getsockname()[1]
-        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+        except BaseException as exc:  # handed to the starting thread
             failure.append(exc)
             ready.set()
             return
@@ -306,7 +316,11 @@ class FakeOpenAIServer:
                 name, value = line.split(":", 1)
                 headers[name.strip().lower()] = value.strip()
         raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-        response = await self._route(method, target.split("?", 1)[0], headers, raw)
+        try:
+            response = await self._route(method, target.split("?", 1)[0], headers, raw)
+        except Exception as exc:  # a broken script answers 500 and is kept for the test to see
+            self.script_errors.append(exc)
+            response = _error(500, f"The fake server's script raised {type(exc).__name__}: {exc}", None, "server_error")
         if response.delay:
             await asyncio.sleep(response.delay)
         if response.drop:
@@ -334,7 +348,9 @@ class FakeOpenAIServer:
     # ------------------------------------------------------------------------------------------- chat completions
     def _chat(self, body: dict[str, Any] | None) -> _Response:
         if not isinstance(body, dict) or "messages" not in body or "model" not in body:
-            return _error(400, "The request body must be JSON with 'model' and 'messages'.", None, "invalid_request_error")
+            return _error(
+                400, "The request body must be JSON with 'model' and 'messages'.", None, "invalid_request_error"
+            )
         model = str(body["model"])
         if self.models is not None and model not in self.models:
             return _error(404, f"The model `{model}` does not exist.", "model_not_found", "invalid_request_error")
@@ -446,9 +462,17 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 def _sse(body: dict[str, Any], reply: Reply, payload: dict[str, Any]) -> bytes:
-    base = {"id": payload["id"], "object": "chat.completion.chunk", "created": payload["created"], "model": body["model"]}
+    base = {
+        "id": payload["id"],
+        "object": "chat.completion.chunk",
+        "created": payload["created"],
+        "model": body["model"],
+    }
     chunks = [
-        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": reply.content}, "finish_reason": None}]},
+        {
+            **base,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": reply.content}, "finish_reason": None}],
+        },
         {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]},
     ]
     if (body.get("stream_options") or {}).get("include_usage"):
@@ -457,7 +481,9 @@ def _sse(body: dict[str, Any], reply: Reply, payload: dict[str, Any]) -> bytes:
 
 
 def _error(status: int, message: str, code: str | None, kind: str) -> _Response:
-    return _Response(status=status, body=_dumps({"error": {"message": message, "type": kind, "param": None, "code": code}}))
+    return _Response(
+        status=status, body=_dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})
+    )
 
 
 def _model_card(name: str) -> dict[str, Any]:

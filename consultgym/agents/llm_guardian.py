@@ -1,0 +1,119 @@
+"""`LLMGuardian`: a chat model labels every sentence of a patient reply against the scenario's facts.
+
+Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
+supported becomes a `GuardianIssue`; the verdict's source is ``llm``.
+
+``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
+otherwise the model decides (``tiered:llm``).
+
+Fail closed: when the call fails, times out or its reply does not validate (after the backend's bounded retries), the
+verdict is never a pass by default. The error goes into `Verdict.error`, the offline check decides, and the source
+says so (``llm-failed:offline``, or ``tiered:llm-failed:offline``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.config import LLMSettings
+from consultgym.errors import BackendError
+from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.schema import Scenario
+
+
+class SentenceLabel(BaseModel):
+    """The guardian model's label for one sentence of the reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentence: str = Field(description="The sentence, copied from the reply.")
+    label: Literal["supported", "unsupported", "contradicts", "leak"] = Field(description="The sentence's label.")
+    reason: str = Field(description="Why, in a few words.")
+    facts: list[str] = Field(description="Ids of the facts that bear on the sentence.")
+
+
+class GuardianReport(BaseModel):
+    """The structured reply of the guardian model: one label per sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: list[SentenceLabel] = Field(description="Every sentence of the reply, in order.")
+
+
+def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
+    scenario = ctx.scenario
+    patient = scenario.patient
+    content = render_prompt(
+        "guardian",
+        age=patient.age,
+        sex=patient.sex,
+        persona=patient.persona,
+        opening=scenario.opening,
+        facts="\n".join(f"- {f.id}: {f.text}" + ("" if f.present else " (a denial)") for f in scenario.facts),
+        diagnosis=" / ".join(scenario.diagnosis.names),
+        question=ctx.action.text,
+        reply=reply,
+    )
+    return [{"role": "user", "content": content}]
+
+
+def report_to_issues(report: GuardianReport, reply: str, scenario: Scenario) -> list[GuardianIssue]:
+    """Every sentence not labelled supported, as an issue located in the reply (start -1 when not found verbatim)."""
+    issues = []
+    for item in report.sentences:
+        if item.label == "supported":
+            continue
+        issues.append(
+            GuardianIssue(
+                kind=IssueKind(item.label),
+                text=item.sentence,
+                start=reply.find(item.sentence) if item.sentence else -1,
+                detail=item.reason,
+                facts=[fact_id for fact_id in item.facts if fact_id in scenario.fact_index],
+            )
+        )
+    return issues
+
+
+class LLMGuardian(LLMParticipant, GuardianAgent):
+    """A chat model as the guardian, optionally behind the offline check (``tiered``). Fails closed.
+
+    Args:
+        settings: how to reach the model.
+        tiered: run the offline check first and ask the model only about replies it passes.
+    """
+
+    def __init__(self, settings: LLMSettings, tiered: bool = False) -> None:
+        super().__init__(name="tiered" if tiered else "llm")
+        self.tiered = tiered
+        self.offline_guardian = OfflineGuardian()
+        self.connect(settings, "guardian")
+
+    @classmethod
+    def from_options(cls, tiered: bool = False, **options: Any) -> LLMGuardian:
+        """Build from ``guardian_*`` options with the prefix removed."""
+        return cls(LLMSettings.from_options("guardian", **options), tiered)
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        prefix = "tiered:" if self.tiered else ""
+        if self.tiered:
+            first = self.offline_guardian.verdict(reply, ctx.scenario)
+            if not first.ok:
+                return first.model_copy(update={"source": "tiered:offline"})
+        try:
+            report = await self.backend.parse(guardian_messages(reply, ctx), GuardianReport)
+            if reply.strip() and not report.sentences:
+                raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
+        except BackendError as exc:
+            fallback = self.offline_guardian.verdict(reply, ctx.scenario)
+            return fallback.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
+        issues = report_to_issues(report, reply, ctx.scenario)
+        return Verdict(ok=not issues, issues=issues, source=f"{prefix}llm")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "tiered": self.tiered}

@@ -1,0 +1,181 @@
+"""ChatBackend against the loopback server: retries, errors, structured output, usage and the response cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from consultgym.agents.llm import ChatBackend, aclose_clients
+from consultgym.config import LLMSettings
+from consultgym.errors import BackendError, ConfigError
+from consultgym.records import Usage
+from consultgym.testing import FakeOpenAIServer, FaultSpec, unused_base_url
+
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: int
+
+
+def fast(base_url: str, **overrides) -> LLMSettings:
+    values = {"model": "m", "base_url": base_url, "timeout": 0.5, "max_retries": 2, "backoff": 0.01, **overrides}
+    return LLMSettings(**values)
+
+
+class Meter:
+    """A usage accumulator, the way roles keep theirs."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+    def __call__(self, usage: Usage) -> None:
+        self.usage = self.usage.add(usage)
+
+
+def run(backend: ChatBackend, coro_factory):
+    async def main():
+        try:
+            return await coro_factory(backend)
+        finally:
+            await aclose_clients()
+
+    return asyncio.run(main())
+
+
+def test_complete_and_parse_return_text_and_a_validated_model(fake_openai):
+    fake_openai.script(["plain text", '{"value": 3}', '```json\n{"value": 4}\n```'])
+    backend = ChatBackend(fast(fake_openai.base_url))
+    assert run(backend, lambda b: b.complete(HELLO)) == "plain text"
+    assert run(backend, lambda b: b.parse(HELLO, Answer)) == Answer(value=3)
+    assert run(backend, lambda b: b.parse(HELLO, Answer)) == Answer(value=4)  # fenced JSON from local models
+    structured = fake_openai.chat_requests[1].body
+    assert structured["response_format"]["json_schema"]["name"] == "Answer"
+    assert structured["temperature"] == 0.0 and structured["model"] == "m"
+
+
+@pytest.mark.parametrize(
+    "fault", [FaultSpec.http(500), FaultSpec.http(503), FaultSpec.timeout(), FaultSpec.drop(), FaultSpec.malformed()]
+)
+def test_transient_failures_are_retried_a_bounded_number_of_times_then_raise(fake_openai, fault):
+    fake_openai.script([fault])
+    meter = Meter()
+    backend = ChatBackend(fast(fake_openai.base_url, max_retries=2, timeout=0.3), on_usage=meter, role="patient")
+    with pytest.raises(BackendError) as error:
+        run(backend, lambda b: b.complete(HELLO))
+    assert fake_openai.request_count == 3  # one attempt and two retries, all seen by the server
+    assert meter.usage.calls == 3 and meter.usage.errors == 3
+    message = str(error.value)
+    assert "\n" not in message and fake_openai.base_url in message and "'m'" in message and "3 attempts" in message
+
+
+def test_a_retry_that_succeeds_returns_the_reply_and_counts_every_attempt(fake_openai):
+    fake_openai.script([FaultSpec.http(500), FaultSpec.timeout(), "finally"])
+    meter = Meter()
+    backend = ChatBackend(fast(fake_openai.base_url, timeout=0.3), on_usage=meter)
+    assert run(backend, lambda b: b.complete(HELLO)) == "finally"
+    assert fake_openai.request_count == 3
+    assert (meter.usage.calls, meter.usage.errors) == (3, 2)
+    assert meter.usage.completion_tokens > 0 and meter.usage.latency_s > 0
+
+
+def test_an_unparseable_structured_reply_is_retried_then_raises(fake_openai):
+    fake_openai.script(['{"value": "not a number"}', "not json at all"])
+    backend = ChatBackend(fast(fake_openai.base_url, max_retries=1))
+    with pytest.raises(BackendError, match="does not validate as Answer"):
+        run(backend, lambda b: b.parse(HELLO, Answer))
+    assert fake_openai.request_count == 2
+
+
+def test_a_refused_connection_is_one_line_naming_the_url():
+    url = unused_base_url()
+    backend = ChatBackend(fast(url, max_retries=1), role="guardian")
+    with pytest.raises(BackendError) as error:
+        run(backend, lambda b: b.complete(HELLO))
+    message = str(error.value)
+    assert "\n" not in message and url in message and "connection refused" in message and "guardian" in message
+
+
+def test_a_wrong_model_name_fails_at_once_with_what_to_check():
+    with FakeOpenAIServer(models=["served"]) as server:
+        backend = ChatBackend(fast(server.base_url, model="typo"))
+        with pytest.raises(BackendError) as error:
+            run(backend, lambda b: b.complete(HELLO))
+        assert server.request_count == 1  # a 404 is not retried
+    message = str(error.value)
+    assert "'typo'" in message and "404" in message and "/models" in message and "\n" not in message
+
+
+def test_an_auth_failure_names_the_key_variable_and_never_the_key(monkeypatch):
+    secret = "sk-test-SECRET-1234567890"
+    monkeypatch.setenv("CONSULTGYM_TEST_KEY", secret)
+    with FakeOpenAIServer(api_key="another-key") as server:
+        backend = ChatBackend(fast(server.base_url, api_key_env="CONSULTGYM_TEST_KEY"))
+        with pytest.raises(BackendError) as error:
+            run(backend, lambda b: b.complete(HELLO))
+        assert server.chat_requests[0].headers["authorization"] == f"Bearer {secret}"  # the key was sent ...
+    message = str(error.value)
+    assert "401" in message and "$CONSULTGYM_TEST_KEY" in message and secret not in message  # ... never shown
+    assert secret not in str(backend.describe())
+
+
+def test_a_local_server_needs_no_key_but_openai_does(monkeypatch, fake_openai):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    backend = ChatBackend(fast(fake_openai.base_url))
+    run(backend, lambda b: b.complete(HELLO))
+    assert fake_openai.chat_requests[0].headers["authorization"] == "Bearer not-needed"
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        ChatBackend(LLMSettings(model="gpt-4o-mini"))
+
+
+def test_usage_is_kept_per_role_instance_though_the_client_is_shared(fake_openai):
+    first, second = Meter(), Meter()
+    a = ChatBackend(fast(fake_openai.base_url), on_usage=first)
+    b = ChatBackend(fast(fake_openai.base_url), on_usage=second)
+
+    async def both():
+        try:
+            await asyncio.gather(a.complete(HELLO), a.complete(HELLO), b.complete(HELLO))
+        finally:
+            await aclose_clients()
+
+    asyncio.run(both())
+    assert (first.usage.calls, second.usage.calls) == (2, 1)
+
+
+def test_the_cache_replays_identical_requests_without_calls(fake_openai, tmp_path):
+    fake_openai.script(['{"value": 1}', '{"value": 2}'])
+    meter = Meter()
+    writer = ChatBackend(fast(fake_openai.base_url, cache="readwrite", cache_dir=str(tmp_path)), on_usage=meter)
+    assert run(writer, lambda b: b.parse(HELLO, Answer)) == Answer(value=1)
+    assert run(writer, lambda b: b.parse(HELLO, Answer)) == Answer(value=1)
+    assert fake_openai.request_count == 1 and meter.usage.cache_hits == 1
+    # The key covers the whole request: another temperature is another entry.
+    hotter = ChatBackend(fast(fake_openai.base_url, cache="readwrite", cache_dir=str(tmp_path), temperature=0.7))
+    assert run(hotter, lambda b: b.parse(HELLO, Answer)) == Answer(value=2)
+    assert fake_openai.request_count == 2
+
+
+def test_cache_modes_read_and_write(fake_openai, tmp_path):
+    fake_openai.script(["first", "second", "third"])
+    settings = {"cache_dir": str(tmp_path)}
+    reader = ChatBackend(fast(fake_openai.base_url, cache="read", **settings))
+    assert run(reader, lambda b: b.complete(HELLO)) == "first"  # a miss is not stored in read mode
+    writer = ChatBackend(fast(fake_openai.base_url, cache="write", **settings))
+    assert run(writer, lambda b: b.complete(HELLO)) == "second"
+    assert run(writer, lambda b: b.complete(HELLO)) == "third"  # write mode always calls, storing the latest
+    assert run(reader, lambda b: b.complete(HELLO)) == "third"
+    assert fake_openai.request_count == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({}, "patient_model is required"), ({"model": "m", "temprature": 1}, "unknown option patient_temprature")],
+)
+def test_settings_errors_name_the_option(options, match):
+    with pytest.raises(ConfigError, match=match):
+        LLMSettings.from_options("patient", **options)
