@@ -46,8 +46,9 @@ def _role_options(args: argparse.Namespace) -> dict[str, Any]:
             value = getattr(args, f"{role}_{flag}", None)
             if value is not None:
                 options[f"{role}_{flag}"] = value
-    if getattr(args, "judge_models", None):
-        options["judge_models"] = args.judge_models
+    for extra in ("judge_models", "judge_vote"):
+        if getattr(args, extra, None):
+            options[extra] = getattr(args, extra)
     return options
 
 
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--judges", default="offline,llm", help="two judges, e.g. offline,llm")
     agreement.add_argument("--scenarios", nargs="+", default=["all"], help="where the run's scenarios are")
     agreement.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
+    agreement.add_argument("--judge-vote", default=None, choices=["majority", "unanimous", "any"], help="panel rule")
     agreement.add_argument("--json", action="store_true")
     add_role_arguments(agreement, roles=("judge",))
     agreement.set_defaults(handler=cmd_agreement)
@@ -235,6 +237,7 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--guardian", default="offline", choices=["offline", "llm", "tiered", "off"])
     run.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
     run.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
+    run.add_argument("--judge-vote", default=None, choices=["majority", "unanimous", "any"], help="panel rule")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(
         "--ray",
@@ -258,8 +261,12 @@ def add_role_arguments(
         group.add_argument(f"--{role}-base-url", default=None)
         group.add_argument(f"--{role}-api-key-env", default=None, help="environment variable holding the API key")
         group.add_argument(f"--{role}-temperature", type=float, default=None)
-        group.add_argument(f"--{role}-timeout", type=float, default=None)
+        group.add_argument(f"--{role}-seed", type=int, default=None, help="sampling seed sent with every request")
+        group.add_argument(f"--{role}-max-tokens", type=int, default=None)
+        group.add_argument(f"--{role}-timeout", type=float, default=None, help="seconds per request")
+        group.add_argument(f"--{role}-max-retries", type=int, default=None)
         group.add_argument(f"--{role}-cache", default=None, choices=["off", "read", "write", "readwrite"])
+        group.add_argument(f"--{role}-cache-dir", default=None, help="where cached responses are kept")
 
 
 def add_scenario_commands(scenario: argparse.ArgumentParser) -> None:

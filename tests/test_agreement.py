@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from consultgym.agreement import cohen_kappa, compare, macro_f1
@@ -37,3 +39,50 @@ def test_compare_skips_unscored():
     assert result["items"] == 2 and result["items_skipped"] == 2
     assert result["agreement"] == 0.5
     assert result["coverage_mean"] == [0.75, 1.0]
+
+
+def test_agreement_command_against_an_llm_judge(tmp_path, capsys, fake_openai):
+    """offline vs an LLM judge that grades every item from the transcript truthfully: full agreement."""
+    import json as jsonlib
+
+    from consultgym.agents.judge import score
+    from consultgym.cli import main
+    from consultgym.scenarios.loader import load_scenario
+
+    fixture = str(Path(__file__).parent / "fixtures" / "chest_pain.yaml")
+    scenario = load_scenario(fixture)
+    out = tmp_path / "run.jsonl"
+    assert main(["run", "--scenarios", fixture, "--episodes", "2", "--out", str(out), "--quiet"]) == 0
+
+    def grade(body):  # mirror the offline judge, quoting the evidence it found
+        turns = [
+            line.split(": ", 1)[1] for line in body["messages"][-1]["content"].splitlines() if line.startswith("Turn ")
+        ]
+        offline = score(scenario, turns, None)
+        items = [
+            {"id": i.id, "covered": i.covered, "turn": (i.turn + 1) if i.covered else None, "quote": i.evidence}
+            for i in offline.items
+        ]
+        return jsonlib.dumps({"items": items, "diagnosis": {"correct": False, "reason": "x"}})
+
+    fake_openai.script(grade)
+    capsys.readouterr()
+    code = main(
+        [
+            "agreement",
+            str(out),
+            "--judges",
+            "offline,llm",
+            "--scenarios",
+            fixture,
+            "--judge-model",
+            "m",
+            "--judge-base-url",
+            fake_openai.base_url,
+            "--json",
+        ]
+    )
+    assert code == 0
+    result = jsonlib.loads(capsys.readouterr().out)
+    assert result["episodes"] == 2 and result["items"] == 2 * len(scenario.must_ask)
+    assert result["agreement"] >= 0.9, result  # the LLM judge mirrors the offline one
