@@ -27,6 +27,7 @@ from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import (
     TOPICS,
     contains_phrase,
+    content_words,
     is_negated,
     normalize,
     normalize_apostrophes,
@@ -157,6 +158,18 @@ def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
         if not negated:
             issues += _unsupported(clause, start, ground)
     return _spread_leak(reply, scenario, named) + issues
+
+
+def grounded_share(reply: str, scenario: Scenario, question: str = "") -> float:
+    """The share of the reply's content words that the facts, opening, persona or the doctor's question contain.
+
+    Faithful replies reuse the scenario's words; a reply full of words from nowhere deserves a closer (LLM) look.
+    """
+    words = content_words(reply)
+    if not words:
+        return 1.0
+    vocabulary = grounding(scenario).vocabulary + stemmed(question)
+    return sum(f" {word} " in vocabulary for word in words) / len(words)
 
 
 def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:

@@ -4,7 +4,8 @@ Labels: supported, unsupported, contradicts, leak (the reply names or hints at t
 supported becomes a `GuardianIssue`; the verdict's source is ``llm``.
 
 ``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
-otherwise the model decides (``tiered:llm``).
+when it passes a reply whose words come from the scenario (`grounded_share` at least TIERED_GROUNDED_SHARE), the
+pass stands too (``tiered:offline-grounded``); otherwise the model decides (``tiered:llm``).
 
 Fail closed: when the call fails, times out or its reply does not validate (after the backend's bounded retries), the
 verdict is never a pass by default. The error goes into `Verdict.error`, the offline check decides, and the source
@@ -18,9 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian import OfflineGuardian, grounded_share
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
-from consultgym.config import LLMSettings
+from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Scenario
@@ -105,6 +106,8 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             first = self.offline_guardian.verdict(reply, ctx.scenario)
             if not first.ok:
                 return first.model_copy(update={"source": "tiered:offline"})
+            if grounded_share(reply, ctx.scenario, ctx.action.text) >= TIERED_GROUNDED_SHARE:
+                return first.model_copy(update={"source": "tiered:offline-grounded"})
         try:
             report = await self.backend.parse(guardian_messages(reply, ctx), GuardianReport)
             if reply.strip() and not report.sentences:

@@ -17,6 +17,7 @@ from consultgym.testing import FaultSpec
 
 CLEAN = "It started about 2 hours ago while I was sitting watching TV."
 INVENTED = "I take metformin 500 mg twice a day."
+UNGROUNDED = "Honestly it kind of snuck up on me while relaxing."  # nothing the offline check flags, few scenario words
 
 
 def guardian(server, tiered: bool = False, **overrides) -> LLMGuardian:
@@ -86,11 +87,13 @@ def test_tiered_skips_the_call_when_the_offline_check_already_flags(chest_scenar
     guard = guardian(fake_openai, tiered=True)
     flagged = check(guard, chest_scenario, INVENTED)
     assert not flagged.ok and flagged.source == "tiered:offline" and fake_openai.request_count == 0
-    fake_openai.script(labels((CLEAN, "contradicts")))
-    asked = check(guard, chest_scenario, CLEAN)
+    grounded = check(guard, chest_scenario, CLEAN)  # the facts' own words: the offline pass stands
+    assert grounded.ok and grounded.source == "tiered:offline-grounded" and fake_openai.request_count == 0
+    fake_openai.script(labels((UNGROUNDED, "contradicts")))
+    asked = check(guard, chest_scenario, UNGROUNDED)
     assert not asked.ok and asked.source == "tiered:llm" and fake_openai.request_count == 1
     fake_openai.script(FaultSpec.http(500))
-    failed = check(guard, chest_scenario, CLEAN)
+    failed = check(guard, chest_scenario, UNGROUNDED)
     assert failed.source == "tiered:llm-failed:offline" and "HTTP 500" in failed.error
 
 
