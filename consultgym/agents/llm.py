@@ -260,8 +260,14 @@ class ChatBackend:
         usage: dict[str, int] = {}
         try:
             client = _client(self.settings, self.role)
+            from openai.types.chat import ChatCompletion
+
             async with asyncio.timeout(self.settings.timeout):
-                completion = await client.chat.completions.create(**body, timeout=self.settings.timeout)
+                # The SDK's documented low-level post: the body is already plain JSON, and skipping
+                # `chat.completions.create`'s request transform saves milliseconds of CPU per call.
+                completion = await client.post(
+                    "/chat/completions", cast_to=ChatCompletion, body=body, options={"timeout": self.settings.timeout}
+                )
             usage = _token_counts(completion)
             content = _reply_text(completion)
         except Exception as exc:  # every failure is classified, none escapes unrecorded
