@@ -192,6 +192,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from consultgym.app.launch import launch
+
+    return launch(args.runs, args.port, args.streamlit_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--json", action="store_true")
     add_role_arguments(agreement, roles=("judge",))
     agreement.set_defaults(handler=cmd_agreement)
+
+    app = commands.add_parser(
+        "app",
+        help="open the Streamlit app (replay, compare, play, author) on 127.0.0.1",
+        description="Any --server.* or other streamlit option after the run files is passed through to streamlit.",
+    )
+    app.add_argument("runs", nargs="*", help="run files (JSONL) to replay and compare")
+    app.add_argument("--port", type=int, default=None)
+    app.set_defaults(handler=cmd_app)
 
     add_scenario_commands(commands.add_parser("scenario", help="validate, list, show and lint scenarios"))
     return parser
@@ -291,7 +306,11 @@ def add_scenario_commands(scenario: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if args.command == "app":
+        args.streamlit_args = unknown  # e.g. --server.address=0.0.0.0, passed through to streamlit
+    elif unknown:
+        build_parser().parse_args(argv)  # reports the unknown arguments and exits 2
     try:
         return args.handler(args)
     except ConsultGymError as exc:

@@ -63,9 +63,7 @@ def disagreements(a: pd.DataFrame, b: pd.DataFrame, metric: str = "reward", limi
     """
     keys = ["scenario_id", "seed", "repeat"]
     left, right = _with_repeat(_scored(a, metric)), _with_repeat(_scored(b, metric))
-    pairs = left[[*keys, "position", metric]].merge(
-        right[[*keys, "position", metric]], on=keys, suffixes=("_a", "_b")
-    )
+    pairs = left[[*keys, "position", metric]].merge(right[[*keys, "position", metric]], on=keys, suffixes=("_a", "_b"))
     pairs = pairs.rename(columns={f"{metric}_a": "score_a", f"{metric}_b": "score_b"})
     pairs["diff"] = pairs["score_b"] - pairs["score_a"]
     pairs = pairs.loc[pairs["diff"].abs().sort_values(ascending=False, kind="stable").index]

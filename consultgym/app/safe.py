@@ -23,9 +23,3 @@ def escape(text: object) -> str:
     escaped = _ASCII_PUNCTUATION.sub(r"\\\1", str(text))
     # A single newline is a soft break in markdown; two trailing spaces make it the line break the speaker wrote.
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
-
-
-def one_line(text: object, limit: int = 120) -> str:
-    """`text` on one line, cut to `limit` characters (for labels of pickers and buttons, which are plain text)."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

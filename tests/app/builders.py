@@ -1,0 +1,72 @@
+"""Builders for the app tests: episodes made from records.Episode (not from the runner) and run files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from consultgym.envs.session import ENDED
+from consultgym.records import Episode, GuardianIssue, ItemResult, Judgement, Turn, Usage, Verdict
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+SCENARIO_ID = "fixture-chest-pain"  # tests/fixtures/chest_pain.yaml, copied under ./scenarios of each test
+XSS = "<script>alert(1)</script> and **x**"
+REJECTED_DRAFT = "It goes down my left arm. I think it's a heart attack."
+EMITTED_REPLY = "It goes down my left arm and up into my jaw."
+
+
+def ask(index: int, doctor: str, reply: str, coverage: float, facts: Sequence[str] = ()) -> Turn:
+    return Turn(
+        index=index, doctor=doctor, kind="ask", drafts=[reply], verdicts=[Verdict(ok=True)], reply=reply,
+        facts_revealed=list(facts), coverage=coverage,
+    )  # fmt: skip
+
+
+def flagged(index: int, coverage: float) -> Turn:
+    """A turn whose first draft leaked the diagnosis and whose second passed."""
+    leak = GuardianIssue(kind="leak", text="heart attack", detail="names the diagnosis")
+    return Turn(
+        index=index, doctor="Does the pain spread anywhere?", kind="ask",
+        drafts=[REJECTED_DRAFT, EMITTED_REPLY],
+        verdicts=[Verdict(ok=False, issues=[leak], source="offline"), Verdict(ok=True)],
+        reply=EMITTED_REPLY, facts_revealed=["radiation"], coverage=coverage,
+        usage={"patient": Usage(calls=2, prompt_tokens=300, completion_tokens=40)},
+    )  # fmt: skip
+
+
+def make_episode(
+    index: int = 0,
+    scenario_id: str = SCENARIO_ID,
+    seed: int = 0,
+    reward: float = 0.5,
+    *,
+    error: str = "",
+    doctor_text: str = "When did the pain start?",
+) -> Episode:
+    """Three doctor turns: a question, a flagged question, a diagnosis (which ends without a patient reply)."""
+    turns = [
+        ask(0, doctor_text, "It started about 2 hours ago.", 0.15, ["onset"]),
+        flagged(1, 0.45),
+        Turn(index=2, doctor="DIAGNOSIS: inferior STEMI", kind="diagnose", reply=ENDED, coverage=0.45),
+    ]
+    judgement = Judgement(
+        items=[
+            ItemResult(id="ask_onset", covered=True, turn=0, evidence="When did the pain start?", weight=2),
+            ItemResult(id="ask_radiation", covered=True, turn=1, evidence="Does the pain spread?", weight=3),
+            ItemResult(id="ask_smoking", covered=False, weight=2),
+        ],
+        coverage=0.45, curve=[0.15, 0.45, 0.45], diagnosis_given="inferior STEMI",
+        diagnosis_expected="Inferior ST-elevation myocardial infarction", diagnosis_correct=True, reward=reward,
+    )  # fmt: skip
+    return Episode(
+        index=index, scenario_id=scenario_id, seed=seed, opening="I've got this terrible pressure in my chest.",
+        turns=turns, judgement=None if error else judgement, terminated=True, error=error,
+        usage={"patient": Usage(calls=2, prompt_tokens=300, completion_tokens=40)},
+    )  # fmt: skip
+
+
+def write_run(path: Path, episodes: Sequence[Episode], tail: str = "") -> Path:
+    """A run file of `episodes`, one JSON line each, plus `tail` (raw text: a corrupt or foreign line)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(e.model_dump_json() + "\n" for e in episodes) + tail, encoding="utf-8")
+    return path

@@ -1,0 +1,116 @@
+"""The replay page, driven by AppTest over run files built from records.Episode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builders import EMITTED_REPLY, REJECTED_DRAFT, XSS, make_episode, write_run
+
+from consultgym.app.safe import escape
+from consultgym.app.widgets import REVEALED, SELECTED
+
+
+def markdown_values(at) -> list[str]:
+    return [m.value for m in at.markdown] + [c.value for c in at.caption]
+
+
+def test_dialogue_renders_one_bubble_per_utterance(app, workdir: Path) -> None:
+    run = write_run(workdir / "a.jsonl", [make_episode()])
+    at = app([run])
+    names = [m.name for m in at.main.chat_message]
+    # opening + 3 doctor turns + 2 patient replies (the diagnosis turn ends without one)
+    assert names == ["patient", "doctor", "patient", "doctor", "patient", "doctor"]
+
+
+def test_flagged_turn_shows_rejected_draft_issue_and_emitted_reply(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    flagged = [e for e in at.expander if e.label.startswith("Guardian flagged")]
+    assert len(flagged) == 1
+    texts = [m.value for m in flagged[0].markdown]
+    assert escape(REJECTED_DRAFT) in texts
+    assert escape(EMITTED_REPLY) in texts
+    assert any("leak" in t and escape("heart attack") in t for t in texts)
+
+
+def test_checklist_button_selects_the_covering_turn(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    assert [b.label for b in at.button if b.label.startswith("turn")] == ["turn 1", "turn 2"]
+    assert any("Must-ask checklist" in h.value for h in at.subheader)
+    next(b for b in at.button if b.label == "turn 2").click().run()
+    assert at.session_state["replay_turn"] == 1
+    assert SELECTED in [c.value for c in at.caption]
+    assert any(m.value.startswith("**Turn 2**") and "#turn-2" in m.value for m in at.markdown)
+
+
+def test_coverage_diagnosis_and_usage_are_shown(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    diagnosis = next(m.value for m in at.markdown if m.value.startswith("**Given:**"))
+    assert escape("inferior STEMI") in diagnosis and "correct" in diagnosis
+    usage = at.dataframe[0].value
+    assert usage.loc[0, "role"] == "patient" and usage.loc[0, "total tokens"] == 340
+
+
+def test_hidden_facts_toggle(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    assert not any(c.value.startswith(REVEALED) for c in at.caption)
+    at.toggle(key="replay_facts").set_value(True).run()
+    revealed = [c.value for c in at.caption if c.value.startswith(REVEALED)]
+    assert any(escape("onset (hpi): Pain began 2 hours ago at rest.") in c for c in revealed)
+
+
+def test_record_text_is_escaped(app, workdir: Path) -> None:
+    episode = make_episode(doctor_text=XSS)
+    at = app([write_run(workdir / "a.jsonl", [episode])])
+    values = markdown_values(at)
+    assert escape(XSS) in values
+    assert not any("<script>" in v or "**x**" in v for v in values)
+    assert not any(m.proto.allow_html for m in at.markdown)
+
+
+def test_filters(app, workdir: Path) -> None:
+    episodes = [
+        make_episode(0, reward=0.2),
+        make_episode(1, scenario_id="other-scenario", reward=0.9),
+        make_episode(2, error="backend timed out"),
+    ]
+    at = app([write_run(workdir / "a.jsonl", episodes)])
+    assert len(at.selectbox(key="_replay_episode").options) == 3
+    at.multiselect(key="replay_scenarios").set_value(["other-scenario"]).run()
+    assert len(at.selectbox(key="_replay_episode").options) == 1
+    at.multiselect(key="replay_scenarios").set_value([]).run()
+    at.slider(key="replay_score").set_value((0.5, 1.0)).run()
+    assert len(at.selectbox(key="_replay_episode").options) == 1
+    at.slider(key="replay_score").set_value((0.0, 1.0)).run()
+    at.radio(key="replay_status").set_value("errors").run()
+    assert len(at.selectbox(key="_replay_episode").options) == 1
+    assert any("backend timed out" in e.value for e in at.error)
+
+
+def test_corrupt_file_names_file_and_line(app, workdir: Path) -> None:
+    run = workdir / "broken.jsonl"
+    run.write_text('{"not": "an episode"}\nthis is not json\n', encoding="utf-8")
+    at = app([run])
+    assert not at.exception
+    message = at.error[0].value
+    assert escape(f"{run}:1") in message and escape(f"{run}:2") in message
+
+
+def test_truncated_last_line_is_a_warning_not_an_error(app, workdir: Path) -> None:
+    run = write_run(workdir / "cut.jsonl", [make_episode()], tail='{"index": 1, "scenario_id": "x", "tu')
+    at = app([run])
+    assert not at.error
+    assert any("skipped" in e.label for e in at.expander)
+    assert len(at.main.chat_message) == 6
+
+
+def test_runs_under_cwd_are_found(app, workdir: Path) -> None:
+    write_run(workdir / "runs" / "found.jsonl", [make_episode()])
+    at = app()
+    assert [Path(o).name for o in at.selectbox(key="_replay_run").options] == ["found.jsonl"]
+    assert len(at.main.chat_message) == 6
+
+
+def test_no_run_gives_a_hint(app, workdir: Path) -> None:
+    at = app()
+    assert "No run file yet" in at.info[0].value
