@@ -198,6 +198,47 @@ def cmd_app(args: argparse.Namespace) -> int:
     return launch(args.runs, args.port, args.streamlit_args)
 
 
+def cmd_scenario_draft(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from consultgym.config import LLMSettings
+    from consultgym.scenarios.drafting import draft_scenario
+    from consultgym.scenarios.loader import dump_scenario
+
+    settings = LLMSettings.from_options(
+        "drafter",
+        **{
+            k: v
+            for k, v in {"model": args.model, "base_url": args.base_url, "api_key_env": args.api_key_env}.items()
+            if v is not None
+        },
+    )
+
+    def show(attempt: int, reasons: list[str]) -> None:
+        print(f"draft {attempt} rejected:", file=sys.stderr)
+        for reason in reasons:
+            print(f"  - {reason}", file=sys.stderr)
+
+    result = asyncio.run(draft_scenario(args.diagnosis, settings, args.attempts, show))
+    if result.scenario is None:
+        print(
+            f"error: no draft passed validation, lint and the gold check in {args.attempts} attempts", file=sys.stderr
+        )
+        return 1
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    text = dump_scenario(result.scenario)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    target = out / f"{result.scenario.id}.yaml" if out.is_dir() or args.out.endswith("/") else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} (accepted after {len(result.rejections) + 1} draft(s))", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -299,6 +340,14 @@ def add_scenario_commands(scenario: argparse.ArgumentParser) -> None:
     listing.add_argument("--source", help="dataset, e.g. consultgym-starter, ddxplus, agentclinic")
     listing.add_argument("--condition", help="diagnosis name or tag")
     listing.set_defaults(handler=cmd_scenario_list)
+    draft = sub.add_parser("draft", help="draft a scenario with an LLM (reject sampling on validation and gold check)")
+    draft.add_argument("--diagnosis", required=True)
+    draft.add_argument("--model", required=True)
+    draft.add_argument("--base-url", default=None)
+    draft.add_argument("--api-key-env", default=None, help="environment variable holding the API key")
+    draft.add_argument("--attempts", type=int, default=3, help="drafts to try before giving up")
+    draft.add_argument("--out", default=None, help="file or folder (default: print the YAML)")
+    draft.set_defaults(handler=cmd_scenario_draft)
     show = sub.add_parser("show", help="print one scenario as YAML")
     show.add_argument("id")
     show.add_argument("--library", default="all")
