@@ -18,6 +18,7 @@ ROLE_FLAGS = (
     "api_key_env",
     "temperature",
     "seed",
+    "max_tokens",
     "timeout",
     "max_retries",
     "cache",
@@ -239,6 +240,20 @@ def cmd_scenario_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario_generate(args: argparse.Namespace) -> int:
+    from consultgym.scenarios.generator import generate_command
+
+    print(generate_command(args.condition, args.seed, args.out, args.count, args.all, args.per_condition))
+    return 0
+
+
+def cmd_scenario_import(args: argparse.Namespace) -> int:
+    from consultgym.scenarios.importers.agentclinic import import_command
+
+    print(import_command(args.file, args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -288,7 +303,12 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--out", required=True, help="run file (JSONL); rerunning with the same file resumes")
     run.add_argument("--env", default="consultgym/Consultation-v0")
     run.add_argument("--max-turns", type=int, default=None)
-    run.add_argument("--doctor", default="scripted", choices=["scripted", "llm"])
+    run.add_argument(
+        "--doctor",
+        default="scripted",
+        choices=["scripted", "knowledge", "llm"],
+        help="scripted checklist, knowledge (checklist + knowledge-graph questions), or an LLM",
+    )
     run.add_argument("--patient", default="offline", choices=["offline", "llm"])
     run.add_argument("--guardian", default="offline", choices=["offline", "llm", "tiered", "off"])
     run.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
@@ -340,6 +360,19 @@ def add_scenario_commands(scenario: argparse.ArgumentParser) -> None:
     listing.add_argument("--source", help="dataset, e.g. consultgym-starter, ddxplus, agentclinic")
     listing.add_argument("--condition", help="diagnosis name or tag")
     listing.set_defaults(handler=cmd_scenario_list)
+    generate = sub.add_parser("generate", help="generate scenarios from the DDXPlus knowledge graph (seeded)")
+    generate.add_argument("--condition", help="DDXPlus condition name, any case or synonym")
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--count", type=int, default=1, help="scenarios from --seed on")
+    generate.add_argument("--all", action="store_true", help="every condition (bulk mode; needs --out DIR)")
+    generate.add_argument("--per-condition", type=int, default=3, help="scenarios per condition with --all")
+    generate.add_argument("--out", default=None, help="file or folder (default: print the YAML)")
+    generate.set_defaults(handler=cmd_scenario_generate)
+    importer = sub.add_parser("import", help="import scenarios from another dataset")
+    importer.add_argument("dataset", choices=["agentclinic"])
+    importer.add_argument("file", help="the dataset file, e.g. agentclinic_medqa_extended.jsonl")
+    importer.add_argument("--out", required=True, help="folder for the scenario files")
+    importer.set_defaults(handler=cmd_scenario_import)
     draft = sub.add_parser("draft", help="draft a scenario with an LLM (reject sampling on validation and gold check)")
     draft.add_argument("--diagnosis", required=True)
     draft.add_argument("--model", required=True)

@@ -18,7 +18,7 @@ from consultgym.errors import ConfigError
 PATIENTS = ("offline", "llm")
 GUARDIANS = ("offline", "llm", "tiered", "off")
 JUDGES = ("offline", "llm", "panel")
-DOCTORS = ("scripted", "llm")
+DOCTORS = ("scripted", "knowledge", "llm")
 
 
 def _choose(role: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -73,10 +73,15 @@ def make_judge(
 
 
 def make_doctor(kind: str = "scripted", **options: Any) -> DoctorAgent:
-    if _choose("doctor", kind, DOCTORS) == "scripted":
+    kind = _choose("doctor", kind, DOCTORS)
+    if kind == "scripted":
         from consultgym.agents.scripted_doctor import ScriptedDoctor
 
-        return ScriptedDoctor(**llm_options("doctor", options))
+        return ScriptedDoctor()
+    if kind == "knowledge":
+        from consultgym.agents.knowledge_doctor import KnowledgeDoctor
+
+        return KnowledgeDoctor()
     from consultgym.agents.llm_doctor import LLMDoctor
 
     return LLMDoctor.from_options(**llm_options("doctor", options))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,29 @@ from consultgym.errors import ScenarioError
 from consultgym.scenarios.schema import Scenario
 
 LIBRARY_ROOT = Path(__file__).parent / "library"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ScenarioYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, but a value that cannot be built (the date 2001-13-01) is a YAML error with its line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors leak ValueError, KeyError, AttributeError ...
+            # ... for values such as '2001-13-01' or '!!timestamp title': report them as YAML errors at their line.
+            problem = f"cannot build a {node.tag.rsplit(':', 1)[-1]} from this value ({type(exc).__name__}: {exc})"
+            raise yaml.constructor.ConstructorError(None, None, _clip(problem, 200), node.start_mark) from None
+
+
+_YAML_LOADER = _ScenarioYAMLLoader
+# Bounds on a parsed document: YAML aliases can make a small file expand into billions of nodes ("billion laughs"),
+# and deep nesting breaks recursive code; a real scenario has a few hundred nodes a few levels deep.
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
 
 
 def library_names() -> list[str]:
@@ -27,6 +50,7 @@ def parse_scenario(data: Any, origin: str = "<scenario>") -> Scenario:
         raise ScenarioError(
             f"{origin}: expected a mapping of scenario fields at the top level, got {type(data).__name__}"
         )
+    check_shape(data, origin)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -38,15 +62,44 @@ def format_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(part) for part in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
+        message = _clip(err["msg"].removeprefix("Value error, "), 300)  # a validator may quote a 1 MB value
         got = "" if err["type"] in {"value_error", "missing"} else f" (got {_short(err.get('input'))})"
         lines.append(f"{path}: {message}{got}" if path else f"{message}{got}")
     return "; ".join(lines)
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    # reprlib bounds depth and length, so a deeply nested or self-referencing value cannot overflow the stack.
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_shape(data: Any, origin: str = "<scenario>") -> None:
+    """Reject documents too deep or too large for a scenario, naming the field path where the bound was crossed.
+
+    Iterative, so it is safe on any depth; it stops at the first bound crossed, so aliases cannot make it slow.
+
+    Raises:
+        ScenarioError: the document nests deeper than MAX_DEPTH or holds more than MAX_NODES values.
+    """
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    seen = 0
+    while stack:
+        value, path = stack.pop()
+        seen += 1
+        where = ".".join(map(str, path)) or "(top level)"
+        if len(path) > MAX_DEPTH:
+            raise ScenarioError(f"{origin}: {where}: nested deeper than {MAX_DEPTH} levels; a scenario is flat")
+        if seen > MAX_NODES:
+            raise ScenarioError(f"{origin}: {where}: more than {MAX_NODES} values (repeated YAML aliases?)")
+        if isinstance(value, dict):
+            stack.extend((child, (*path, key)) for key, child in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((child, (*path, index)) for index, child in enumerate(value))
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -58,18 +111,35 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{path}: not UTF-8 text at line {line} (byte {exc.start}); save it as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line, whatever the parser said
+        raise ScenarioError(f"{path}: not valid YAML{_yaml_where(exc, text)}: {problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid YAML: nested too deeply") from None
     return parse_scenario(data, str(path))
+
+
+def _yaml_where(exc: yaml.YAMLError, text: str) -> str:
+    """' at line L, column C' from a YAML error's mark, or from a reader error's character position."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f" at line {mark.line + 1}, column {mark.column + 1}"
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        return f" at line {text.count(chr(10), 0, position) + 1}"
+    return ""
 
 
 def scenario_files(target: str | Path) -> list[Path]:

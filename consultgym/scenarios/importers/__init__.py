@@ -1,0 +1,1 @@
+"""Importers: turn other datasets' cases into consultgym scenarios (one module per dataset)."""
