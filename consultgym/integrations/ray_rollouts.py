@@ -1,0 +1,154 @@
+"""Run files written by Ray actors: the same episodes, records, resume and report as a local run, spread over a cluster.
+
+The driver plans and resumes exactly as `consultgym.runner` does (`prepare`: same plan, same manifest check, same
+skipping of finished episodes); each actor holds the scenario library, builds sessions with
+`runner.session_factory` and plays episodes with `runner.run_episode` on its own event loop (an async actor, so one
+actor keeps many LLM episodes in flight, with its own pooled HTTP client). Actors return each `Episode` as JSON; only
+the driver writes the run file (`runfile.append_episode`), one line as each episode arrives. An episode whose actor
+died is recorded with an error, so a rerun with the same output file plays it again: no episode is lost.
+
+Command line: ``consultgym run --ray [ADDRESS] --ray-actors N ...`` (no ADDRESS: a local Ray instance). Python:
+``run_ray(RunSpec(...), address="auto", actors=8)``. Nodes of a remote cluster need consultgym installed (or pass
+``init_kwargs={"runtime_env": {"pip": ["consultgym"]}}``). Requires ``pip install 'consultgym[ray]'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tqdm import tqdm
+
+from consultgym.envs.session import ConsultationSession
+from consultgym.errors import ConfigError
+from consultgym.integrations import require
+from consultgym.records import Episode
+from consultgym.runfile import append_episode
+from consultgym.runner import RunSpec, RunSummary, prepare, run_episode, session_factory
+from consultgym.scenarios.loader import load_library
+
+Key = tuple[int, str, int]
+WAIT_S = 0.2  # how long the driver waits for more results before writing what has arrived
+
+
+class RolloutWorker:
+    """The actor's body: a scenario library and a session factory, playing episodes on the actor's event loop."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.spec = spec
+        self.build: Callable[[], ConsultationSession] = session_factory(spec, load_library(spec.scenarios))
+
+    async def play(self, index: int, scenario_id: str, seed: int, run_id: str) -> str:
+        """One episode as `Episode` JSON (a failure inside it is recorded in the episode, not raised)."""
+        episode = await run_episode(self.spec, self.build, index, scenario_id, seed, run_id)
+        return episode.model_dump_json()
+
+
+def run_ray(
+    spec: RunSpec,
+    address: str | None = "local",
+    actors: int = 2,
+    actor_cpus: float | None = None,
+    init_kwargs: dict[str, Any] | None = None,
+) -> RunSummary:
+    """Run (or resume) `spec` over Ray actors; the run file is the one `runner.run(spec)` would write.
+
+    Args:
+        spec: the run; ``spec.concurrency`` is the total of episodes in flight, shared among the actors.
+        address: ``local`` (or None) starts a Ray instance on this machine; ``auto`` or ``ray://host:10001`` joins a
+            cluster. When Ray is already initialised in this process, that instance is used.
+        actors: how many actors (processes) play episodes.
+        actor_cpus: CPUs reserved per actor; default: 1, or less when the cluster has fewer CPUs than actors.
+        init_kwargs: more arguments for ``ray.init`` (``runtime_env``, ``num_cpus`` ...).
+
+    Raises:
+        MissingExtraError: Ray is not installed.
+        ConfigError: bad settings, or a run file written with other settings.
+    """
+    ray = require("ray", "ray")
+    if actors < 1:
+        raise ConfigError(f"--ray-actors must be at least 1, got {actors}")
+    started = time.perf_counter()
+    library, planned, finished, warnings = prepare(spec)
+    todo = [p for p in planned if p not in finished]
+    session_factory(spec, library)  # bad role settings fail here, before any actor starts
+    owns_ray = _connect(ray, address, init_kwargs or {})
+    workers: list[Any] = []
+    try:
+        workers = _start_workers(ray, spec, actors, actor_cpus)
+        counts = _collect(ray, spec, workers, todo, len(planned))
+    finally:
+        for worker in workers:
+            ray.kill(worker)
+        if owns_ray:
+            ray.shutdown()
+    return RunSummary(
+        spec.out,
+        len(planned),
+        len(planned) - len(todo),
+        counts["completed"],
+        counts["errored"],
+        warnings,
+        round(time.perf_counter() - started, 3),
+    )
+
+
+def _connect(ray: Any, address: str | None, init_kwargs: dict[str, Any]) -> bool:
+    """Initialise Ray unless it already is; True when this call started it (so it shuts it down)."""
+    if ray.is_initialized():
+        return False
+    kwargs = {"include_dashboard": False, "logging_level": logging.WARNING, **init_kwargs}
+    if address not in (None, "local"):
+        kwargs["address"] = address
+    ray.init(**kwargs)
+    return True
+
+
+def _start_workers(ray: Any, spec: RunSpec, actors: int, actor_cpus: float | None) -> list[Any]:
+    total = float(ray.cluster_resources().get("CPU", 0.0))
+    cpus = actor_cpus if actor_cpus is not None else min(1.0, total / actors)
+    if cpus * actors > total + 1e-9:
+        raise ConfigError(f"{actors} actors x {cpus:g} CPUs exceed the cluster's {total:g} CPUs; use fewer actors")
+    per_actor = max(1, math.ceil(spec.concurrency / actors))
+    remote = ray.remote(RolloutWorker).options(num_cpus=cpus, max_concurrency=per_actor)
+    return [remote.remote(spec) for _ in range(actors)]
+
+
+def _collect(ray: Any, spec: RunSpec, workers: list[Any], todo: list[Key], planned: int) -> dict[str, int]:
+    """Hand the episodes out round-robin; write each as it comes back."""
+    run_id = spec.out.stem
+    pending = {workers[i % len(workers)].play.remote(*key, run_id): key for i, key in enumerate(todo)}
+    counts = {"completed": 0, "errored": 0}
+    bar = tqdm(
+        total=planned, initial=planned - len(todo), disable=not spec.progress, unit="episode", desc=spec.out.name
+    )
+    try:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=WAIT_S)
+            for ref in ready:
+                episode = _episode(ray, ref, pending.pop(ref), spec)
+                append_episode(spec.out, episode)
+                counts["errored" if episode.error else "completed"] += 1
+                bar.update(1)
+    finally:
+        bar.close()
+    return counts
+
+
+def _episode(ray: Any, ref: Any, key: Key, spec: RunSpec) -> Episode:
+    try:
+        return Episode.model_validate_json(ray.get(ref))
+    except Exception as exc:  # the actor died or the task failed: record it, a rerun plays it again
+        index, scenario_id, seed = key
+        return Episode(
+            run_id=spec.out.stem,
+            index=index,
+            scenario_id=scenario_id,
+            seed=seed,
+            env_id=spec.env_id,
+            config=spec.role_config(),
+            error=f"ray: {type(exc).__name__}: {str(exc)[:300]}",
+        )

@@ -1,0 +1,249 @@
+"""TRL adapter: `ConsultationToolEnv`, a class for `GRPOTrainer(environment_factory=...)`.
+
+TRL's contract for ``environment_factory`` (experimental in TRL; see its "OpenEnv integration" guide):
+
+- the trainer calls the factory with no arguments, once per rollout slot: configure with `tool_env_factory(...)`,
+  which returns a picklable `functools.partial` of the class;
+- ``reset(**kwargs)`` starts each episode with the dataset row's columns as keyword arguments and returns text the
+  trainer appends to the prompt: here the patient's opening words. Columns ``scenario`` (an id) and ``seed`` pick the
+  patient: every completion of a GRPO group gets the same row, so the group meets the same patient;
+- every other public method is a tool, its JSON schema built from its type hints and docstring (``Args:``). The
+  tools are `ask_patient`, `examine`, `order_test` and `submit_diagnosis`; a tool that raises sends its message back
+  to the model (as after the episode ended);
+- the reward is read from the environments after the episode: `reward_func` returns each one's `get_reward()`.
+  Recent TRL reads ``get_reward`` itself; a TRL that exposes every public method would also offer it as a tool, which
+  reveals nothing (0.0 until the consultation ends).
+
+Only `grpo_trainer` imports TRL; everything else works without it. ``pip install 'consultgym[trl]'``.
+
+Example:
+    >>> env = ConsultationToolEnv()
+    >>> opening = env.reset(scenario="chest-pain-58m", seed=0)
+    >>> reply = env.ask_patient("When did the pain start?")
+    >>> closing = env.submit_diagnosis("inferior STEMI")
+    >>> env.get_reward() > 0
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
+
+from consultgym.actions import ActionKind, parse_action
+from consultgym.config import DEFAULT_MAX_TURNS, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.envs.batch import session_builder
+from consultgym.envs.consultation import LoopRunner
+from consultgym.envs.session import ConsultationSession, StepResult, run_sync
+from consultgym.integrations import require
+
+T = TypeVar("T")
+
+TOOL_SYSTEM_PROMPT = f"""You are a doctor seeing a patient. Take a focused history, examine, order tests, then \
+give your diagnosis. Use the tools:
+- ask_patient(question): ask up to {DEFAULT_QUESTIONS_PER_TURN} short questions at a time;
+- examine(what): a physical examination, e.g. "abdomen", "cardiovascular";
+- order_test(name): a test, e.g. "ECG", "full blood count";
+- submit_diagnosis(diagnosis): your final diagnosis; this ends the consultation.
+You have at most {DEFAULT_MAX_TURNS} tool calls. The patient only knows their own story: ask, do not assume."""
+
+OVER = "The consultation is over; do not call any more tools."
+
+
+class ConsultationToolEnv:
+    """One consultation at a time, driven through doctor tools (TRL ``environment_factory``).
+
+    Args:
+        config: the settings `gym.make("consultgym/Consultation-v0", ...)` takes: ``scenarios`` (library name, folders
+            or files), ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, and the LLM roles'
+            ``<role>_model``, ``<role>_base_url`` ... Offline roles by default.
+
+    Attributes:
+        reward: the episode's reward so far (the judge's score once it ended, else 0.0).
+        done: whether the consultation has ended.
+        session: the `ConsultationSession` (its `to_episode()` is the run record), None before the first reset.
+
+    Pickling keeps the configuration only (what a worker needs to rebuild it), not a running consultation.
+    """
+
+    def __init__(self, **config: Any) -> None:
+        self.config = config
+        self.session: ConsultationSession | None = None
+        self.reward = 0.0
+        self.done = False
+        self._build: Callable[[], ConsultationSession] | None = None
+        self._runner: LoopRunner | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["config"])  # type: ignore[misc]
+
+    def reset(self, **kwargs: Any) -> str:
+        """Start a consultation. TRL passes the dataset row: ``scenario`` (id) and ``seed`` pick the patient.
+
+        Returns:
+            The patient's opening words, for the trainer to append to the prompt.
+        """
+        if self.session is None:
+            self._build = self._build or session_builder(**self.config)
+            self.session = self._build()
+        scenario = kwargs.get("scenario") or kwargs.get("scenario_id")
+        seed = int(kwargs.get("seed") or 0)
+        opening, _ = self._run(self.session.areset(scenario, seed))
+        self.reward, self.done = 0.0, False
+        return f"Patient: {opening}"
+
+    def ask_patient(self, question: str) -> str:
+        """Ask the patient one or more questions about their symptoms and history.
+
+        Args:
+            question: The question or questions, in plain words, e.g. "When did the pain start? Does it spread?"
+
+        Returns:
+            What the patient says.
+        """
+        text = _one_line(question)
+        if parse_action(text).kind != ActionKind.ask:
+            raise ValueError("ask_patient takes questions only; use examine, order_test or submit_diagnosis for those")
+        return self._act(text)
+
+    def examine(self, what: str) -> str:
+        """Examine the patient physically.
+
+        Args:
+            what: The part or system to examine, e.g. "abdomen", "cardiovascular", "chest".
+
+        Returns:
+            The examination findings.
+        """
+        return self._act(f"EXAMINE: {_one_line(what) or 'general'}")
+
+    def order_test(self, name: str) -> str:
+        """Order a test or investigation.
+
+        Args:
+            name: The test, e.g. "ECG", "troponin", "urine dipstick", "full blood count".
+
+        Returns:
+            The test result.
+        """
+        return self._act(f"TEST: {_one_line(name) or 'general'}")
+
+    def submit_diagnosis(self, diagnosis: str) -> str:
+        """Give your final diagnosis. This ends the consultation.
+
+        Args:
+            diagnosis: The single most likely diagnosis, e.g. "acute appendicitis".
+
+        Returns:
+            A confirmation that the consultation has ended.
+        """
+        self._act(f"DIAGNOSIS: {_one_line(diagnosis)}")
+        return "Diagnosis recorded. " + OVER
+
+    def get_reward(self) -> float:
+        """The episode's reward: the judge's score once the consultation has ended, 0.0 before.
+
+        Returns:
+            The reward.
+        """
+        return self.reward
+
+    def _act(self, text: str) -> str:
+        if self.session is None:
+            raise ValueError("No consultation is running: reset() must be called first.")
+        if self.done:
+            raise ValueError(OVER)
+        step: StepResult = self._run(self.session.astep(text))
+        self.reward += step.reward
+        self.done = step.terminated or step.truncated
+        if step.truncated:
+            return f"{step.observation}\n(The turn limit is reached. {OVER})"
+        return step.observation
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        assert self.session is not None
+        if self.session.offline:
+            return run_sync(coro)
+        self._runner = self._runner or LoopRunner()
+        return self._runner.run(coro)
+
+
+def _one_line(text: object) -> str:
+    """Tool arguments arrive as model text: one line, so they cannot smuggle a second directive."""
+    return " ".join(str(text).split())
+
+
+def tool_calls_for(turn: str) -> list[tuple[str, str]]:
+    """The tool calls that play a text doctor turn (as `ScriptedDoctor` or `LLMDoctor` write them).
+
+    Questions become one `ask_patient` call, each ``EXAMINE:`` an `examine` call, each ``TEST:`` an `order_test`
+    call, and ``DIAGNOSIS:`` a `submit_diagnosis` call (``END INQUIRY`` has no tool). Handy for driving the tool env
+    with a text doctor, or for turning text trajectories into tool-call demonstrations.
+
+    Example:
+        >>> tool_calls_for("Any fever? Any vomiting?")
+        [('ask_patient', 'Any fever? Any vomiting?')]
+        >>> tool_calls_for("TEST: urine dipstick")
+        [('order_test', 'urine dipstick')]
+    """
+    action = parse_action(turn)
+    calls = [("ask_patient", " ".join(action.questions))] if action.questions else []
+    calls += [("examine", what) for what in action.exams]
+    calls += [("order_test", name) for name in action.tests]
+    if action.diagnosis is not None:
+        calls.append(("submit_diagnosis", action.diagnosis))
+    return calls
+
+
+def tool_env_factory(**config: Any) -> Callable[[], ConsultationToolEnv]:
+    """A no-argument factory of configured `ConsultationToolEnv` (picklable), for ``environment_factory``.
+
+    Example:
+        >>> factory = tool_env_factory(scenarios="starter", patient="offline")
+        >>> isinstance(factory(), ConsultationToolEnv)
+        True
+    """
+    return functools.partial(ConsultationToolEnv, **config)
+
+
+def reward_func(environments: Sequence[ConsultationToolEnv], **kwargs: Any) -> list[float]:
+    """GRPO reward function: each rollout's judge reward (pass as ``reward_funcs=reward_func``)."""
+    return [env.get_reward() for env in environments]
+
+
+def dataset_rows(
+    scenario_ids: Sequence[str], seeds: Sequence[int], system_prompt: str = TOOL_SYSTEM_PROMPT
+) -> list[dict[str, Any]]:
+    """Training rows: a conversational ``prompt`` plus the ``scenario`` and ``seed`` columns `reset` reads.
+
+    One row per (scenario, seed) pair; TRL repeats each row for the completions of its GRPO group.
+    """
+    user = "A new patient has come in. Start the consultation."
+    prompt = [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}]
+    return [{"prompt": prompt, "scenario": s, "seed": seed} for s in scenario_ids for seed in seeds]
+
+
+def grpo_trainer(model: Any, train_dataset: Any, args: Any = None, **config: Any) -> Any:
+    """A TRL `GRPOTrainer` over consultations: ``environment_factory`` and ``reward_funcs`` already set.
+
+    Args:
+        model: a model id or a loaded model.
+        train_dataset: a `datasets.Dataset` of `dataset_rows`.
+        args: a `trl.GRPOConfig`.
+        config: the tool env settings (see `ConsultationToolEnv`).
+
+    Raises:
+        MissingExtraError: TRL is not installed.
+    """
+    trl = require("trl", "trl")
+    return trl.GRPOTrainer(
+        model=model,
+        reward_funcs=reward_func,
+        train_dataset=train_dataset,
+        args=args,
+        environment_factory=tool_env_factory(**config),
+    )

@@ -1,0 +1,118 @@
+"""The veRL interaction contract of `ConsultationInteraction`, checked without veRL installed."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import pickle
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.integrations.verl import CLASS_PATH, ConsultationInteraction, dataset_row, interaction_config
+from consultgym.scenarios.loader import load_library
+from consultgym.testing import FakeOpenAIServer
+
+SCENARIO, SEED = "chest-pain-58m", 4
+
+
+async def play(interaction: ConsultationInteraction, instance_id: str, scenario: str = SCENARIO, seed: int = SEED):
+    """veRL's loop, with the scripted doctor as the policy: returns every response tuple and the final score."""
+    await interaction.start_interaction(instance_id, scenario=scenario, seed=seed)
+    opening = interaction.session(instance_id).scenario.opening
+    messages = [{"role": "user", "content": opening}]
+    doctor, responses = ScriptedDoctor(), []
+    doctor.reset(opening, seed)
+    heard = opening
+    while True:
+        messages.append({"role": "assistant", "content": await doctor.act(heard)})
+        done, heard, score, metadata = await interaction.generate_response(instance_id, messages)
+        responses.append((done, heard, score, metadata))
+        messages.append({"role": "user", "content": heard})
+        if done:
+            return responses, await interaction.calculate_score(instance_id)
+
+
+def test_the_methods_veRL_calls_are_coroutines_with_its_signatures():
+    for name in ("start_interaction", "generate_response", "calculate_score", "finalize_interaction"):
+        method = getattr(ConsultationInteraction, name)
+        assert inspect.iscoroutinefunction(method), name
+        assert "instance_id" in inspect.signature(method).parameters
+    interaction = ConsultationInteraction({"name": "consultation"})
+    assert interaction.name == "consultation" and interaction.settings == {}
+
+
+def test_a_whole_episode_scores_the_judge_reward_and_finalizes():
+    interaction = ConsultationInteraction({"name": "consultation"})
+    responses, score = asyncio.run(play(interaction, "trajectory-1"))
+    assert [done for done, *_ in responses] == [False] * (len(responses) - 1) + [True]
+    assert all(turn_score == 0.0 for _, _, turn_score, _ in responses[:-1])
+    final = responses[-1]
+    assert final[2] == score > 0 and final[3]["judgement"]["reward"] == score
+    session = interaction.session("trajectory-1")
+    assert session.to_episode().judgement.reward == score
+    after = asyncio.run(interaction.generate_response("trajectory-1", [{"role": "assistant", "content": "Hello?"}]))
+    assert after[0] is True and after[2] == 0.0
+    asyncio.run(interaction.finalize_interaction("trajectory-1"))
+    with pytest.raises(KeyError):
+        interaction.session("trajectory-1")
+
+
+def test_instances_are_keyed_by_id_and_run_concurrently_with_the_same_patient_per_seed():
+    interaction = ConsultationInteraction({"name": "consultation"})
+
+    async def group() -> list:
+        ids = ["a", "b", "c"]
+        return await asyncio.gather(*(play(interaction, i) for i in ids), play(interaction, "d", "back-pain-42m"))
+
+    a, b, c, d = asyncio.run(group())
+    assert a == b == c and d != a
+    generated = asyncio.run(interaction.start_interaction(scenario=SCENARIO, seed=SEED))
+    assert isinstance(generated, str) and generated not in {"a", "b", "c", "d"}
+
+
+def test_pickle_round_trip_keeps_the_configuration():
+    config = {"name": "consultation", "scenarios": "starter", "max_turns": 3}
+    interaction = ConsultationInteraction(config)
+    asyncio.run(interaction.start_interaction("x", scenario=SCENARIO, seed=SEED))
+    clone = pickle.loads(pickle.dumps(interaction))
+    assert clone.config == config and clone.settings == {"scenarios": "starter", "max_turns": 3}
+    responses, _ = asyncio.run(play(clone, "x"))
+    assert len(responses) == 3 and responses[-1][3]["truncated"]
+
+
+def test_llm_patient_is_awaited_on_the_callers_loop():
+    with FakeOpenAIServer("Since this morning.") as server:
+        settings = {"patient": "llm", "guardian": "off", "patient_model": "m", "patient_base_url": server.base_url}
+        interaction = ConsultationInteraction({"name": "consultation", **settings})
+
+        async def one_turn() -> tuple:
+            await interaction.start_interaction("t", scenario=SCENARIO, seed=0)
+            return await interaction.generate_response("t", [{"role": "assistant", "content": "When did it start?"}])
+
+        done, reply, score, _ = asyncio.run(one_turn())
+    assert (done, reply, score) == (False, "Since this morning.", 0.0) and server.request_count == 1
+
+
+def test_config_and_dataset_row_helpers():
+    config = interaction_config(patient="offline", max_turns=8)
+    assert config["interaction"][0] == {
+        "name": "consultation",
+        "class_name": CLASS_PATH,
+        "config": {"patient": "offline", "max_turns": 8},
+    }
+    scenario = next(s for s in load_library("starter") if s.id == SCENARIO)
+    row = dataset_row(scenario.opening, SCENARIO, SEED)
+    assert row["prompt"][-1] == {"role": "user", "content": scenario.opening}
+    assert row["extra_info"]["interaction_kwargs"] == {"name": "consultation", "scenario": SCENARIO, "seed": SEED}
+
+
+def test_interaction_demo_example_runs_offline(monkeypatch, capsys):
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    monkeypatch.setattr(sys, "argv", ["verl_interaction_demo.py", "--group", "2"])
+    runpy.run_path(str(examples / "verl_interaction_demo.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "interaction config:" in out and "scores of a group of 2" in out
