@@ -24,8 +24,8 @@ from consultgym.scenarios.importers.agentclinic import SOURCE_NAME, import_agent
 from consultgym.scenarios.loader import LIBRARY_ROOT
 from consultgym.scenarios.schema import Scenario
 
-# The AgentClinic file is not shipped (only the scenarios made from it); in a checkout it sits in ../shared/data.
-DEFAULT_AGENTCLINIC = Path(__file__).resolve().parents[3] / "shared" / "data" / "agentclinic" / SOURCE_NAME
+# The AgentClinic-MedQA cases ship with their MIT licence beside them, so the importer can always be rerun.
+DEFAULT_AGENTCLINIC = Path(__file__).parent / "data" / "agentclinic" / SOURCE_NAME
 PER_CONDITION = 3
 
 

@@ -11,6 +11,7 @@ import pytest
 from consultgym.actions import parse_action
 from consultgym.agents.retrieval import facts_for_question, facts_for_request
 from consultgym.errors import ScenarioError
+from consultgym.scenarios.build_library import DEFAULT_AGENTCLINIC
 from consultgym.scenarios.gold import gold_check
 from consultgym.scenarios.importers import agentclinic
 from consultgym.scenarios.importers.agentclinic import convert_case, import_agentclinic, import_command, read_cases
@@ -19,8 +20,8 @@ from consultgym.scenarios.loader import LIBRARY_ROOT, dump_scenario, load_librar
 from consultgym.scenarios.schema import FactCategory, Priority
 from consultgym.text import contains_phrase
 
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "agentclinic" / "agentclinic_medqa_extended.jsonl"
-needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="AgentClinic JSONL not present (../shared/data)")
+SOURCE = DEFAULT_AGENTCLINIC
+needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="AgentClinic JSONL not shipped")
 
 CASE = {
     "OSCE_Examination": {
@@ -56,7 +57,7 @@ def write_jsonl(path: Path, cases: list, trailing_newline: bool = True) -> Path:
 @pytest.fixture(scope="module")
 def imported() -> list:
     if not SOURCE.exists():
-        pytest.skip("AgentClinic JSONL not present (../shared/data)")
+        pytest.skip("AgentClinic JSONL not shipped")
     return import_agentclinic(SOURCE)
 
 
