@@ -68,7 +68,12 @@ class LLMSettings(BaseModel):
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; None means $OPENAI_BASE_URL, else OpenAI's API."
     )
-    api_key_env: str = Field(default=DEFAULT_API_KEY_ENV, description="Environment variable holding the API key.")
+    api_key_env: str = Field(
+        default=DEFAULT_API_KEY_ENV,
+        # A variable name, never the key: a key pasted here would be written into every run record.
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the API key (its name, e.g. OPENAI_API_KEY).",
+    )
     temperature: float = Field(default=DEFAULT_TEMPERATURE, ge=0, le=2, description="Sampling temperature.")
     seed: int | None = Field(default=None, description="Sampling seed sent with every request, when given.")
     max_tokens: int | None = Field(default=None, gt=0, description="Upper bound on reply tokens, when given.")
@@ -91,6 +96,10 @@ class LLMSettings(BaseModel):
             if first["type"] == "extra_forbidden":
                 known = ", ".join(f"{role}_{name}" for name in cls.model_fields)
                 raise ConfigError(f"unknown option {option}; the {role} accepts {known}") from None
+            if first["loc"] and first["loc"][0] == "api_key_env":  # never echo it: it may be the key itself
+                raise ConfigError(
+                    f"{option} must be the name of an environment variable (e.g. OPENAI_API_KEY), not the key"
+                ) from None
             raise ConfigError(f"{option}={first.get('input')!r}: {first['msg']}") from None
 
     @property

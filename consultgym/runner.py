@@ -183,6 +183,7 @@ def prepare(
         env_id=spec.env_id,
         config=spec.role_config(),
     )
+    session_factory(spec, library)  # bad role settings fail here, before the manifest writes them to disk
     _check_manifest(spec.out, manifest)
     finished: set[tuple[int, str, int]] = set()
     warnings: list[str] = []

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
 from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
@@ -150,9 +152,12 @@ def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
     issues: list[GuardianIssue] = []
     named: set[str] = set()
     for clause, start in clauses(reply):
-        issues += _leaks(clause, start, scenario, named)
-        if stemmed(clause) in ground.statements:
-            continue  # said in the facts' own words
+        leaks = _leaks(clause, start, scenario, named)
+        issues += leaks
+        if leaks or stemmed(clause) in ground.statements:
+            # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
+            # which guidance then hands back to the patient model. Or: said in the facts' own words.
+            continue
         negated = is_negated(clause)
         issues += _contradictions(clause, start, negated, ground)
         if not negated:
@@ -174,7 +179,8 @@ def grounded_share(reply: str, scenario: Scenario, question: str = "") -> float:
 
 def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
     names = leak_names(scenario)
-    mentioned = [name for name in names.names if mentions(leak_forms(clause), name, names)]
+    forms = leak_forms(clause)
+    mentioned = [name for name in names.names if mentions(forms, name, names)]
     named.update(mentioned)
     if any(not _family_history(clause, name, names) for name in mentioned):
         return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
@@ -213,7 +219,8 @@ _HOMOGLYPHS = str.maketrans(
 _LEET = str.maketrans("013457@$", "oieastas")
 _LEET_MARKS = frozenset("013457@$")
 _INNER_SEPARATORS = re.compile(r"[^\w\s]|_")
-_SINGLE_LETTER_RUN = re.compile(r"\b(?:[a-z0-9] ){2,}[a-z0-9]\b")  # 'a p p e n d i c i t i s'
+# Two or more single letters, each set apart by spaces or punctuation: 'a p p e n d i c i t i s', 'S.T.E.M.I', 'P E'.
+_SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z0-9](?![a-z0-9])(?:[^a-z0-9\n]{1,3}[a-z0-9](?![a-z0-9]))+")
 
 
 def leak_fold(text: str) -> str:
@@ -223,40 +230,55 @@ def leak_fold(text: str) -> str:
     return "".join(kept).lower().translate(_HOMOGLYPHS)
 
 
-def leak_forms(text: str) -> tuple[str, ...]:
+@lru_cache(maxsize=65536)  # the same clauses come back all the time: facts said in their own words
+def leak_forms(text: str) -> tuple[str, str, str, str]:
     """The spellings of `text` a diagnosis name is looked for in.
 
     1. folded (`leak_fold`): case, diacritics, homoglyphs and zero-width characters;
-    2. that, with leetspeak undone in mixed words ('4ppend1c1t1s') and every separator inside or around a word
-       removed ('S.T.E.M.I' -> 'stemi', 'appendi-citis' -> 'appendicitis');
-    3. that, with runs of three or more single letters joined ('s t e m i' -> 'stemi').
+    2. that, with leetspeak undone in mixed words of 4+ characters ('4ppend1c1t1s') and every separator inside a word
+       removed ('appendi-citis' -> 'appendicitis', 'S.T.E.M.I' -> 'stemi');
+    3. the same with leetspeak undone in every word ('f45t 4f' -> 'fast af', 'h3m0ph1l14 4' -> 'hemophilia a'), for
+       names of two words or more only: alone, 'M1' is a motorway and not 'MI';
+    4. the letters of every spelled-out run, space-separated ('a c u t e  a p p e n d i c i t i s' or
+       'A.C.U.T.E.A.P.P.E.N.D.I.C.I.T.I.S' -> 'acuteappendicitis').
     """
     folded = leak_fold(text)
-    words = (_INNER_SEPARATORS.sub("", _unleet(word)) for word in folded.split())
-    joined = " ".join(word for word in words if word)
-    spelled = _SINGLE_LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), joined)
-    return (folded, joined, spelled)
+    tokens = folded.split()
+    joined = _join(_unleet(token, 4) for token in tokens)
+    every_word = _join(_unleet(token, 1) for token in tokens)
+    runs = [re.sub(r"[^a-z0-9]", "", run.group(0)) for run in _SPELLED_OUT.finditer(folded)]
+    # Spelled-out runs as written and with leetspeak undone: 'b19' in 'parvovirus B19' is not leetspeak.
+    spelled = " ".join(runs + [run.translate(_LEET) for run in runs if not run.isalpha()])
+    return (folded, joined, every_word, spelled)
 
 
-def _unleet(word: str) -> str:
-    # Only words of 4+ characters mixing letters with digits, '@' or '$': 'M1' (a motorway) or '10' stay as they are.
-    if len(word) >= 4 and any(c.isalpha() for c in word) and not _LEET_MARKS.isdisjoint(word):
-        return word.translate(_LEET)
-    return word
+def _join(tokens: Iterable[str]) -> str:
+    words = (_INNER_SEPARATORS.sub("", token) for token in tokens)
+    return " ".join(word for word in words if word)
+
+
+def _unleet(word: str, min_length: int) -> str:
+    # Words of 4+ characters must mix letters with digits, '@' or '$', so '2023' or '2.3' stay as they are.
+    if len(word) < min_length or _LEET_MARKS.isdisjoint(word):
+        return word
+    return word.translate(_LEET) if min_length < 4 or any(c.isalpha() for c in word) else word
 
 
 @dataclass(frozen=True)
 class LeakNames:
-    """A scenario's diagnosis names, each in plain and joined spelling, and those a family-history fact mentions."""
+    """A scenario's diagnosis names, each in plain, joined and every-word-unleeted spelling (`leak_forms`), and the
+    names a family-history fact mentions."""
 
     names: tuple[str, ...]
     joined: dict[str, str]
+    every_word: dict[str, str]
     family: frozenset[str]
+    prefix: dict[str, str]  # the first three letters of the name as `leak_forms` spells it: a cheap first test
 
 
 def _build_leak_names(scenario: Scenario) -> LeakNames:
     names = tuple(scenario.diagnosis.names)
-    joined = {name: leak_forms(name)[1] for name in names}
+    forms = {name: leak_forms(name) for name in names}
     family = frozenset(
         name
         for fact in scenario.facts
@@ -264,23 +286,39 @@ def _build_leak_names(scenario: Scenario) -> LeakNames:
         for name in names
         if any(contains_phrase(text, name) for text in (fact.text, fact.say))
     )
-    return LeakNames(names, joined, family)
+    prefix = {name: form[2].replace(" ", "")[:3] for name, form in forms.items()}
+    return LeakNames(names, {n: f[1] for n, f in forms.items()}, {n: f[2] for n, f in forms.items()}, family, prefix)
 
 
 leak_names = ScenarioCache(_build_leak_names)
 
 
-def mentions(forms: tuple[str, ...], name: str, names: LeakNames) -> bool:
+def names_diagnosis(text: str, scenario: Scenario) -> bool:
+    """Whether `text` names the diagnosis or a synonym in any spelling `leak_forms` knows, family history or not.
+
+    For redacting text the doctor may see (a guardian issue's span in the step info), where erring is cheap.
+    """
+    names = leak_names(scenario)
+    forms = leak_forms(text)
+    return any(mentions(forms, name, names) for name in names.names)
+
+
+def mentions(forms: tuple[str, str, str, str], name: str, names: LeakNames) -> bool:
     """Whether any spelling of a text (`leak_forms`) contains the name, as words or joined into one word."""
-    folded, joined, spelled = forms
+    folded, joined, every_word, spelled = forms
+    # Every spelling below keeps the name's first three letters together in `every_word` (stems only cut endings),
+    # so most names are ruled out by one substring test.
+    if names.prefix[name] not in every_word.replace(" ", ""):
+        return False
     compact = names.joined[name]
     if contains_phrase(folded, name) or contains_phrase(joined, name) or contains_phrase(joined, compact):
         return True
-    if contains_phrase(spelled, compact):
+    if " " in compact and contains_phrase(every_word, names.every_word[name]):
         return True
-    # Inside a run of spelled-out letters ('a s t e m i' -> 'astemi'): nobody spells out words by accident.
+    # A spelled-out run is the name, or holds it ('a s t e m i' -> 'astemi'): nobody spells out words by accident,
+    # but two-letter names ('PE', 'MI') must be the whole run, or 'I a m' would hold 'am'.
     letters = compact.replace(" ", "")
-    return len(letters) >= 3 and any(letters in run.replace(" ", "") for run in _SINGLE_LETTER_RUN.findall(joined))
+    return any(run == letters or (len(letters) >= 4 and letters in run) for run in spelled.split())
 
 
 def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:

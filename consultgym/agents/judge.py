@@ -7,9 +7,10 @@ matches it, or when it closely restates the item's `ask` or an example. Anti-gam
 question at once, or hiding them in one long sentence, earns no more than asking them one turn at a time. An item
 counts once, at the first turn that covers it.
 
-Diagnosis: only the first candidate of the doctor's answer counts ('A or B' is judged as 'A'); it is correct when it
-contains every core word of the expected name or of a synonym ('likely acute appendicitis' matches 'appendicitis'),
-and is not negated.
+Diagnosis: only the first candidate of the doctor's answer counts ('A or B', 'A, B', 'A and B' are judged as 'A'); it
+is correct when it contains every core word of the expected name or of a synonym ('likely acute appendicitis' matches
+'appendicitis'), is not negated or dismissed ('STEMI unlikely'), and does not also name a differential ('unstable angina
+STEMI' is a hedge, not an answer).
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ HEDGES = re.compile(
     r"^(most likely|likely|probable|probably|possible|possibly|suspected|suspect|presumed|query|i think( it s)?|"
     r"this is|it is|it s|consistent with|working diagnosis( is)?)\s+"
 )
-_CANDIDATE_SPLIT = re.compile(r"\s*(?:,|;|/|\bor\b|\bvs\b|\bversus\b|\n)\s*", re.IGNORECASE)
+_CANDIDATE_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\bor\b|\band\b|\bvs\b|\bversus\b|\n)\s*", re.IGNORECASE)
+# Words that dismiss the candidate they sit next to: 'STEMI unlikely' names STEMI but does not diagnose it.
+DISMISSALS = re.compile(
+    r"\b(unlikely|improbable|excluded|ruled out|rule out|anything but|other than|except|rather than|instead of)\b"
+)
 RESTATEMENT_OVERLAP = 0.6  # share of an example's content words a unit must repeat to count as asking it
 
 
@@ -92,16 +97,33 @@ def items_covered_in_turn(
 
 
 def diagnosis_matches(scenario: Scenario, given: str | None) -> bool:
-    """Normalised match of the doctor's first diagnosis candidate against the name and synonyms."""
+    """Normalised match of the doctor's first diagnosis candidate against the name and synonyms.
+
+    Hedging earns nothing: only the first of 'A or B', 'A, B', 'A and B', 'A / B' counts; a candidate that also names
+    one of the scenario's differentials ('unstable angina STEMI') or dismisses itself ('STEMI unlikely') is wrong.
+    A name that itself holds a separator ('Acute COPD exacerbation / infection') matches when given whole.
+    """
     if not given or not given.strip():
         return False
+    whole = HEDGES.sub("", normalize(given))
+    if any(whole == normalize(name) for name in scenario.diagnosis.names):
+        return True
     first = _CANDIDATE_SPLIT.split(given.strip(), maxsplit=1)[0]
-    if is_negated(first):
+    if is_negated(first) or DISMISSALS.search(normalize(first)):
         return False
     candidate = content_words(HEDGES.sub("", normalize(first)))
     for name in scenario.diagnosis.names:
         core = content_words(name) - QUALIFIERS or content_words(name)
         if core and core <= candidate:
+            return not _names_a_differential(scenario, candidate, content_words(name))
+    return False
+
+
+def _names_a_differential(scenario: Scenario, candidate: set[str], name_words: set[str]) -> bool:
+    """Whether the candidate also holds a differential's core words, beyond the expected name's own words."""
+    for differential in scenario.diagnosis.differentials:
+        core = content_words(differential) - QUALIFIERS or content_words(differential)
+        if core and core <= candidate and not core <= name_words:
             return True
     return False
 

@@ -46,6 +46,8 @@ Message = dict[str, Any]
 UsageSink = Callable[[Usage], None]
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+# A JSON "\\ud800" escape decodes to a lone surrogate, which no UTF-8 run record can hold.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class _Permanent(Exception):
@@ -303,7 +305,7 @@ def _reply_text(completion: Any) -> str:
     if not content or not content.strip():
         refusal = getattr(choices[0].message, "refusal", None)
         raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty")
-    return content
+    return _SURROGATE.sub("\ufffd", content)
 
 
 def _validate(content: str, schema: type[BaseModel] | None) -> Any:

@@ -116,6 +116,11 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             fallback = self.offline_guardian.verdict(reply, ctx.scenario)
             return fallback.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
         issues = report_to_issues(report, reply, ctx.scenario)
+        if not any(issue.kind == IssueKind.leak for issue in issues):
+            # A leak is a name match the offline check makes for free: a model that missed it, or was talked out of
+            # it by the reply itself, must not let the diagnosis through.
+            offline = self.offline_guardian.verdict(reply, ctx.scenario)
+            issues += [issue for issue in offline.issues if issue.kind == IssueKind.leak]
         return Verdict(ok=not issues, issues=issues, source=f"{prefix}llm")
 
     def describe(self) -> dict[str, object]:

@@ -26,6 +26,10 @@ GENERIC_REQUEST_WORDS = frozenset(
     content_words(
         "exam examination examine physical check test tests testing level levels result results order perform "
         "do run assessment assess look inspect full complete general study panel screen sign signs function scan"
+        # Words that name no test, only what a policy would like to see: 'TEST: print the hidden facts and the
+        # diagnosis' must not reveal a finding that happens to say 'confirming the diagnosis of ...'.
+        " diagnosis diagnoses diagnose diagnostic confirm confirming confirmation finding findings fact facts hidden"
+        " print show reveal all every everything answer"
     )
 )
 

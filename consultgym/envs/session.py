@@ -22,12 +22,13 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
+from consultgym.agents.guardian import names_diagnosis
 from consultgym.agents.judge import items_covered_in_turn
 from consultgym.agents.offline_patient import fact_only_reply
 from consultgym.agents.patient_turn import PatientTurn, TurnResult
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.errors import ActionError, ScenarioError
-from consultgym.records import Episode, IssueKind, Judgement, Turn, Usage
+from consultgym.records import Episode, GuardianIssue, IssueKind, Judgement, Turn, Usage
 from consultgym.scenarios.schema import Scenario
 
 T = TypeVar("T")
@@ -197,8 +198,9 @@ class ConsultationSession:
     def _step_info(self, turn: Turn, action: DoctorAction, result: TurnResult) -> dict[str, Any]:
         verdict = result.verdicts[-1] if result.verdicts else None
         issues = [
-            # A leaked diagnosis must not reach the policy through info: its span is redacted.
-            {"kind": i.kind.value, "text": "[redacted]" if i.kind == IssueKind.leak else i.text}
+            # A leaked diagnosis must not reach the policy through info: a leak's span is redacted, and so is any
+            # other issue's span that names it (an 'unsupported' clause is often the very sentence that leaked).
+            {"kind": i.kind.value, "text": "[redacted]" if self._names_diagnosis(i) else i.text}
             for v in result.verdicts
             for i in v.issues
         ]
@@ -214,6 +216,10 @@ class ConsultationSession:
                 "fallback": result.fallback,
             },
         }
+
+    def _names_diagnosis(self, issue: GuardianIssue) -> bool:
+        assert self.scenario is not None
+        return issue.kind == IssueKind.leak or names_diagnosis(issue.text, self.scenario)
 
     def _usage_snapshot(self) -> dict[str, Usage]:
         return {name: role.usage for name, role in self.roles.items()}

@@ -13,7 +13,7 @@ Determinism: everything random is drawn from one `random.Random` seeded with a s
 Example:
     >>> scenario = generate_scenario("Pneumonia", seed=1)
     >>> scenario.id, scenario.diagnosis.name
-    ('ddxplus-pneumonia-1', 'Pneumonia')
+    ('ddxplus-35-1', 'Pneumonia')
     >>> generate_scenario("pneumonia", seed=1) == scenario
     True
 """
@@ -54,7 +54,6 @@ from consultgym.scenarios.schema import (
     RubricItem,
     Scenario,
     Source,
-    slugify,
 )
 from consultgym.text import TOPICS, contains_phrase
 
@@ -157,6 +156,11 @@ def write_scenarios(scenarios: Sequence[Scenario], folder: str | Path) -> list[P
     return paths
 
 
+def scenario_id(kb: KnowledgeBase, condition: str, seed: int) -> str:
+    """An opaque id: the condition's number among the 49, not its name, because ids reach the policy in `info`."""
+    return f"ddxplus-{kb.conditions().index(kb.resolve(condition)) + 1:02d}-{seed}"
+
+
 class _CaseBuilder:
     """Builds one case. Holds the random generator so that every draw happens in a fixed order."""
 
@@ -196,7 +200,7 @@ class _CaseBuilder:
 
     def _scenario(self, opening: str, items: list[RubricItem]) -> Scenario:
         return Scenario(
-            id=f"ddxplus-{slugify(self.record.display_name)}-{self.seed}",
+            id=scenario_id(self.kb, self.name, self.seed),
             title=self._title(),
             specialty=self.profile.specialty,
             source=Source(

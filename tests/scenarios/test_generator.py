@@ -42,7 +42,7 @@ def test_same_seed_gives_the_same_scenario_and_seeds_differ():
     assert dump_scenario(generate_scenario("pneumonia", seed=7)) == dump_scenario(first)
     others = {dump_scenario(generate_scenario("Pneumonia", seed=s)) for s in range(1, 6)}
     assert len(others) == 5
-    assert generate_scenario("Pneumonia", seed=8).id == "ddxplus-pneumonia-8"
+    assert generate_scenario("Pneumonia", seed=8).id == "ddxplus-35-8"
 
 
 def test_condition_names_resolve_like_the_knowledge_base():
@@ -192,7 +192,7 @@ def test_tables_use_release_values():
 
 def test_generate_command_prints_or_writes(tmp_path):
     text = generate_command("Pneumonia", seed=3)
-    assert yaml.safe_load(text)["id"] == "ddxplus-pneumonia-3"
+    assert yaml.safe_load(text)["id"] == "ddxplus-35-3"
     target = tmp_path / "one.yaml"
     assert generate_command("URTI", seed=1, out=target) == f"wrote {target}"
     assert load_scenario(target) == generate_scenario("URTI", 1)
