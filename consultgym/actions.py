@@ -19,13 +19,11 @@ from enum import StrEnum
 
 from consultgym.config import MAX_ACTION_CHARS
 from consultgym.errors import ActionError
+from consultgym.text import replace_surrogates
 
 _DIRECTIVE = re.compile(r"^\s*(diagnosis|examine|exam|test|order test)\s*[:\-]\s*(.*)$", re.IGNORECASE)
 _END = re.compile(r"^\s*end\s+(of\s+)?inquiry\b", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Lone surrogates (e.g. from a JSON "\\ud800" escape in a model's reply) cannot be encoded as UTF-8: left in, they
-# would make the run record impossible to write.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class ActionKind(StrEnum):
@@ -78,7 +76,7 @@ def clean_action(action: object, limit: int = MAX_ACTION_CHARS) -> tuple[str, bo
         action = action.decode("utf-8", errors="replace")
     if not isinstance(action, str):
         raise ActionError(f"a doctor action must be a string, got {type(action).__name__}: {action!r:.80}")
-    text = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", action)).strip()
+    text = replace_surrogates(_CONTROL.sub(" ", action)).strip()
     if len(text) > limit:
         return text[:limit], True
     return text, False

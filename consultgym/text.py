@@ -24,6 +24,15 @@ STOPWORDS = frozenset(
 )
 
 
+# A JSON "\ud800" escape decodes to a lone surrogate, which no UTF-8 record can hold.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates become U+FFFD, so text from a policy or a model can always be written to a run record."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalize_apostrophes(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
 

@@ -4,8 +4,8 @@ A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas
 
 - leak: it names the diagnosis or one of its synonyms, also when spelled to slip past a plain match: odd case,
   diacritics, homoglyphs (Cyrillic 'а'), zero-width characters, leetspeak, or separators inside the word
-  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `leak_forms`). Naming it as a relative's illness is
-  allowed only when a family-history fact says so;
+  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `consultgym.agents.leaks`). Naming it as a
+  relative's illness is allowed only when a family-history fact says so;
 - contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
   'it doesn't spread' against a fact that it does);
 - unsupported: an affirmative clause contains a clinical term (symptom, drug, diagnosis, relative, time unit; see
@@ -17,21 +17,18 @@ Denials of things the facts never mention are allowed: under the closed-world po
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
-from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, RELATIVES, TERM_INDEX, TIME_UNITS
+from consultgym.agents.leaks import is_family_history, leak_forms, leak_names, mentions
+from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
-from consultgym.scenarios.schema import Fact, FactCategory, Scenario
+from consultgym.scenarios.schema import Fact, Scenario
 from consultgym.text import (
     TOPICS,
     contains_phrase,
     content_words,
     is_negated,
-    normalize,
     normalize_apostrophes,
     stem,
     stemmed,
@@ -182,7 +179,7 @@ def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list
     forms = leak_forms(clause)
     mentioned = [name for name in names.names if mentions(forms, name, names)]
     named.update(mentioned)
-    if any(not _family_history(clause, name, names) for name in mentioned):
+    if any(not is_family_history(clause, name, names) for name in mentioned):
         return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
     return []
 
@@ -195,130 +192,6 @@ def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[Guardi
         text = reply.strip()
         return [GuardianIssue(kind=IssueKind.leak, text=text, start=reply.find(text), detail="spells the diagnosis")]
     return []
-
-
-def _family_history(clause: str, name: str, names: LeakNames) -> bool:
-    # "My father had a heart attack" repeats a family-history fact: allowed when a family fact names the condition,
-    # the clause is about a relative, and it makes no first-person claim ("my dad says I have ..." is a leak).
-    if name not in names.family:
-        return False
-    if not any(contains_phrase(clause, relative) for relative in RELATIVES):
-        return False
-    return not _FIRST_PERSON.intersection(normalize(clause).split())
-
-
-_FIRST_PERSON = frozenset({"i", "me", "myself"})
-
-
-# --------------------------------------------------------------------------------------------- leak normalisation
-# Letters that look like Latin ones (Cyrillic, Greek, IPA), folded so 'аppendicitis' with a Cyrillic 'а' is caught.
-_HOMOGLYPHS = str.maketrans(
-    "авеёкмнорстухіїјѕԁԛԝӏɑαβεηικνορτυχϲɡıłøðþ",
-    "abeekmhopctyxiijsdqwlaabenikvoptuxcgilodp",
-)
-_LEET = str.maketrans("013457@$", "oieastas")
-_LEET_MARKS = frozenset("013457@$")
-_INNER_SEPARATORS = re.compile(r"[^\w\s]|_")
-# Two or more single letters, each set apart by spaces or punctuation: 'a p p e n d i c i t i s', 'S.T.E.M.I', 'P E'.
-_SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z0-9](?![a-z0-9])(?:[^a-z0-9\n]{1,3}[a-z0-9](?![a-z0-9]))+")
-
-
-def leak_fold(text: str) -> str:
-    """Lowercase with diacritics, zero-width characters and homoglyphs folded away ('Аppéndi\u200bcitis')."""
-    text = unicodedata.normalize("NFKD", normalize_apostrophes(text))
-    kept = (ch for ch in text if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
-    return "".join(kept).lower().translate(_HOMOGLYPHS)
-
-
-@lru_cache(maxsize=65536)  # the same clauses come back all the time: facts said in their own words
-def leak_forms(text: str) -> tuple[str, str, str, str]:
-    """The spellings of `text` a diagnosis name is looked for in.
-
-    1. folded (`leak_fold`): case, diacritics, homoglyphs and zero-width characters;
-    2. that, with leetspeak undone in mixed words of 4+ characters ('4ppend1c1t1s') and every separator inside a word
-       removed ('appendi-citis' -> 'appendicitis', 'S.T.E.M.I' -> 'stemi');
-    3. the same with leetspeak undone in every word ('f45t 4f' -> 'fast af', 'h3m0ph1l14 4' -> 'hemophilia a'), for
-       names of two words or more only: alone, 'M1' is a motorway and not 'MI';
-    4. the letters of every spelled-out run, space-separated ('a c u t e  a p p e n d i c i t i s' or
-       'A.C.U.T.E.A.P.P.E.N.D.I.C.I.T.I.S' -> 'acuteappendicitis').
-    """
-    folded = leak_fold(text)
-    tokens = folded.split()
-    joined = _join(_unleet(token, 4) for token in tokens)
-    every_word = _join(_unleet(token, 1) for token in tokens)
-    runs = [re.sub(r"[^a-z0-9]", "", run.group(0)) for run in _SPELLED_OUT.finditer(folded)]
-    # Spelled-out runs as written and with leetspeak undone: 'b19' in 'parvovirus B19' is not leetspeak.
-    spelled = " ".join(runs + [run.translate(_LEET) for run in runs if not run.isalpha()])
-    return (folded, joined, every_word, spelled)
-
-
-def _join(tokens: Iterable[str]) -> str:
-    words = (_INNER_SEPARATORS.sub("", token) for token in tokens)
-    return " ".join(word for word in words if word)
-
-
-def _unleet(word: str, min_length: int) -> str:
-    # Words of 4+ characters must mix letters with digits, '@' or '$', so '2023' or '2.3' stay as they are.
-    if len(word) < min_length or _LEET_MARKS.isdisjoint(word):
-        return word
-    return word.translate(_LEET) if min_length < 4 or any(c.isalpha() for c in word) else word
-
-
-@dataclass(frozen=True)
-class LeakNames:
-    """A scenario's diagnosis names, each in plain, joined and every-word-unleeted spelling (`leak_forms`), and the
-    names a family-history fact mentions."""
-
-    names: tuple[str, ...]
-    joined: dict[str, str]
-    every_word: dict[str, str]
-    family: frozenset[str]
-    prefix: dict[str, str]  # the first three letters of the name as `leak_forms` spells it: a cheap first test
-
-
-def _build_leak_names(scenario: Scenario) -> LeakNames:
-    names = tuple(scenario.diagnosis.names)
-    forms = {name: leak_forms(name) for name in names}
-    family = frozenset(
-        name
-        for fact in scenario.facts
-        if fact.category == FactCategory.family
-        for name in names
-        if any(contains_phrase(text, name) for text in (fact.text, fact.say))
-    )
-    prefix = {name: form[2].replace(" ", "")[:3] for name, form in forms.items()}
-    return LeakNames(names, {n: f[1] for n, f in forms.items()}, {n: f[2] for n, f in forms.items()}, family, prefix)
-
-
-leak_names = ScenarioCache(_build_leak_names)
-
-
-def names_diagnosis(text: str, scenario: Scenario) -> bool:
-    """Whether `text` names the diagnosis or a synonym in any spelling `leak_forms` knows, family history or not.
-
-    For redacting text the doctor may see (a guardian issue's span in the step info), where erring is cheap.
-    """
-    names = leak_names(scenario)
-    forms = leak_forms(text)
-    return any(mentions(forms, name, names) for name in names.names)
-
-
-def mentions(forms: tuple[str, str, str, str], name: str, names: LeakNames) -> bool:
-    """Whether any spelling of a text (`leak_forms`) contains the name, as words or joined into one word."""
-    folded, joined, every_word, spelled = forms
-    # Every spelling below keeps the name's first three letters together in `every_word` (stems only cut endings),
-    # so most names are ruled out by one substring test.
-    if names.prefix[name] not in every_word.replace(" ", ""):
-        return False
-    compact = names.joined[name]
-    if contains_phrase(folded, name) or contains_phrase(joined, name) or contains_phrase(joined, compact):
-        return True
-    if " " in compact and contains_phrase(every_word, names.every_word[name]):
-        return True
-    # A spelled-out run is the name, or holds it ('a s t e m i' -> 'astemi'): nobody spells out words by accident,
-    # but two-letter names ('PE', 'MI') must be the whole run, or 'I a m' would hold 'am'.
-    letters = compact.replace(" ", "")
-    return any(run == letters or (len(letters) >= 4 and letters in run) for run in spelled.split())
 
 
 def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:

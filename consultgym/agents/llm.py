@@ -38,6 +38,7 @@ from consultgym.agents.base import Participant
 from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
+from consultgym.text import replace_surrogates
 
 log = logging.getLogger("consultgym.llm")
 
@@ -46,8 +47,6 @@ Message = dict[str, Any]
 UsageSink = Callable[[Usage], None]
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-# A JSON "\\ud800" escape decodes to a lone surrogate, which no UTF-8 run record can hold.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class _Permanent(Exception):
@@ -305,7 +304,7 @@ def _reply_text(completion: Any) -> str:
     if not content or not content.strip():
         refusal = getattr(choices[0].message, "refusal", None)
         raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty")
-    return _SURROGATE.sub("\ufffd", content)
+    return replace_surrogates(content)
 
 
 def _validate(content: str, schema: type[BaseModel] | None) -> Any:

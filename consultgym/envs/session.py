@@ -22,8 +22,8 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.guardian import names_diagnosis
 from consultgym.agents.judge import items_covered_in_turn
+from consultgym.agents.leaks import names_diagnosis
 from consultgym.agents.offline_patient import fact_only_reply
 from consultgym.agents.patient_turn import PatientTurn, TurnResult
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
