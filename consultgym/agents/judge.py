@@ -147,28 +147,46 @@ def score(
         coverage_weight: weight of weighted coverage in the reward.
         diagnosis_weight: weight of a correct diagnosis in the reward (0 for history taking only).
     """
-    weights = {item.id: item.priority.weight for item in scenario.must_ask}
-    total = scenario.total_weight
     covered: dict[str, tuple[int, str]] = {}
-    curve: list[float] = []
-    gained = 0.0
     for index, turn in enumerate(doctor_turns):
         for item_id, evidence in items_covered_in_turn(scenario, turn, set(covered), questions_per_turn):
             covered[item_id] = (index, evidence)
-            gained += weights[item_id]
-        curve.append(round(gained / total, 6))
     items = [
         ItemResult(
             id=item.id,
             covered=item.id in covered,
             turn=covered.get(item.id, (None, ""))[0],
             evidence=covered.get(item.id, (None, ""))[1],
-            weight=weights[item.id],
+            weight=item.priority.weight,
         )
         for item in scenario.must_ask
     ]
-    coverage = round(gained / total, 6)
     correct = diagnosis_matches(scenario, diagnosis)
+    return assemble(
+        scenario, items, len(doctor_turns), diagnosis, correct, coverage_weight, diagnosis_weight, "offline"
+    )
+
+
+def assemble(
+    scenario: Scenario,
+    items: list[ItemResult],
+    n_turns: int,
+    diagnosis: str | None,
+    correct: bool,
+    coverage_weight: float,
+    diagnosis_weight: float,
+    judge: str,
+) -> Judgement:
+    """A judgement from per-item results: weighted coverage, the coverage curve over `n_turns`, and the reward.
+
+    Shared by every judge, so the arithmetic behind the number everyone quotes lives in one place.
+    """
+    total = scenario.total_weight
+    curve = [
+        round(sum(i.weight for i in items if i.covered and i.turn is not None and i.turn <= t) / total, 6)
+        for t in range(n_turns)
+    ]
+    coverage = round(sum(i.weight for i in items if i.covered) / total, 6)
     return Judgement(
         items=items,
         coverage=coverage,
@@ -177,7 +195,7 @@ def score(
         diagnosis_expected=scenario.diagnosis.name,
         diagnosis_correct=correct,
         reward=round(coverage_weight * coverage + diagnosis_weight * float(correct), 6),
-        judge="offline",
+        judge=judge,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import JudgeAgent
-from consultgym.agents.judge import RubricJudge, diagnosis_matches
+from consultgym.agents.judge import RubricJudge, assemble, diagnosis_matches
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
@@ -143,23 +143,11 @@ def _scored(
     error: str = "",
 ) -> Judgement:
     """Coverage, curve and reward from item results, with the offline judge's weights."""
-    total = scenario.total_weight
-    curve = [
-        round(sum(i.weight for i in items if i.covered and i.turn is not None and i.turn <= t) / total, 6)
-        for t in range(n_turns)
-    ]
-    coverage = round(sum(i.weight for i in items if i.covered) / total, 6)
-    return Judgement(
-        items=items,
-        coverage=coverage,
-        curve=curve,
-        diagnosis_given=diagnosis,
-        diagnosis_expected=scenario.diagnosis.name,
-        diagnosis_correct=correct,
-        diagnosis_offline_match=diagnosis_matches(scenario, diagnosis),
-        reward=round(offline.coverage_weight * coverage + offline.diagnosis_weight * float(correct), 6),
-        judge=judge,
-        error=error,
+    judgement = assemble(
+        scenario, items, n_turns, diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
+    )
+    return judgement.model_copy(
+        update={"diagnosis_offline_match": diagnosis_matches(scenario, diagnosis), "error": error}
     )
 
 
