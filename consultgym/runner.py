@@ -83,6 +83,14 @@ class RunSummary:
     warnings: list[str]
     seconds: float
 
+    @classmethod
+    def of(
+        cls, spec: RunSpec, planned: int, todo: int, counts: dict[str, int], warnings: list[str], started: float
+    ) -> RunSummary:
+        """The summary of a run that planned `planned` episodes, of which `todo` still had to be played."""
+        seconds = round(time.perf_counter() - started, 3)
+        return cls(spec.out, planned, planned - todo, counts["completed"], counts["errored"], warnings, seconds)
+
 
 def plan(scenario_ids: list[str], episodes: int, seed: int) -> list[tuple[int, str, int]]:
     """(index, scenario id, episode seed) for every episode: a seeded shuffle of the scenarios, cycled."""
@@ -246,15 +254,7 @@ async def arun(spec: RunSpec) -> RunSummary:
     finally:
         bar.close()
         await _close_llm_clients()
-    return RunSummary(
-        spec.out,
-        len(planned),
-        len(planned) - len(todo),
-        counts["completed"],
-        counts["errored"],
-        warnings,
-        round(time.perf_counter() - started, 3),
-    )
+    return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
 
 
 async def _close_llm_clients() -> None:

@@ -85,15 +85,7 @@ def run_ray(
             ray.kill(worker)
         if owns_ray:
             ray.shutdown()
-    return RunSummary(
-        spec.out,
-        len(planned),
-        len(planned) - len(todo),
-        counts["completed"],
-        counts["errored"],
-        warnings,
-        round(time.perf_counter() - started, 3),
-    )
+    return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
 
 
 def _connect(ray: Any, address: str | None, init_kwargs: dict[str, Any]) -> bool:
