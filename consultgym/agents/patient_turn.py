@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from consultgym.agents.base import GuardianAgent, PatientAgent, PatientContext
 from consultgym.agents.offline_patient import fact_only_reply
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import Verdict
+
+if TYPE_CHECKING:  # langgraph (and langchain_core) load only when an LLM plays a role
+    from langchain_core.runnables import RunnableConfig
 
 
 class TurnState(TypedDict, total=False):
@@ -105,7 +109,6 @@ class PatientTurn:
         self.guardian = guardian
         self.max_revisions = max_revisions
         self.questions_per_turn = questions_per_turn
-        self._graph: Any = None
 
     @property
     def offline(self) -> bool:
@@ -127,27 +130,28 @@ class PatientTurn:
         return _result(state)
 
     async def run_graph(self, ctx: PatientContext) -> TurnResult:
-        state = await self.graph().ainvoke(self.initial_state(ctx), {"recursion_limit": self.recursion_limit})
-        return _result(state)
+        # One compiled graph serves every turn loop; this loop's participants travel in the run's config.
+        config = {"recursion_limit": self.recursion_limit, "configurable": {"turn": self}}
+        return _result(await self.graph().ainvoke(self.initial_state(ctx), config))
 
     @property
     def recursion_limit(self) -> int:
         # draft, guard, then (revise, guard) per revision, then emit or fallback; +1 of headroom.
         return 2 + 2 * self.max_revisions + 2
 
-    def graph(self) -> Any:
-        """The compiled LangGraph StateGraph over the same nodes (built once, imported lazily)."""
-        if self._graph is None:
-            self._graph = build_graph(self)
-        return self._graph
+    @staticmethod
+    def graph() -> Any:
+        """The compiled LangGraph StateGraph over the same nodes (built once per process, imported lazily)."""
+        return build_graph()
 
 
-def build_graph(turn: PatientTurn) -> Any:
+@cache
+def build_graph() -> Any:
     from langgraph.graph import END, START, StateGraph
 
     builder = StateGraph(TurnState)
     for name, node in NODES.items():
-        builder.add_node(name, _bind(node, turn))
+        builder.add_node(name, _bind(node))
     builder.add_edge(START, "draft")
     for source, target in FIXED_EDGES.items():
         builder.add_edge(source, target or END)
@@ -157,9 +161,9 @@ def build_graph(turn: PatientTurn) -> Any:
     return builder.compile()
 
 
-def _bind(node: Node, turn: PatientTurn) -> Callable[[TurnState], Awaitable[TurnState]]:
-    async def bound(state: TurnState) -> TurnState:
-        return await node(state, turn)
+def _bind(node: Node) -> Callable[..., Awaitable[TurnState]]:
+    async def bound(state: TurnState, config: RunnableConfig) -> TurnState:
+        return await node(state, config["configurable"]["turn"])
 
     bound.__name__ = node.__name__
     return bound
