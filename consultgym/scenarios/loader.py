@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import reprlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -116,6 +117,21 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
+    key = (str(path), hashlib.blake2b(raw, digest_size=16).digest())
+    if key in _PARSED:
+        return _PARSED[key]  # the same bytes: the same frozen Scenario, so per-scenario caches stay warm
+    scenario = _parse_bytes(path, raw)
+    if len(_PARSED) >= MAX_PARSED:
+        _PARSED.clear()
+    _PARSED[key] = scenario
+    return scenario
+
+
+MAX_PARSED = 4096  # scenarios kept parsed per process (the shipped library has 373)
+_PARSED: dict[tuple[str, bytes], Scenario] = {}
+
+
+def _parse_bytes(path: Path, raw: bytes) -> Scenario:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
