@@ -86,18 +86,31 @@ def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUEST
     rng = random.Random(f"{ctx.seed}:{ctx.turn}")
     style = ctx.scenario.patient.style
     units = answer_units(ctx.action)
-    sentences: list[str] = []
-    revealed: list[str] = []
-    for kind, text in units[:questions_per_turn]:
-        facts = [f for f in facts_for_unit(ctx.scenario, kind, text) if f.id not in revealed]
-        revealed += [f.id for f in facts]
-        sentences.append(_say(kind, text, facts, rng))
+    answered = answered_facts(ctx.scenario, units[:questions_per_turn])
+    sentences = [_say(kind, text, facts, rng) for kind, text, facts in answered]
     if len(units) > questions_per_turn:
         sentences.append(TOO_MANY)
     if not sentences:
         sentences.append(rng.choice(UNSURE) if ctx.action.text.strip() else "Sorry, did you want to ask me something?")
     filler = rng.choice(FILLERS.get(style, FILLERS["plain"])) if units and units[0][0] == "ask" else ""
-    return _with_filler(filler, " ".join(sentences)), revealed
+    return _with_filler(filler, " ".join(sentences)), [f.id for _, _, facts in answered for f in facts]
+
+
+def revealed_facts(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> list[str]:
+    """The ids of the facts a turn's questions elicit: what `fact_only_reply` reveals, without wording it."""
+    answered = answered_facts(ctx.scenario, answer_units(ctx.action)[:questions_per_turn])
+    return [f.id for _, _, facts in answered for f in facts]
+
+
+def answered_facts(scenario: Scenario, units: list[tuple[str, str]]) -> list[tuple[str, str, list[Fact]]]:
+    """Each unit with the facts it newly reveals: a fact is said once per turn, however many questions reach it."""
+    seen: set[str] = set()
+    answered = []
+    for kind, text in units:
+        facts = [f for f in facts_for_unit(scenario, kind, text) if f.id not in seen]
+        seen.update(f.id for f in facts)
+        answered.append((kind, text, facts))
+    return answered
 
 
 def _with_filler(filler: str, reply: str) -> str:

@@ -24,7 +24,7 @@ from consultgym.agents.base import (
 )
 from consultgym.agents.judge import items_covered_in_turn
 from consultgym.agents.leaks import names_diagnosis
-from consultgym.agents.offline_patient import fact_only_reply
+from consultgym.agents.offline_patient import revealed_facts
 from consultgym.agents.patient_turn import PatientTurn, TurnResult
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.errors import ActionError, ScenarioError
@@ -151,7 +151,7 @@ class ConsultationSession:
         else:
             ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
             result = await self.turn_loop.run(ctx)
-            revealed = fact_only_reply(ctx, self.questions_per_turn)[1]
+            revealed = revealed_facts(ctx, self.questions_per_turn)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
