@@ -18,15 +18,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from consultgym.agents.factory import make_doctor, make_guardian, make_judge, make_patient
+from consultgym.agents.factory import make_doctor
 from consultgym.config import (
-    DEFAULT_COVERAGE_WEIGHT,
-    DEFAULT_DIAGNOSIS_WEIGHT,
     DEFAULT_LIBRARY,
     DEFAULT_MAX_REVISIONS,
     DEFAULT_QUESTIONS_PER_TURN,
 )
-from consultgym.envs.session import ConsultationSession
+from consultgym.envs.session import ConsultationSession, build_session
 from consultgym.errors import ConfigError, ConsultGymError
 from consultgym.records import Episode, RunManifest
 from consultgym.runfile import append_episode, compact, load_run
@@ -109,17 +107,19 @@ def _history_only(env_id: str) -> bool:
 
 def session_factory(spec: RunSpec, library: list[Scenario]) -> Callable[[], ConsultationSession]:
     """A function building fresh roles for each episode (roles keep per-episode usage and state)."""
-    weights = (1.0, 0.0) if _history_only(spec.env_id) else (DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT)
+    diagnosis = not _history_only(spec.env_id)
 
     def build() -> ConsultationSession:
-        return ConsultationSession(
+        return build_session(
             library,
-            make_patient(spec.patient, spec.questions_per_turn, **spec.options),
-            make_guardian(spec.guardian, **spec.options),
-            make_judge(spec.judge, spec.questions_per_turn, *weights, **spec.options),
+            spec.patient,
+            spec.guardian,
+            spec.judge,
+            diagnosis=diagnosis,
+            max_turns=spec.max_turns,
             max_revisions=spec.max_revisions,
             questions_per_turn=spec.questions_per_turn,
-            max_turns=spec.max_turns,
+            **spec.options,
         )
 
     build()  # fail fast on bad settings, before any episode starts

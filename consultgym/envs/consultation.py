@@ -9,17 +9,14 @@ from typing import Any, TypeVar
 
 import gymnasium as gym
 
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
 from consultgym.config import (
-    DEFAULT_COVERAGE_WEIGHT,
-    DEFAULT_DIAGNOSIS_WEIGHT,
     DEFAULT_LIBRARY,
     DEFAULT_MAX_REVISIONS,
     DEFAULT_QUESTIONS_PER_TURN,
     MAX_ACTION_CHARS,
     MAX_OBSERVATION_CHARS,
 )
-from consultgym.envs.session import ConsultationSession, run_sync
+from consultgym.envs.session import build_session, run_sync
 from consultgym.envs.spaces import UnicodeText
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
@@ -91,15 +88,16 @@ class ConsultationEnv(gym.Env[str, str]):
         **llm_options: Any,
     ) -> None:
         library = load_library(scenarios) if isinstance(scenarios, str) else list(scenarios)
-        weights = (DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT) if diagnosis else (1.0, 0.0)
-        self.session = ConsultationSession(
+        self.session = build_session(
             library,
-            make_patient(patient, questions_per_turn, **llm_options),
-            make_guardian(guardian, **llm_options),
-            make_judge(judge, questions_per_turn, *weights, **llm_options),
+            patient,
+            guardian,
+            judge,
+            diagnosis=diagnosis,
+            max_turns=max_turns,
             max_revisions=max_revisions,
             questions_per_turn=questions_per_turn,
-            max_turns=max_turns,
+            **llm_options,
         )
         self.action_space = UnicodeText(max_length=MAX_ACTION_CHARS)
         self.observation_space = UnicodeText(max_length=MAX_OBSERVATION_CHARS)
@@ -161,5 +159,3 @@ class LoopRunner:
                 self._thread.join(timeout=5)
             self._loop.close()
             self._loop = self._thread = None
-
-

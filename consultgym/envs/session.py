@@ -26,7 +26,12 @@ from consultgym.agents.judge import items_covered_in_turn
 from consultgym.agents.leaks import names_diagnosis
 from consultgym.agents.offline_patient import revealed_facts
 from consultgym.agents.patient_turn import PatientTurn, TurnResult
-from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.config import (
+    DEFAULT_COVERAGE_WEIGHT,
+    DEFAULT_DIAGNOSIS_WEIGHT,
+    DEFAULT_MAX_REVISIONS,
+    DEFAULT_QUESTIONS_PER_TURN,
+)
 from consultgym.errors import ActionError, ScenarioError
 from consultgym.records import Episode, GuardianIssue, IssueKind, Judgement, Turn, Usage
 from consultgym.scenarios.schema import Scenario
@@ -282,3 +287,33 @@ class ConsultationSession:
             truncated=self.truncated,
             usage=usage,
         )
+
+
+def build_session(
+    library: Sequence[Scenario],
+    patient: str = "offline",
+    guardian: str = "offline",
+    judge: str = "offline",
+    *,
+    diagnosis: bool = True,
+    max_turns: int | None = None,
+    max_revisions: int = DEFAULT_MAX_REVISIONS,
+    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    **llm_options: Any,
+) -> ConsultationSession:
+    """A session with fresh roles built from plain settings: what `gym.make` and `consultgym run` both use.
+
+    `diagnosis=False` is history taking: the reward is weighted coverage only.
+    """
+    from consultgym.agents.factory import make_guardian, make_judge, make_patient
+
+    weights = (DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT) if diagnosis else (1.0, 0.0)
+    return ConsultationSession(
+        library,
+        make_patient(patient, questions_per_turn, **llm_options),
+        make_guardian(guardian, **llm_options),
+        make_judge(judge, questions_per_turn, *weights, **llm_options),
+        max_revisions=max_revisions,
+        questions_per_turn=questions_per_turn,
+        max_turns=max_turns,
+    )
