@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import json
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.integrations.verl import ConsultationInteraction, dataset_row, interaction_config
 from consultgym.scenarios.loader import load_library
 

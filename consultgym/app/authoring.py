@@ -16,7 +16,7 @@ import yaml
 
 from consultgym.app.catalog import USER_SCENARIO_DIR
 from consultgym.errors import ScenarioError
-from consultgym.scenarios.gold import lint
+from consultgym.authoring.gold import lint
 from consultgym.scenarios.loader import parse_scenario
 from consultgym.scenarios.schema import Scenario
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.integrations.verl import CLASS_PATH, ConsultationInteraction, dataset_row, interaction_config
 from consultgym.scenarios.loader import load_library
 from consultgym.testing import FakeOpenAIServer
