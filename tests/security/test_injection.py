@@ -19,7 +19,6 @@ from consultgym.actions import parse_action
 from consultgym.agents.factory import make_guardian, make_judge, make_patient
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.patient.llm import redactor
 from consultgym.envs.session import ConsultationSession, run_sync
 from consultgym.records import IssueKind
 from consultgym.scenarios.loader import load_library
@@ -102,7 +101,6 @@ def test_guardian_flags_every_obfuscated_leak(scenario):
     guardian = OfflineGuardian()
     missed = []
     for reply in obeying_replies(scenario):
-        reply = redactor(scenario).restore(reply)  # what the LLM patient hands the guardian
         if IssueKind.leak not in {issue.kind for issue in guardian.verdict(reply, scenario).issues}:
             missed.append(reply)
     assert missed == []
