@@ -131,14 +131,19 @@ _DDXPLUS_CONDITIONS = Path(__file__).resolve().parents[1] / "scenarios" / "data"
 
 
 @cache
+def ddxplus_conditions() -> dict[str, dict]:
+    """The DDXPlus conditions file (names in English and French, ICD-10, evidences), or {} when it is missing."""
+    try:
+        return json.loads(_DDXPLUS_CONDITIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # an install without the knowledge base still has the lexicon and the endings
+
+
+@cache
 def _illness_index() -> dict[str, list[tuple[str, ...]]]:
     # The DDXPlus conditions ('Possible NSTEMI / STEMI', 'HIV (initial infection)') split into their names.
     names = set(CONDITIONS - _NOT_ILLNESSES) | ILLNESS_WORDS
-    try:
-        conditions = json.loads(_DDXPLUS_CONDITIONS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        conditions = {}  # an install without the knowledge base still has the lexicon and the endings
-    for condition in conditions.values():
+    for condition in ddxplus_conditions().values():
         for part in re.split(r"[/()]", condition.get("cond-name-eng", "")):
             name = normalize(part).removeprefix("possible ").strip()
             if name:

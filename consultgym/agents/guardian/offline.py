@@ -60,6 +60,7 @@ class Grounding:
     statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
     quantities: frozenset[tuple[float, str]]
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
+    about_relatives: frozenset[str]  # ids of facts about a relative ('father died of bowel cancer')
 
 
 def _build_grounding(scenario: Scenario) -> Grounding:
@@ -82,7 +83,12 @@ def _build_grounding(scenario: Scenario) -> Grounding:
     )
     statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
     amounts = frozenset(q for t in texts for q in quantities(t))
-    return Grounding(vocabulary, statements, amounts, polarity)
+    about_relatives = frozenset(fact.id for fact in scenario.facts if _about_relative(fact))
+    return Grounding(vocabulary, statements, amounts, polarity, about_relatives)
+
+
+def _about_relative(fact: Fact) -> bool:
+    return fact.category == FactCategory.family or any(contains_phrase(fact.text, r) for r in RELATIVES)
 
 
 def _checkable(keyword: str) -> bool:
@@ -247,9 +253,9 @@ def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[Guardi
 
 def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
     matched = [pair for kw, pairs in ground.polarity.items() if contains_phrase(clause, kw) for pair in pairs]
-    if not any(contains_phrase(clause, relative) for relative in RELATIVES):
+    if matched and not any(contains_phrase(clause, relative) for relative in RELATIVES):
         # 'I've never had a heart attack' does not contradict 'my father had a heart attack'.
-        matched = [(fact, denies) for fact, denies in matched if fact.category != FactCategory.family]
+        matched = [(fact, denies) for fact, denies in matched if fact.id not in ground.about_relatives]
     if not matched or any(denies == negated for _, denies in matched):
         return []
     fact = matched[0][0]
