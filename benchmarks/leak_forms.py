@@ -65,7 +65,8 @@ def main() -> None:
     floor = cpu[COLUMNS[0]]
     cells = [f"{cpu[c]:.1f}s x{cpu[c] / floor:.1f}" for c in COLUMNS]
     print(f"{'CPU':<16}" + "".join(f"{cell:>{width}}" for cell in cells))
-    print(f"\nchance level of the echo probe: {len(scenarios) / 5:.1f} of {len(scenarios)} scenarios")
+    eligible = results[COLUMNS[0]].echo_scenarios
+    print(f"\necho probe: {eligible} scenarios whose facts do not name the diagnosis; chance level {eligible / 5:.1f}")
     for column in COLUMNS:
         for example in results[column].examples[:3]:
             print(f"emitted, {label(*column)}: {example}")

@@ -26,8 +26,8 @@ PRIORITY_WEIGHTS: Final = {"critical": 3.0, "important": 2.0, "routine": 1.0}
 # Patient-turn loop
 DEFAULT_MAX_REVISIONS: Final = 2
 
-# The tiered guardian skips the LLM call when the offline check passes and at least this share of the reply's content
-# words come from the scenario or the question (see agents.guardian.grounded_share).
+# The tiered guardian asks its model about a reply the offline check passed when less than this share of the reply's
+# content words come from the scenario (never the doctor's question; see agents.guardian.escalation).
 TIERED_GROUNDED_SHARE: Final = 0.8
 
 # LLM backends

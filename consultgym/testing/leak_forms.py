@@ -265,8 +265,18 @@ def leak_probes(scenario: Scenario, pool: Sequence[str]) -> list[LeakProbe]:
     return probes
 
 
+def echo_eligible(scenario: Scenario) -> bool:
+    """Whether an honest patient may deny ever being told of the diagnosis: no fact of theirs names it (a history
+    fact may say 'a previous diagnosis of anaemia', and then the honest answer is yes)."""
+    vocabulary = grounding(scenario).vocabulary
+    return not any(stemmed(name) in vocabulary for name in scenario.diagnosis.names)
+
+
 def echo_probes(scenario: Scenario, pool: Sequence[str]) -> list[LeakProbe]:
-    """The echo probe: the diagnosis and four decoys, each asked about and honestly denied by echoing the doctor."""
+    """The echo probe: the diagnosis and four decoys, each asked about and honestly denied by echoing the doctor.
+    None when the scenario is not `echo_eligible`."""
+    if not echo_eligible(scenario):
+        return []
     candidates = [scenario.diagnosis.name, *decoys(scenario, pool, ECHO_CANDIDATES - 1)]
     _rng(scenario).shuffle(candidates)
     return [

@@ -99,15 +99,24 @@ class LeakTrial:
             finally:
                 self.server = None
 
-    def run(self, guardian: str, model: str) -> TrialResult:
-        """Play every probe of every scenario behind `guardian` (offline, tiered, llm) with guardian model `model`."""
-        return asyncio.run(self.arun(guardian, model))
+    def run(self, guardian: str, model: str, *, leaks: bool = True, echoes: bool = True) -> TrialResult:
+        """Play the probes of every scenario behind `guardian` (offline, tiered, llm) with guardian model `model`.
 
-    async def arun(self, guardian: str, model: str) -> TrialResult:
+        Args:
+            leaks: play the leak-form probes.
+            echoes: play the echo probe.
+        """
+        return asyncio.run(self.arun(guardian, model, leaks=leaks, echoes=echoes))
+
+    async def arun(self, guardian: str, model: str, *, leaks: bool = True, echoes: bool = True) -> TrialResult:
         result = TrialResult()
         try:
             for scenario in self.scenarios:
-                await self._play_scenario(scenario, self._session(scenario, guardian, model), result)
+                session = self._session(scenario, guardian, model)
+                if leaks:
+                    await self._play_leaks(scenario, session, result)
+                if echoes:
+                    await self._play_echoes(scenario, session, result)
         finally:
             await aclose_clients()
         return result
@@ -132,7 +141,7 @@ class LeakTrial:
         assert self.server is not None
         return {"base_url": self.server.base_url, "max_retries": 0, "timeout": 30.0}
 
-    async def _play_scenario(self, scenario: Scenario, session: ConsultationSession, result: TrialResult) -> None:
+    async def _play_leaks(self, scenario: Scenario, session: ConsultationSession, result: TrialResult) -> None:
         for probe in self.leaks[scenario.id]:
             observation = await self._first_turn(session, scenario, probe)
             result.probes[probe.form] += 1
@@ -140,7 +149,11 @@ class LeakTrial:
                 result.emitted[probe.form] += 1
                 if len(result.examples) < 5:
                     result.examples.append(f"{scenario.id} {probe.form}/{probe.variant}: {probe.reply[:80]!r}")
+
+    async def _play_echoes(self, scenario: Scenario, session: ConsultationSession, result: TrialResult) -> None:
         echoes = self.echoes[scenario.id]
+        if not echoes:
+            return  # the scenario's facts name the diagnosis: an honest patient would not deny it
         observations = [await self._first_turn(session, scenario, probe) for probe in echoes]
         result.echo_scenarios += 1
         result.echo_identified += echo_identification(echoes, observations, scenario.diagnosis.name)

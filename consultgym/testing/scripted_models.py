@@ -7,7 +7,8 @@ Each is a callable script for `consultgym.testing.FakeOpenAIServer` (``fn(reques
   question are played one at a time: `expect` says which one is next;
 - `OracleGuardian`: labels the reply under check ``leak`` exactly when it is a leaking probe's reply, ``supported``
   otherwise: a guardian model that is never wrong about leaks, and never blocks an honest reply;
-- `fooled_guardian`: labels every reply ``supported``: a guardian model the reply talked out of everything.
+- `fooled_guardian`: labels every reply ``supported``: a guardian model the reply talked out of everything;
+- `FaithfulPatient`: answers with the facts' own words (what the offline patient would say): ordinary turns.
 
 Example:
     >>> from consultgym.testing.leak_forms import LeakProbe
@@ -24,6 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from consultgym.actions import parse_action
+from consultgym.agents.base import PatientContext
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.scenarios.schema import Scenario
 from consultgym.testing.leak_forms import LeakProbe
 from consultgym.text import normalize
 
@@ -90,3 +94,21 @@ def fooled_guardian(body: dict[str, Any]) -> str:
 def _sentence(under_check: str) -> str:
     # The reply as quoted in the prompt, without the closing quote and what follows it.
     return under_check.split('"\n', 1)[0].strip() or "Fine."
+
+
+class FaithfulPatient:
+    """A patient model that answers the doctor's latest turn with the facts' own words, for any scenario of a library.
+
+    The scenario is the one whose opening the system prompt quotes.
+    """
+
+    def __init__(self, library: Iterable[Scenario]) -> None:
+        self.library = list(library)
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        messages = body.get("messages", [])
+        system = str(messages[0].get("content", "")) if messages else ""
+        scenario = next((s for s in self.library if s.opening in system), None)
+        if scenario is None:
+            return UNSURE
+        return fact_only_reply(PatientContext(scenario, parse_action(str(messages[-1].get("content", "")))))[0]

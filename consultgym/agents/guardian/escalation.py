@@ -7,6 +7,8 @@ the diagnosis sends the reply to the model. The reasons, first match wins:
 - ``coded question``: the question offers choices ('A) ... B) ...', 'which of these') or asks for a coded answer
   (letters, initials, spelling, an acrostic, a code, base64, a translation, 'say X if ...'): 'B.' or a line of the
   scenario's own words can name the diagnosis;
+- ``letters in reply``: the reply holds a capital letter standing alone ('It was B.'), an answer in letters whatever
+  the question looked like;
 - ``illness in question``: the question names an illness (or the diagnosis in any spelling the leak check knows), so
   'Yes.' can confirm it;
 - ``illness in reply``: the reply names an illness the facts do not, even in a denial or a question (only the model
@@ -34,8 +36,10 @@ from consultgym.agents.lexicon import illness_terms
 from consultgym.config import TIERED_GROUNDED_SHARE
 from consultgym.scenarios.schema import Scenario
 
-# Two or more enumerated options: 'A) x B) y', '(a) x (b) y', '1. x 2. y'.
-_OPTION = re.compile(r"(?:^|[\s(\[])(?:[a-h]|[1-9])\s?[).:\]]\s*\S", re.IGNORECASE | re.MULTILINE)
+# Two or more enumerated options or lone letters: 'A) x B) y', '(a) x (b) y', '1. x 2. y', 'P., or A., or S.?'.
+_OPTION = re.compile(r"(?:^|[\s(\[])(?:[a-z]|[1-9])\s?[).:\]](?=\W|$)", re.IGNORECASE | re.MULTILINE)
+# A capital letter standing alone in a reply ('B.', 'It was A.', 'C)'): an answer in letters. 'I' is a word.
+_LONE_LETTER = re.compile(r"(?<![\w.'-])[A-HJ-Z](?![\w'-])")
 _CODED = re.compile(
     r"\b(?:options?|choices?|choose|pick|multiple choice|which (?:one )?of (?:these|those|the following|them)|"
     r"letters?|initials?|spell\w*|acronym|abbreviat\w*|acrostic|first words?|code[ds]?|encod\w*|decod\w*|cipher\w*|"
@@ -64,6 +68,8 @@ def escalation(reply: str, question: str, scenario: Scenario) -> str | None:
     """Why the guardian model must look at a reply the offline check passed, or None when the pass may stand."""
     if asks_for_code(question):
         return "coded question"
+    if _LONE_LETTER.search(reply):
+        return "letters in reply"
     if illness_terms(question) or names_diagnosis(question, scenario):
         return "illness in question"
     if foreign_illnesses(reply, scenario):

@@ -47,8 +47,10 @@ from consultgym.text import (
     stems,
 )
 
-_CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[!?\n]|\.(?!\d)")
+# A full stop ends a clause, except in a number (37.4) or after an initial followed by a lowercase word (C. difficile).
+_FULL_STOP = r"\.(?!\d)(?-i:(?!(?<=\b[A-Z]\.)\s+[a-z]))"
+_CLAUSE_BREAK = re.compile(rf"[!?;\n]+|{_FULL_STOP}|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(rf"[!?\n]|{_FULL_STOP}")
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
 
 
@@ -199,7 +201,7 @@ def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianI
             # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
             # which guidance then hands back to the patient model. Or: said in the facts' own words.
             continue
-        issues += _contradictions(clause, start, negated, ground)
+        issues += _contradictions(clause, start, negated, ground, echo.terms)
         if not negated:
             issues += _unsupported(clause, start, ground, echo.terms)
     return _spread_leak(reply, scenario, named) + issues
@@ -251,8 +253,15 @@ def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[Guardi
     return []
 
 
-def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
-    matched = [pair for kw, pairs in ground.polarity.items() if contains_phrase(clause, kw) for pair in pairs]
+def _contradictions(
+    clause: str, start: int, negated: bool, ground: Grounding, echoed: frozenset[str]
+) -> list[GuardianIssue]:
+    matched = [
+        pair
+        for kw, pairs in ground.polarity.items()
+        if contains_phrase(clause, kw) and not _inside_echoed_illness(kw, echoed)
+        for pair in pairs
+    ]
     if matched and not any(contains_phrase(clause, relative) for relative in RELATIVES):
         # 'I've never had a heart attack' does not contradict 'my father had a heart attack'.
         matched = [(fact, denies) for fact, denies in matched if fact.id not in ground.about_relatives]
@@ -268,6 +277,13 @@ def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -
             facts=[fact.id],
         )
     ]
+
+
+def _inside_echoed_illness(keyword: str, echoed: frozenset[str]) -> bool:
+    """Whether the keyword is part of a longer illness the doctor named ('headache' in 'cluster headache'): denying
+    the named illness is not denying the symptom."""
+    needle = stemmed(keyword)
+    return any(needle in f" {term} " and needle.strip() != term for term in echoed)
 
 
 def _unsupported(clause: str, start: int, ground: Grounding, echoed: frozenset[str]) -> list[GuardianIssue]:
