@@ -37,10 +37,12 @@ from consultgym.agents.patient.offline import DENIALS, FILLERS, TOO_MANY, UNSURE
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import (
+    STOPWORDS,
     TOPICS,
     contains_phrase,
     content_words,
     is_negated,
+    normalize,
     normalize_apostrophes,
     stem,
     stemmed,
@@ -179,8 +181,25 @@ class Asked:
         forms = leak_forms(question)
         return cls(
             frozenset(name for name in names.names if mentions(forms, name, names)),
-            frozenset(clinical_terms(question)) | frozenset(illness_terms(question)),
+            frozenset(clinical_terms(question)) | named_illnesses(question),
         )
+
+
+def named_illnesses(question: str) -> frozenset[str]:
+    """The illnesses a text names, each also with up to three words just before it that qualify it, as space-joined
+    stems: 'Genitopelvic pain disorder' -> {'disorder', 'genitopelv pain disorder'}."""
+    raw = normalize(question).split()
+    words = [stem(word) for word in raw]
+    found = set()
+    for term in illness_terms(question):
+        parts = term.split()
+        for end in range(len(parts), len(words) + 1):
+            if words[end - len(parts) : end] == parts:
+                start = end - len(parts)
+                while start > 0 and end - len(parts) - start < 3 and raw[start - 1] not in STOPWORDS:
+                    start -= 1
+                found.update((term, " ".join(words[start:end])))
+    return frozenset(found)
 
 
 NOTHING_ASKED = Asked(frozenset(), frozenset())
