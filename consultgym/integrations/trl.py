@@ -28,17 +28,16 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from consultgym.actions import ActionKind, parse_action
 from consultgym.config import DEFAULT_MAX_TURNS, DEFAULT_QUESTIONS_PER_TURN
-from consultgym.envs.batch import session_builder
-from consultgym.envs.consultation import LoopRunner
-from consultgym.envs.session import ConsultationSession, StepResult, run_sync
+from consultgym.envs.builder import session_factory
+from consultgym.envs.driver import SessionDriver
+from consultgym.envs.session import ConsultationSession, StepResult
 from consultgym.integrations import require
-
-T = TypeVar("T")
+from consultgym.settings import EnvConfig
 
 TOOL_SYSTEM_PROMPT = f"""You are a doctor seeing a patient. Take a focused history, examine, order tests, then \
 give your diagnosis. Use the tools:
@@ -55,9 +54,10 @@ class ConsultationToolEnv:
     """One consultation at a time, driven through doctor tools (TRL ``environment_factory``).
 
     Args:
-        config: the settings `gym.make("consultgym/Consultation-v0", ...)` takes: ``scenarios`` (library name, folders
-            or files), ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, and the LLM roles'
-            ``<role>_model``, ``<role>_base_url`` ... Offline roles by default.
+        config: the settings as an `EnvConfig`; or give them as keyword arguments, as `gym.make` takes them:
+            ``scenarios`` (library name, folders or files), ``patient``, ``guardian``, ``judge``, ``diagnosis``,
+            ``max_turns``, and the LLM roles' ``<role>_model``, ``<role>_base_url`` ... Offline roles by default.
+            An unknown option raises `ConfigError` here.
 
     Attributes:
         reward: the episode's reward so far (the judge's score once it ended, else 0.0).
@@ -67,19 +67,19 @@ class ConsultationToolEnv:
     Pickling keeps the configuration only (what a worker needs to rebuild it), not a running consultation.
     """
 
-    def __init__(self, **config: Any) -> None:
-        self.config = config
+    def __init__(self, config: EnvConfig | None = None, **settings: Any) -> None:
+        self.config = EnvConfig.parse(config if config is not None else settings)  # bad settings fail here
         self.session: ConsultationSession | None = None
         self.reward = 0.0
         self.done = False
         self._build: Callable[[], ConsultationSession] | None = None
-        self._runner: LoopRunner | None = None
+        self._driver: SessionDriver | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"config": self.config}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state["config"])  # type: ignore[misc]
+        self.__init__(config=state["config"])  # type: ignore[misc]
 
     def reset(self, **kwargs: Any) -> str:
         """Start a consultation. TRL passes the dataset row: ``scenario`` (id) and ``seed`` pick the patient.
@@ -87,12 +87,13 @@ class ConsultationToolEnv:
         Returns:
             The patient's opening words, for the trainer to append to the prompt.
         """
-        if self.session is None:
-            self._build = self._build or session_builder(**self.config)
+        if self.session is None or self._driver is None:
+            self._build = self._build or session_factory(self.config)
             self.session = self._build()
+            self._driver = SessionDriver(self.session)
         scenario = kwargs.get("scenario") or kwargs.get("scenario_id")
         seed = int(kwargs.get("seed") or 0)
-        opening, _ = self._run(self.session.areset(scenario, seed))
+        opening, _ = self._driver.run(self.session.areset(scenario, seed))
         self.reward, self.done = 0.0, False
         return f"Patient: {opening}"
 
@@ -157,19 +158,13 @@ class ConsultationToolEnv:
             raise ValueError("No consultation is running: reset() must be called first.")
         if self.done:
             raise ValueError(OVER)
-        step: StepResult = self._run(self.session.astep(text))
+        assert self._driver is not None  # set with the session
+        step: StepResult = self._driver.run(self.session.astep(text))
         self.reward += step.reward
         self.done = step.terminated or step.truncated
         if step.truncated:
             return f"{step.observation}\n(The turn limit is reached. {OVER})"
         return step.observation
-
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        assert self.session is not None
-        if self.session.offline:
-            return run_sync(coro)
-        self._runner = self._runner or LoopRunner()
-        return self._runner.run(coro)
 
 
 def _one_line(text: object) -> str:

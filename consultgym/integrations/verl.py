@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from consultgym.envs.batch import session_builder
+from consultgym.envs.builder import session_factory
 from consultgym.envs.session import ConsultationSession
 from consultgym.errors import ActionError
+from consultgym.settings import EnvConfig
 
 CLASS_PATH = "consultgym.integrations.verl.ConsultationInteraction"
 RESERVED = ("name", "class_name")  # keys of veRL's interaction config that are not consultgym settings
@@ -55,7 +56,8 @@ class ConsultationInteraction(_Base):
 
     Args:
         config: veRL's interaction config; besides ``name`` it takes the settings `gym.make` takes (``scenarios``,
-            ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``<role>_model`` ...).
+            ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``<role>_model`` ...); an unknown
+            option raises `ConfigError` here.
 
     Pickling keeps the configuration, not live instances (their sessions belong to one process and loop).
     """
@@ -63,7 +65,7 @@ class ConsultationInteraction(_Base):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         config = dict(config or {})
         super().__init__(config)
-        self.settings = {key: value for key, value in config.items() if key not in RESERVED}
+        self.settings = EnvConfig.parse({key: value for key, value in config.items() if key not in RESERVED})
         self._build: Callable[[], ConsultationSession] | None = None
         self._instances: dict[str, _Instance] = {}
 
@@ -74,7 +76,7 @@ class ConsultationInteraction(_Base):
         self.__init__(state["config"])  # type: ignore[misc]
 
     def _session(self) -> ConsultationSession:
-        self._build = self._build or session_builder(**self.settings)
+        self._build = self._build or session_factory(self.settings)
         return self._build()
 
     async def start_interaction(
