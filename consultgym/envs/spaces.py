@@ -38,7 +38,6 @@ class UnicodeText(Text):
         )
 
 
-
 @create_shared_memory.register(UnicodeText)
 def _refuse_shared_memory(space: UnicodeText, n: int = 1, ctx: ModuleType = mp) -> Any:
     """`AsyncVectorEnv` (shared memory is its default) cannot carry text: say so instead of returning garbage.

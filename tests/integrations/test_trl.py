@@ -18,8 +18,8 @@ from consultgym.errors import MissingExtraError
 from consultgym.integrations import require
 from consultgym.integrations.trl import (
     ConsultationToolEnv,
-    dataset_rows,
     check_trl_version,
+    dataset_rows,
     grpo_trainer,
     tool_calls_for,
     tool_env_factory,
@@ -199,5 +199,3 @@ def test_tools_demo_example_runs_offline(monkeypatch, capsys):
     runpy.run_path(str(EXAMPLES / "trl_tools_demo.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "submit_diagnosis(" in out and "GRPO group of 2" in out
-
-
