@@ -257,6 +257,6 @@ def dataset_row(opening: str, scenario: str, seed: int, name: str = "consultatio
 
 
 def dataset_rows(scenarios: Sequence[Scenario], seeds: Sequence[int], name: str = "consultation") -> list[dict]:
-    """One `dataset_row` per (scenario, seed), indexed in order: write them with ``Dataset.from_list(...).to_parquet``."""
+    """One `dataset_row` per (scenario, seed), indexed in order (write them with ``Dataset.to_parquet``)."""
     pairs = [(scenario, seed) for scenario in scenarios for seed in seeds]
     return [dataset_row(s.opening, s.id, seed, name, index) for index, (s, seed) in enumerate(pairs)]

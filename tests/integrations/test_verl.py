@@ -59,7 +59,7 @@ def test_a_whole_episode_scores_the_judge_reward_and_finalizes():
     session = interaction.session("trajectory-1")
     # Every turn before the last scores the weighted coverage it gained; the turn scores sum to the judge's reward.
     coverage = [0.0] + [turn.coverage for turn in session.turns]
-    gains = [0.7 * (after - before) for before, after in zip(coverage, coverage[1:])]
+    gains = [0.7 * (after - before) for before, after in zip(coverage[:-1], coverage[1:], strict=True)]
     turn_scores = [turn_score for _, _, turn_score, _ in responses]
     assert turn_scores[:-1] == pytest.approx(gains[:-1], abs=1e-9) and sum(turn_scores[:-1]) > 0
     assert sum(turn_scores) == pytest.approx(score, abs=1e-9)
