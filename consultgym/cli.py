@@ -99,7 +99,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_validate(args: argparse.Namespace) -> int:
-    from consultgym.scenarios.gold import gold_check
+    from consultgym.authoring.gold import gold_check
     from consultgym.scenarios.loader import load_scenario, scenario_files
 
     failures = checked = 0
@@ -118,7 +118,7 @@ def cmd_scenario_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_lint(args: argparse.Namespace) -> int:
-    from consultgym.scenarios.gold import lint
+    from consultgym.authoring.gold import lint
     from consultgym.scenarios.loader import load_scenario, scenario_files
 
     count = 0
@@ -202,8 +202,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_scenario_draft(args: argparse.Namespace) -> int:
     import asyncio
 
+    from consultgym.authoring.drafting import draft_scenario
     from consultgym.config import LLMSettings
-    from consultgym.scenarios.drafting import draft_scenario
     from consultgym.scenarios.loader import dump_scenario
 
     settings = LLMSettings.from_options(
@@ -241,14 +241,14 @@ def cmd_scenario_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_generate(args: argparse.Namespace) -> int:
-    from consultgym.scenarios.generator import generate_command
+    from consultgym.authoring.generator import generate_command
 
     print(generate_command(args.condition, args.seed, args.out, args.count, args.all, args.per_condition))
     return 0
 
 
 def cmd_scenario_import(args: argparse.Namespace) -> int:
-    from consultgym.scenarios.importers.agentclinic import import_command
+    from consultgym.authoring.importers.agentclinic import import_command
 
     print(import_command(args.file, args.out))
     return 0

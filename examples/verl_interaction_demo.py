@@ -17,7 +17,7 @@ import asyncio
 
 import yaml
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.integrations.verl import (
     ConsultationInteraction,
     compute_score,

@@ -9,7 +9,7 @@ Two ways to run N consultations side by side:
 
 Example:
     >>> import asyncio
-    >>> from consultgym.agents.scripted_doctor import ScriptedDoctor
+    >>> from consultgym.agents.doctor.scripted import ScriptedDoctor
     >>> build = session_builder("starter")
     >>> results = asyncio.run(rollout_batch(build, ScriptedDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
     >>> [(r.error, r.judgement is not None) for r in results]

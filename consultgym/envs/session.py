@@ -22,10 +22,10 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.judge import items_covered_in_turn
-from consultgym.agents.leaks import names_diagnosis
-from consultgym.agents.offline_patient import revealed_facts
-from consultgym.agents.patient_turn import PatientTurn, TurnResult
+from consultgym.agents.guardian.leaks import names_diagnosis
+from consultgym.agents.judge.offline import items_covered_in_turn
+from consultgym.agents.patient.offline import revealed_facts
+from consultgym.agents.patient.turn import PatientTurn, TurnResult
 from consultgym.config import (
     DEFAULT_COVERAGE_WEIGHT,
     DEFAULT_DIAGNOSIS_WEIGHT,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.envs.session import run_sync
 from consultgym.errors import MissingExtraError
 from consultgym.integrations import require

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.integrations.verl import (
     CLASS_PATH,
     ConsultationInteraction,

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.integrations.verl import dataset_row, interaction_config, trainer_overrides
 from consultgym.scenarios.loader import load_library
 
