@@ -202,8 +202,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_scenario_draft(args: argparse.Namespace) -> int:
     import asyncio
 
-    from consultgym.authoring.drafting import draft_scenario
     from consultgym.config import LLMSettings
+    from consultgym.authoring.drafting import draft_scenario
     from consultgym.scenarios.loader import dump_scenario
 
     settings = LLMSettings.from_options(

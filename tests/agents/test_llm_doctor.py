@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from consultgym.agents.doctor.llm import LLMDoctor
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.llm import aclose_clients
+from consultgym.agents.doctor.llm import LLMDoctor
 from consultgym.agents.patient.offline import OfflinePatient
 from consultgym.config import LLMSettings
 from consultgym.envs.session import ConsultationSession

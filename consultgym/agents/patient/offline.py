@@ -20,8 +20,8 @@ import re
 
 from consultgym.actions import DoctorAction
 from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
-from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
+from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import split_questions
 
