@@ -6,7 +6,6 @@ import importlib.util
 import inspect
 import pickle
 import re
-from pathlib import Path
 
 import pytest
 
@@ -189,4 +188,3 @@ def test_missing_extras_raise_with_the_pip_command():
             grpo_trainer("some/model", train_dataset=[])
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
