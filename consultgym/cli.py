@@ -10,13 +10,14 @@ import argparse
 import difflib
 import json
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from consultgym.errors import ConsultGymError
 from consultgym.flags import add_llm_arguments, add_role_arguments, add_settings_arguments
-from consultgym.settings import JudgeConfig, RunConfig
+from consultgym.settings import CONSULTATION_ID, EnvConfig, EnvId, JudgeConfig, RunConfig
 
 Handler = Callable[[argparse.Namespace], int]
 HELP = argparse.ArgumentDefaultsHelpFormatter
@@ -182,6 +183,24 @@ def _judge_config(name: str, options: dict[str, Any], args: argparse.Namespace) 
     return JudgeConfig.parse({"kind": name, **options}, flags={f"judge_{k}" for k in options})
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from consultgym.export import export_run
+
+    count = export_run(args.file, args.out, args.format, "sft" if args.sft else "episodes", args.min_reward)
+    print(f"{args.out}: {count} {'SFT chats' if args.sft else 'episodes'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from consultgym.flags import given_settings, settings_from
+    from consultgym.serve import serve_settings
+    from consultgym.settings import EnvConfig
+
+    config: EnvConfig = settings_from(EnvConfig, None, given_settings(args, EnvConfig))
+    serve_settings(config, env_id=args.env, host=args.host, port=args.port, max_sessions=args.max_sessions)
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from consultgym.app.launch import launch
 
@@ -300,9 +319,35 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=port_number, default=None, help="port (default: streamlit's, 8501)")
     app.set_defaults(handler=cmd_app)
 
+    export = commands.add_parser(
+        "export", help="write a run file as a parquet or datasets training set", formatter_class=HELP
+    )
+    add_export_command(export)
+    add_serve_command(
+        commands.add_parser("serve", help="serve consultations over HTTP to remote trainers", formatter_class=HELP)
+    )
     scenario = commands.add_parser("scenario", help="validate, list, show and lint scenarios", formatter_class=HELP)
     add_scenario_commands(scenario)
     return parser
+
+
+def add_export_command(export: argparse.ArgumentParser) -> None:
+    export.add_argument("file", help="the run file (JSONL)")
+    export.add_argument("--out", required=True, help="a .parquet file, or a folder with --format hf")
+    export.add_argument("--format", default="parquet", choices=["parquet", "hf"], help="hf: datasets.save_to_disk")
+    export.add_argument("--sft", action="store_true", help="only good episodes, as chat messages for SFT")
+    export.add_argument("--min-reward", type=float, default=0.5, help="with --sft: the least reward kept")
+    export.set_defaults(handler=cmd_export)
+
+
+def add_serve_command(serve: argparse.ArgumentParser) -> None:
+    """The flags of `serve`: the env's settings (generated from `EnvConfig`), and where to listen."""
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (no authentication: keep loopback)")
+    serve.add_argument("--port", type=port_number, default=8010, help="port to listen on")
+    serve.add_argument("--env", default=CONSULTATION_ID, choices=typing.get_args(EnvId), help="the env id served")
+    serve.add_argument("--max-sessions", type=at_least(1, 100_000), default=256, help="live episodes at most")
+    add_settings_arguments(serve, EnvConfig, skip=("diagnosis",))
+    serve.set_defaults(handler=cmd_serve)
 
 
 def add_run_arguments(run: argparse.ArgumentParser) -> None:

@@ -271,6 +271,10 @@ class EnvConfig(Settings):
         le=MAX_QUESTIONS_PER_TURN,
         description="Questions answered and credited per doctor turn.",
     )
+    partial_credit: bool = Field(
+        default=True,
+        description="An episode cut short (turn limit, trainer budget) earns its coverage reward; False: 0.0.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -293,6 +297,8 @@ class EnvConfig(Settings):
         flat: dict[str, Any] = {role: getattr(self, role).kind for role in self.roles}
         flat |= {"max_turns": self.max_turns, "max_revisions": self.max_revisions}
         flat["questions_per_turn"] = self.questions_per_turn
+        if not self.partial_credit:  # recorded only when changed, so older run files still resume
+            flat["partial_credit"] = False
         for role in self.roles:
             flat |= getattr(self, role).record()
         return flat

@@ -48,6 +48,7 @@ def build_session(config: EnvConfig, library: Sequence[Scenario]) -> Consultatio
         max_revisions=config.max_revisions,
         questions_per_turn=config.questions_per_turn,
         max_turns=config.max_turns,
+        partial_credit=config.partial_credit,
     )
 
 
