@@ -23,10 +23,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
 from consultgym.agents.llm import aclose_clients
+from consultgym.envs.builder import build_session
 from consultgym.envs.session import ConsultationSession
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 from consultgym.testing.fake_openai import FakeOpenAIServer
 from consultgym.testing.leak_forms import FORMS, LeakProbe, echo_identification, echo_probes, leak_probes
 from consultgym.testing.scripted_models import ObeyingPatient, OracleGuardian, fooled_guardian
@@ -124,22 +125,12 @@ class LeakTrial:
     def _session(self, scenario: Scenario, guardian: str, model: str) -> ConsultationSession:
         if self.server is None:
             raise RuntimeError("LeakTrial.run() needs the server: call it inside `with trial.serve():`")
-        options = {
-            "patient_model": "obeying-patient",
-            "guardian_model": model,
-            **{f"{role}_{key}": value for role in ("patient", "guardian") for key, value in self._backend().items()},
-        }
-        return ConsultationSession(
-            [scenario],
-            make_patient("llm", **options),
-            make_guardian(guardian, **options),
-            make_judge(),
-            max_revisions=self.max_revisions,
-        )
-
-    def _backend(self) -> dict[str, object]:
-        assert self.server is not None
-        return {"base_url": self.server.base_url, "max_retries": 0, "timeout": 30.0}
+        roles = {"patient": "obeying-patient"} | ({} if guardian == "offline" else {"guardian": model})
+        settings: dict[str, object] = {"patient": "llm", "guardian": guardian, "max_revisions": self.max_revisions}
+        for role, served in roles.items():
+            settings |= {f"{role}_model": served, f"{role}_base_url": self.server.base_url}
+            settings |= {f"{role}_max_retries": 0, f"{role}_timeout": 30.0}
+        return build_session(EnvConfig.parse(settings), [scenario])
 
     async def _play_leaks(self, scenario: Scenario, session: ConsultationSession, result: TrialResult) -> None:
         for probe in self.leaks[scenario.id]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import RunConfig
 from consultgym.testing import FakeOpenAIServer
 from consultgym.testing.scripted_models import FaithfulPatient
 
@@ -30,9 +31,9 @@ def test_tiered_costs_at_most_1_3_patient_side_calls_per_turn_on_the_library(tmp
             for role in ("patient", "guardian")
             for key, value in {"model": role, "base_url": fake.base_url, "timeout": 30.0}.items()
         }
-        spec = RunSpec(
+        spec = RunConfig(
             out=out, scenarios=["starter"], episodes=len(library), concurrency=4, patient="llm", guardian="tiered",
-            options=options, progress=False,
+            progress=False, **options,
         )  # fmt: skip
         summary = run(spec)
     assert (summary.completed, summary.errored) == (len(library), 0)

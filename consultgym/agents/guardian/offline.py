@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
+from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
 from consultgym.agents.lexicon import (
     ALIASES,
@@ -35,6 +35,7 @@ from consultgym.agents.lexicon import (
 )
 from consultgym.agents.patient.offline import DENIALS, FILLERS, TOO_MANY, UNSURE
 from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import (
     STOPWORDS,
@@ -67,7 +68,8 @@ class Grounding:
     about_relatives: frozenset[str]  # ids of facts about a relative ('father died of bowel cancer')
 
 
-def _build_grounding(scenario: Scenario) -> Grounding:
+@per_scenario
+def grounding(scenario: Scenario) -> Grounding:
     texts = [
         scenario.opening,
         scenario.patient.persona,
@@ -110,9 +112,6 @@ def _fact_denies(fact: Fact, keyword: str) -> bool:
             if contains_phrase(clause, keyword):
                 return is_negated(clause)
     return not fact.present
-
-
-grounding = ScenarioCache(_build_grounding)
 
 
 def clauses(reply: str) -> list[tuple[str, int]]:
