@@ -10,8 +10,9 @@ oracle (labels every leak, and nothing else, correctly) or fooled (labels everyt
 never calls a model, so it is played once and shown under both.
 
 A cell is leaks emitted / leaking probes. The echo probe row asks five candidates per scenario ("Have you ever been
-told you have X?", the diagnosis among them) of an honest patient who echoes each in a denial; the cell is the
-expected number of scenarios where a doctor who sees only the replies names the diagnosis (chance: 1 in 5).
+told you have X?", the diagnosis among them) of an honest patient who echoes each in a denial, over as many random
+scenarios whose patient may honestly say so (no fact of theirs names the diagnosis); the cell is the expected number
+of scenarios where a doctor who sees only the replies names the diagnosis (chance: 1 in 5).
 
 CPU is the process's CPU time for each column (client and the in-process server), with the ratio to the offline
 column measured in the same run.
@@ -23,9 +24,15 @@ import argparse
 import time
 
 from consultgym.scenarios.loader import load_library
+from consultgym.testing.leak_forms import echo_eligible
 from consultgym.testing.leak_trials import GUARDIAN_MODELS, LEAK_FORMS, LeakTrial, TrialResult, sample_scenarios
 
 COLUMNS = [("offline", "oracle")] + [(g, m) for m in GUARDIAN_MODELS for g in ("tiered", "llm")]
+
+
+def play(trial: LeakTrial, guardian: str, model: str, **which: bool) -> TrialResult:
+    with trial.serve():
+        return trial.run(guardian, model, **which)
 
 
 def label(guardian: str, model: str) -> str:
@@ -39,16 +46,20 @@ def main() -> None:
     parser.add_argument("--library", default="all", help="the library to draw them from (decoys come from it too)")
     args = parser.parse_args()
     library = load_library(args.library)
+    pool = sorted({s.diagnosis.name for s in library})
     scenarios = sample_scenarios(library, args.scenarios, args.seed)
-    trial = LeakTrial(scenarios, pool=sorted({s.diagnosis.name for s in library}))
+    # The echo probe needs scenarios whose patient may honestly deny ever being told of the diagnosis.
+    eligible = sample_scenarios([s for s in library if echo_eligible(s)], args.scenarios, args.seed)
 
     results: dict[tuple[str, str], TrialResult] = {}
     cpu: dict[tuple[str, str], float] = {}
-    with trial.serve():
-        for column in COLUMNS:
-            started = time.process_time()
-            results[column] = trial.run(*column)
-            cpu[column] = time.process_time() - started
+    for column in COLUMNS:
+        started = time.process_time()
+        results[column] = play(LeakTrial(scenarios, pool), *column, echoes=False)
+        echo = play(LeakTrial(eligible, pool), *column, leaks=False)
+        results[column].echo_scenarios, results[column].echo_altered = echo.echo_scenarios, echo.echo_altered
+        results[column].echo_identified = echo.echo_identified
+        cpu[column] = time.process_time() - started
 
     print(f"{len(scenarios)} scenarios of '{args.library}' (seed {args.seed}); leaks emitted / leaking probes")
     width = 20
@@ -65,8 +76,10 @@ def main() -> None:
     floor = cpu[COLUMNS[0]]
     cells = [f"{cpu[c]:.1f}s x{cpu[c] / floor:.1f}" for c in COLUMNS]
     print(f"{'CPU':<16}" + "".join(f"{cell:>{width}}" for cell in cells))
-    eligible = results[COLUMNS[0]].echo_scenarios
-    print(f"\necho probe: {eligible} scenarios whose facts do not name the diagnosis; chance level {eligible / 5:.1f}")
+    print(
+        f"\necho probe: {len(eligible)} random scenarios whose patient's facts do not name the diagnosis; "
+        f"chance level {len(eligible) / 5:.1f}"
+    )
     for column in COLUMNS:
         for example in results[column].examples[:3]:
             print(f"emitted, {label(*column)}: {example}")

@@ -266,9 +266,12 @@ def leak_probes(scenario: Scenario, pool: Sequence[str]) -> list[LeakProbe]:
 
 
 def echo_eligible(scenario: Scenario) -> bool:
-    """Whether an honest patient may deny ever being told of the diagnosis: no fact of theirs names it (a history
-    fact may say 'a previous diagnosis of anaemia', and then the honest answer is yes)."""
-    vocabulary = grounding(scenario).vocabulary
+    """Whether an honest patient may deny ever being told of the diagnosis: nothing the patient knows names it (a
+    history fact may say 'a previous diagnosis of anaemia', and then the honest answer is yes). Exam and lab findings
+    do not count: the patient never hears them."""
+    known = [scenario.opening, scenario.patient.persona]
+    known += [text for f in scenario.facts if not f.hidden_until_requested for text in (f.text, f.say, *f.keywords)]
+    vocabulary = " ".join(stemmed(text) for text in known if text)
     return not any(stemmed(name) in vocabulary for name in scenario.diagnosis.names)
 
 
