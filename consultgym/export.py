@@ -14,9 +14,10 @@ Parquet needs only pyarrow; ``--format hf`` writes `datasets.Dataset.save_to_dis
 
 Example:
     >>> import tempfile, pathlib
-    >>> from consultgym.runner import RunSpec, run
+    >>> from consultgym.runner import run
+    >>> from consultgym.settings import RunConfig
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = run(RunSpec(out=folder / "run.jsonl", scenarios=["starter"], episodes=2, progress=False))
+    >>> _ = run(RunConfig(out=folder / "run.jsonl", scenarios=["starter"], episodes=2, progress=False))
     >>> export_run(folder / "run.jsonl", folder / "episodes.parquet")
     2
     >>> import pyarrow.parquet as pq
