@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from consultgym.app.catalog import Catalog, build_catalog, scenario_paths, signature
+from consultgym.app.catalog import USER_SCENARIO_DIR, Catalog
 from consultgym.app.data import RunIndex, index_run
+from consultgym.scenarios.loader import scenario_files
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the run…")
@@ -25,13 +26,26 @@ def run_index(path: str | Path) -> RunIndex:
     return _cached_index(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+@st.cache_resource(show_spinner=False)
+def _library_paths() -> list[Path]:
+    return scenario_files("all")  # the shipped library does not change while the app runs
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _cached_catalog(stamps: tuple[tuple[str, int], ...]) -> Catalog:
-    # A resource, not data: the sessions share the frozen Scenario objects, and the agents' per-scenario caches
-    # (keyed by object identity) stay warm across reruns.
-    return build_catalog([Path(path) for path, _ in stamps])
+def _cached_catalog(user_stamps: tuple[tuple[str, int], ...]) -> Catalog:
+    # A resource, not data: sessions share the frozen Scenario objects, whose per-scenario caches (keyed by object
+    # identity) stay warm across reruns.
+    return Catalog(_library_paths(), [Path(path) for path, _ in user_stamps])
 
 
 def scenario_catalog(root: str | Path = ".") -> Catalog:
-    """The shipped scenarios plus ``<root>/scenarios``, reloaded when any file changes."""
-    return _cached_catalog(signature(scenario_paths(root)))
+    """The shipped scenarios plus ``<root>/scenarios``, loaded lazily; a new catalog when the user's files change."""
+    user_dir = Path(root) / USER_SCENARIO_DIR
+    stamps: list[tuple[str, int]] = []
+    if user_dir.is_dir():
+        for path in scenario_files(user_dir):
+            try:
+                stamps.append((str(path.resolve()), path.stat().st_mtime_ns))
+            except OSError:
+                continue  # deleted since it was listed
+    return _cached_catalog(tuple(stamps))
