@@ -25,6 +25,7 @@ _PROBLEM_SPLIT = re.compile(r"; (?=[A-Za-z_][\w.]*: )")
 _DUPLICATE = re.compile(r"^(\d+)\.id: (duplicate .*)$")
 _UNKNOWN_FACT = re.compile(r"unknown fact id '([^']*)'")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_REPAIR_ID = re.compile(r"(?:, )?\b[\w-]*-duplicate-\d+\b|(?:, )?\bplaceholder-\d+\b")
 _PLACEHOLDER_FACT = {"category": "hpi", "text": "placeholder"}
 _PLACEHOLDER_ITEM = {"ask": "placeholder"}
 
@@ -62,7 +63,12 @@ def find_problems(data: Any, text: str, template: dict[str, Any], origin: str = 
         if not new or not isinstance(work, dict) or not any([_repair(work, path, msg, template) for path, msg in new]):
             break
     lines = LineFinder(text)
-    return [Problem(path, lines.line_of(path), message) for path, message in found]
+    return [Problem(path, lines.line_of(path), _without_repairs(message)) for path, message in found]
+
+
+def _without_repairs(message: str) -> str:
+    """A message as the author's text would give it: ids the repairs made up are not among the "known ids"."""
+    return _REPAIR_ID.sub("", message).replace(": , ", ": ").rstrip(", ")
 
 
 def _normalise(problem: str) -> tuple[str, str]:

@@ -44,7 +44,8 @@ def wilson_ci(hits: int, n: int) -> tuple[float, float]:
     rate = hits / n
     centre = (rate + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 * math.sqrt(rate * (1 - rate) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 or n hits the bound is exactly 0 or 1 (the formula gives it up to rounding).
+    return (0.0 if hits == 0 else max(0.0, centre - half), 1.0 if hits == n else min(1.0, centre + half))
 
 
 def paired_rate_diff_ci(
