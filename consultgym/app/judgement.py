@@ -69,7 +69,8 @@ def checklist(judgement: Judgement | None, scenario: Scenario | None, selected_k
         mark, body, jump = st.columns([0.08, 0.67, 0.25], vertical_alignment="center")
         mark.markdown(icon)
         critical = f" · {CRITICAL}" if item.weight >= CRITICAL_WEIGHT else ""
-        text = f"{escape(asks.get(item.id, item.id))}  \n:gray[{escape(item.id)} · weight {item.weight:g}]{critical}"
+        ask = f"{escape(asks[item.id])}  \n" if item.id in asks else ""  # without the scenario, the id says it
+        text = f"{ask}:gray[{escape(item.id)} · weight {item.weight:g}]{critical}"
         if item.covered and item.evidence:
             text += f"  \n:gray[evidence: “{escape(item.evidence)}”]"
         body.markdown(text)

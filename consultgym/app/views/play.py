@@ -23,11 +23,11 @@ def render() -> None:
         return
     st.sidebar.button("New consultation", on_click=_reset, key="play_new")
     st.subheader(escape(play.scenario.title))
-    _turn_counter(play)
     if not play.done:
-        action = _doctor_action()
+        action = _doctor_action()  # the sidebar and the chat box: nothing drawn in the main column yet
         if action:
             _send(play, action)
+    _turn_counter(play)  # after the turn just sent
     show_guardian = play.done  # rejected drafts may name the diagnosis: only after the end
     show_facts = play.done and st.toggle("Show the hidden facts each turn revealed", key="play_facts")
     dialogue(
