@@ -22,9 +22,9 @@ import asyncio
 import itertools
 
 from consultgym.agents.factory import make_guardian, make_judge, make_patient
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_patient import redactor
+from consultgym.agents.patient.llm import redactor
 from consultgym.envs.session import ConsultationSession
 from consultgym.records import IssueKind
 from consultgym.scenarios.loader import load_library

@@ -27,8 +27,8 @@ from pathlib import Path
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
 from consultgym.agents.factory import make_guardian, make_patient
-from consultgym.agents.offline_patient import fact_only_reply
-from consultgym.agents.patient_turn import PatientTurn
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.agents.patient.turn import PatientTurn
 from consultgym.records import Episode
 from consultgym.report import summarize
 from consultgym.runfile import load_run

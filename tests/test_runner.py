@@ -53,7 +53,7 @@ def test_resume_refuses_other_settings(tmp_path):
 
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
     out = tmp_path / "run.jsonl"
-    from consultgym.agents import scripted_doctor
+    from consultgym.agents.doctor import scripted as scripted_doctor
 
     original = scripted_doctor.ScriptedDoctor.act
 

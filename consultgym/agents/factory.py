@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from consultgym.agents.base import DoctorAgent, GuardianAgent, JudgeAgent, PatientAgent
-from consultgym.agents.guardian import NoGuardian, OfflineGuardian
-from consultgym.agents.judge import RubricJudge
-from consultgym.agents.offline_patient import OfflinePatient
+from consultgym.agents.guardian.offline import NoGuardian, OfflineGuardian
+from consultgym.agents.judge.offline import RubricJudge
+from consultgym.agents.patient.offline import OfflinePatient
 from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.errors import ConfigError
 
@@ -38,7 +38,7 @@ def make_patient(
 ) -> PatientAgent:
     if _choose("patient", kind, PATIENTS) == "offline":
         return OfflinePatient(questions_per_turn)
-    from consultgym.agents.llm_patient import LLMPatient
+    from consultgym.agents.patient.llm import LLMPatient
 
     return LLMPatient.from_options(questions_per_turn=questions_per_turn, **llm_options("patient", options))
 
@@ -49,7 +49,7 @@ def make_guardian(kind: str = "offline", **options: Any) -> GuardianAgent:
         return OfflineGuardian()
     if kind == "off":
         return NoGuardian()
-    from consultgym.agents.llm_guardian import LLMGuardian
+    from consultgym.agents.guardian.llm import LLMGuardian
 
     return LLMGuardian.from_options(tiered=kind == "tiered", **llm_options("guardian", options))
 
@@ -65,7 +65,7 @@ def make_judge(
     offline = RubricJudge(questions_per_turn, coverage_weight, diagnosis_weight)
     if kind == "offline":
         return offline
-    from consultgym.agents.llm_judge import LLMJudge, PanelJudge
+    from consultgym.agents.judge.llm import LLMJudge, PanelJudge
 
     if kind == "llm":
         return LLMJudge.from_options(offline=offline, **llm_options("judge", options))
@@ -75,13 +75,13 @@ def make_judge(
 def make_doctor(kind: str = "scripted", **options: Any) -> DoctorAgent:
     kind = _choose("doctor", kind, DOCTORS)
     if kind == "scripted":
-        from consultgym.agents.scripted_doctor import ScriptedDoctor
+        from consultgym.agents.doctor.scripted import ScriptedDoctor
 
         return ScriptedDoctor()
     if kind == "knowledge":
-        from consultgym.agents.knowledge_doctor import KnowledgeDoctor
+        from consultgym.agents.doctor.knowledge import KnowledgeDoctor
 
         return KnowledgeDoctor()
-    from consultgym.agents.llm_doctor import LLMDoctor
+    from consultgym.agents.doctor.llm import LLMDoctor
 
     return LLMDoctor.from_options(**llm_options("doctor", options))

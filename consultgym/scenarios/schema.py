@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import cached_property
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from consultgym.config import DEFAULT_MAX_TURNS, PRIORITY_WEIGHTS
-from consultgym.text import contains_phrase, normalize
+from consultgym.text import TOPICS, contains_phrase, normalize
 
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -86,6 +87,24 @@ class Fact(_Model):
         description="Words, phrases or topic names (see consultgym.text.TOPICS) that a question must mention "
         "for the patient to reveal this fact.",
     )
+    topics: list[str] = Field(
+        default_factory=list,
+        description="History-taking topics this fact answers (names from consultgym.text.TOPICS, e.g. 'onset', "
+        "'location'), so a generic question such as 'Where is it?' reaches it.",
+    )
+    requested_by: list[str] = Field(
+        default_factory=list,
+        description="Exam and lab facts only: the test or examined-system names that reveal it, e.g. "
+        "['Chest X-ray', 'CXR'] or ['cardiovascular']. TEST:/EXAMINE: match these names, never the result text.",
+    )
+
+    @field_validator("topics")
+    @classmethod
+    def _known_topics(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            if topic not in TOPICS:
+                raise ValueError(f"unknown topic {topic!r}; choose from {', '.join(sorted(TOPICS))}")
+        return topics
 
     @property
     def spoken(self) -> str:
@@ -135,6 +154,11 @@ class Scenario(_Model):
     diagnosis: Diagnosis = Field(description="The expected diagnosis.")
     max_turns: int | None = Field(default=None, ge=1, le=100, description="Turn limit; default from config.")
     tags: list[str] = Field(default_factory=list, description="Free labels, e.g. DDXPlus condition name.")
+    default_finding: Literal["normal", "not_available"] = Field(
+        default="normal",
+        description="What an examination or test the case does not list returns: 'normal' (within normal limits) "
+        "or 'not_available'.",
+    )
 
     @field_validator("facts")
     @classmethod

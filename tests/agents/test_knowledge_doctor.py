@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consultgym.agents.knowledge_doctor import KnowledgeDoctor
+from consultgym.agents.doctor.knowledge import KnowledgeDoctor
 from consultgym.envs.session import run_sync
 from consultgym.report import summarize
 from consultgym.runfile import load_run

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from consultgym.agents.guardian import OfflineGuardian
-from consultgym.agents.judge import RubricJudge
+from consultgym.agents.guardian.offline import OfflineGuardian
+from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_doctor import LLMDoctor
-from consultgym.agents.offline_patient import OfflinePatient
+from consultgym.agents.doctor.llm import LLMDoctor
+from consultgym.agents.patient.offline import OfflinePatient
 from consultgym.config import LLMSettings
 from consultgym.envs.session import ConsultationSession
 from consultgym.errors import BackendError

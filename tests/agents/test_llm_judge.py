@@ -9,9 +9,9 @@ import gymnasium as gym
 import pytest
 
 import consultgym  # noqa: F401 - registers the env ids
-from consultgym.agents.judge import RubricJudge
+from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_judge import LLMJudge, PanelJudge, combine, passes, quote_in_turn
+from consultgym.agents.judge.llm import LLMJudge, PanelJudge, combine, passes, quote_in_turn
 from consultgym.config import LLMSettings
 from consultgym.records import ItemResult, Judgement
 from consultgym.testing import FaultSpec

@@ -10,11 +10,11 @@ import pytest
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.actions import parse_action
 from consultgym.agents.base import Exchange, PatientContext
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_patient import LLMPatient, Redactor
-from consultgym.agents.offline_patient import fact_only_reply
-from consultgym.agents.patient_turn import PatientTurn
+from consultgym.agents.patient.llm import LLMPatient, Redactor
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.agents.patient.turn import PatientTurn
 from consultgym.config import LLMSettings
 from consultgym.text import contains_phrase, normalize
 

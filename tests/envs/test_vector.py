@@ -11,8 +11,8 @@ import gymnasium as gym
 import pytest
 
 import consultgym  # noqa: F401 - registers the ids
-from consultgym.agents.llm_doctor import LLMDoctor
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.llm import LLMDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.config import LLMSettings
 from consultgym.envs.batch import VECTOR_KWARGS, make_vec, play_episode, rollout_batch, session_builder
 from consultgym.envs.session import run_sync

@@ -25,7 +25,7 @@ from consultgym.app.catalog import scenario_paths
 from consultgym.app.editor import yaml_editor, typed
 from consultgym.app.safe import escape
 from consultgym.app.yaml_edit import LIST_SEPARATOR, EditError, apply_table_edits, set_fields, table_rows
-from consultgym.scenarios.gold import gold_check
+from consultgym.authoring.gold import gold_check
 from consultgym.scenarios.schema import FactCategory, Priority
 
 NEW = "(new scenario)"

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
-from consultgym.agents.guardian import OfflineGuardian, grounded_share
+from consultgym.agents.guardian.offline import OfflineGuardian, grounded_share
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError

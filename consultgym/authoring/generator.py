@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from consultgym.agents.retrieval import facts_for_question
+from consultgym.scenarios.retrieval import facts_for_question
 from consultgym.errors import ScenarioError
-from consultgym.scenarios import ddxplus_tables as tables
-from consultgym.scenarios.ddxplus_wording import (
+from consultgym.authoring import ddxplus_tables as tables
+from consultgym.authoring.ddxplus_wording import (
     ADULT_AGE,
     PAIN,
     PAIN_CHARACTER,

@@ -25,15 +25,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from consultgym.errors import ScenarioError
-from consultgym.scenarios.importers.agentclinic_rubric import CaseOutline, derive_must_ask
-from consultgym.scenarios.importers.agentclinic_tables import (
+from consultgym.authoring.importers.agentclinic_rubric import CaseOutline, derive_must_ask
+from consultgym.authoring.importers.agentclinic_tables import (
     DIAGNOSIS_SYNONYMS,
     EXAM_WORDS,
     SPECIALTIES,
     TEST_WORDS,
     TO_DDXPLUS,
 )
-from consultgym.scenarios.importers.wording import (
+from consultgym.authoring.importers.wording import (
     NOT_GIVEN,
     clauses_with_but,
     denial_items,
@@ -131,7 +131,7 @@ def convert_case(case: dict[str, Any], line: int, source_name: str = SOURCE_NAME
 
 def import_command(path: str | Path, out: str | Path) -> str:
     """What `consultgym scenario import agentclinic FILE --out DIR` does; returns the line to print."""
-    from consultgym.scenarios.generator import write_scenarios
+    from consultgym.authoring.generator import write_scenarios
 
     written = write_scenarios(import_agentclinic(path), out)
     return f"wrote {len(written)} scenarios to {out}"

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import JudgeAgent, ScenarioCache
-from consultgym.agents.offline_patient import answer_units, facts_for_unit
+from consultgym.agents.patient.offline import answer_units, facts_for_unit
 from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import ItemResult, Judgement
 from consultgym.scenarios.schema import RubricItem, Scenario

@@ -20,7 +20,7 @@ import re
 
 from consultgym.actions import DoctorAction
 from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
-from consultgym.agents.retrieval import facts_for_question, facts_for_request
+from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import split_questions

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from consultgym.cli import main
-from consultgym.scenarios.gold import gold_check
+from consultgym.authoring.gold import gold_check
 from consultgym.scenarios.loader import load_scenario
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from consultgym.scenarios import ddxplus_tables as tables
+from consultgym.authoring import ddxplus_tables as tables
 from consultgym.scenarios.knowledge import Condition, Evidence, KnowledgeBase
 from consultgym.scenarios.schema import Fact, FactCategory
 

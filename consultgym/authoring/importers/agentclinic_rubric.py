@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from consultgym.agents.retrieval import facts_for_question, facts_for_request
+from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.errors import ScenarioError
-from consultgym.scenarios.importers.wording import clean_phrase, humanise
+from consultgym.authoring.importers.wording import clean_phrase, humanise
 from consultgym.scenarios.knowledge import load_knowledge
 from consultgym.scenarios.schema import Fact, FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase, keyword_matches, normalize

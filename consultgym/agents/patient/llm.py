@@ -1,7 +1,7 @@
 """`LLMPatient`: a chat model role-plays the patient from the scenario's facts and persona.
 
 What the model is given: the persona, the opening, the history facts in the patient's own words, the closed-world
-policy of `consultgym.agents.offline_patient` as rules, and the dialogue so far (doctor = user, patient = assistant).
+policy of `consultgym.agents.patient.offline` as rules, and the dialogue so far (doctor = user, patient = assistant).
 What it is never given: the diagnosis or its synonyms, the rubric, and the exam and lab facts.
 
 - Diagnosis names inside facts (family history may say "my father had a heart attack") and inside any other text sent
@@ -23,7 +23,7 @@ from typing import Any
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
-from consultgym.agents.offline_patient import answer_units, fact_only_reply
+from consultgym.agents.patient.offline import answer_units, fact_only_reply
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
 from consultgym.records import Verdict
 from consultgym.scenarios.schema import Scenario

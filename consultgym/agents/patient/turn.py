@@ -18,7 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from consultgym.agents.base import GuardianAgent, PatientAgent, PatientContext
-from consultgym.agents.offline_patient import fact_only_reply
+from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import Verdict
 

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m consultgym.scenarios.build_library                      # both libraries
-    python -m consultgym.scenarios.build_library --only generated --per-condition 3
-    python -m consultgym.scenarios.build_library --agentclinic path/to/agentclinic_medqa_extended.jsonl
+    python -m consultgym.authoring.build_library                      # both libraries
+    python -m consultgym.authoring.build_library --only generated --per-condition 3
+    python -m consultgym.authoring.build_library --agentclinic path/to/agentclinic_medqa_extended.jsonl
 
 Each library folder is emptied of YAML files and rewritten, so a rerun gives byte-identical files. Every scenario must
 pass the gold check before anything is written.
@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from consultgym.errors import ConsultGymError, ScenarioError
-from consultgym.scenarios.generator import generate_many, write_scenarios
-from consultgym.scenarios.gold import gold_check
-from consultgym.scenarios.importers.agentclinic import SOURCE_NAME, import_agentclinic
+from consultgym.authoring.generator import generate_many, write_scenarios
+from consultgym.authoring.gold import gold_check
+from consultgym.authoring.importers.agentclinic import SOURCE_NAME, import_agentclinic
 from consultgym.scenarios.loader import LIBRARY_ROOT
 from consultgym.scenarios.schema import Scenario
 
 # The AgentClinic-MedQA cases ship with their MIT licence beside them, so the importer can always be rerun.
-DEFAULT_AGENTCLINIC = Path(__file__).parent / "data" / "agentclinic" / SOURCE_NAME
+DEFAULT_AGENTCLINIC = Path(__file__).parents[1] / "scenarios" / "data" / "agentclinic" / SOURCE_NAME
 PER_CONDITION = 3
 
 
@@ -54,7 +54,7 @@ def _replace(folder: Path, scenarios: Sequence[Scenario]) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m consultgym.scenarios.build_library", description=__doc__.split("\n")[0]
+        prog="python -m consultgym.authoring.build_library", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--only", choices=["generated", "agentclinic"], help="rebuild one library only")
     parser.add_argument("--per-condition", type=int, default=PER_CONDITION, help="generated scenarios per condition")

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import JudgeAgent
-from consultgym.agents.judge import RubricJudge, assemble, diagnosis_matches
+from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError

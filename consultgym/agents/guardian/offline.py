@@ -4,7 +4,7 @@ A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas
 
 - leak: it names the diagnosis or one of its synonyms, also when spelled to slip past a plain match: odd case,
   diacritics, homoglyphs (Cyrillic 'а'), zero-width characters, leetspeak, or separators inside the word
-  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `consultgym.agents.leaks`). Naming it as a
+  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `consultgym.agents.guardian.leaks`). Naming it as a
   relative's illness is allowed only when a family-history fact says so;
 - contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
   'it doesn't spread' against a fact that it does);
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
-from consultgym.agents.leaks import is_family_history, leak_forms, leak_names, mentions
+from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
 from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Fact, Scenario

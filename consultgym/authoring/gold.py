@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
-from consultgym.agents.guardian import review
-from consultgym.agents.judge import score
-from consultgym.agents.offline_patient import fact_only_reply
+from consultgym.agents.guardian.offline import review
+from consultgym.agents.judge.offline import score
+from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.scenarios.schema import FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase
 
