@@ -213,8 +213,10 @@ def browser_figures(trials: int) -> None:
         app = medians["consultgym Replay"]
         for floor in ("empty Streamlit app", "consultgym, no run"):
             ratios = [a / f for a, f in zip(app, medians[floor], strict=True)]
-            print(f"  ratio Replay / {floor}: server CPU {ratios[0]:.2f}x · all CPU {ratios[1]:.2f}x · "
-                  f"wall {ratios[2]:.2f}x (target <= 1.5x)")
+            print(
+                f"  ratio Replay / {floor}: server CPU {ratios[0]:.2f}x · all CPU {ratios[1]:.2f}x · "
+                f"wall {ratios[2]:.2f}x (target <= 1.5x)"
+            )
 
 
 def _cold_load(driver, command, env: dict[str, str], ready: str, profile: Path) -> tuple[float, float, float]:

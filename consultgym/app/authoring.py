@@ -14,8 +14,8 @@ import yaml
 
 from consultgym.app.catalog import USER_SCENARIO_DIR
 from consultgym.app.problems import LineFinder, Problem, find_problems
-from consultgym.errors import ScenarioError
 from consultgym.authoring.gold import lint
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.loader import check_shape, parse_scenario
 from consultgym.scenarios.schema import Scenario
 

@@ -32,7 +32,9 @@ def coverage_by_turn(turns: Sequence[Turn], judgement: Judgement | None, asks: M
     curve = list(judgement.curve) if judgement and judgement.curve else []
     if not tally and not curve:
         return None
-    same = bool(curve) and len(curve) == len(tally) and all(abs(x - y) < 1e-6 for x, y in zip(curve, tally))
+    same = (
+        bool(curve) and len(curve) == len(tally) and all(abs(x - y) < 1e-6 for x, y in zip(curve, tally, strict=False))
+    )
     if same or not curve:
         series = {BOTH if same else TALLY: tally}
     else:

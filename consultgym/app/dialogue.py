@@ -47,7 +47,9 @@ def dialogue(
         show(opening)
     for turn in turns:
         with st.container(border=turn.index == selected):
-            turn_view(turn, scenario, show_facts, show_guardian, turn.index == selected, (covered or {}).get(turn.index))
+            turn_view(
+                turn, scenario, show_facts, show_guardian, turn.index == selected, (covered or {}).get(turn.index)
+            )
 
 
 def turn_view(

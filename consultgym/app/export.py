@@ -86,9 +86,10 @@ def _judgement(episode: Episode, asks: Mapping[str, str]) -> str:
         for item in judgement.items
     )
     score = f"reward {judgement.reward:.3f}, coverage {judgement.coverage:.1%}" if judgement.scored else "unscored"
+    verdict = "correct" if judgement.diagnosis_correct else "not correct"
     return (
         f"<h2>Judgement</h2><p>{escape(score)}; diagnosis given: {escape(judgement.diagnosis_given or '(none)')}, "
-        f"expected: {escape(judgement.diagnosis_expected)} ({'correct' if judgement.diagnosis_correct else 'not correct'})"
+        f"expected: {escape(judgement.diagnosis_expected)} ({verdict})"
         "</p><table><tr><th></th><th>must ask</th><th>id</th><th>weight</th><th>turn</th><th>evidence</th></tr>"
         f"{rows}</table>"
     )

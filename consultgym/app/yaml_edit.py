@@ -103,7 +103,11 @@ def _set_cell(entry: dict, column: str, kind: str, cell: Any) -> None:
 
 def _cell(value: Any, kind: str) -> Any:
     if kind == "list":
-        return LIST_SEPARATOR.join(str(v) for v in value) if isinstance(value, list) else ("" if value is None else str(value))
+        return (
+            LIST_SEPARATOR.join(str(v) for v in value)
+            if isinstance(value, list)
+            else ("" if value is None else str(value))
+        )
     if kind == "bool":
         return bool(value) if value is not None else True
     return "" if value is None else str(value)

@@ -53,7 +53,9 @@ def test_split_keeps_semicolons_inside_a_problem() -> None:
 def test_not_a_mapping_and_bad_yaml() -> None:
     assert "expected a mapping" in check_yaml("- a\n- b\n").errors[0]
     assert check_yaml("- a\n").data is None
-    assert check_yaml("a: 1\nb: ]\n").errors == ["line 2: not valid YAML at column 4: did not find expected node content"]
+    assert check_yaml("a: 1\nb: ]\n").errors == [
+        "line 2: not valid YAML at column 4: did not find expected node content"
+    ]
 
 
 def test_main_fields_and_entry_lines() -> None:

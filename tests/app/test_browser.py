@@ -48,7 +48,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for episode in episodes[1:]:  # only episode 0 keeps its flagged turn
         episode.turns[1] = ask(1, "Does the pain spread anywhere?", "Down my left arm.", 0.45, ["radiation"])
     demo = write_run(workdir / "runs" / "demo.jsonl", episodes)
-    other = write_run(workdir / "runs" / "xss.jsonl", [make_episode(doctor_text=XSS), low_coverage_episode(1, "case-low")])
+    other = write_run(
+        workdir / "runs" / "xss.jsonl", [make_episode(doctor_text=XSS), low_coverage_episode(1, "case-low")]
+    )
     with served([demo, other], workdir) as url:  # the demo run first: what the app shows without a link
         yield url
 
@@ -158,7 +160,10 @@ def test_the_coverage_axis_is_fixed_from_0_to_1(app_url: str, tmp_path: Path) ->
 
 
 def test_replay_escapes_record_text(app_url: str, tmp_path: Path) -> None:
-    with playwright_api.sync_playwright() as driver, browser_page(driver, tmp_path, {"width": 1400, "height": 1800}) as page:
+    with (
+        playwright_api.sync_playwright() as driver,
+        browser_page(driver, tmp_path, {"width": 1400, "height": 1800}) as page,
+    ):
         open_page(page, app_url)
         choose(page, "Run", "runs/xss.jsonl")
         jump = page.get_by_role("button", name="turn 2")
@@ -178,7 +183,10 @@ def test_replay_escapes_record_text(app_url: str, tmp_path: Path) -> None:
 
 
 def test_the_author_editor_validates_while_typing(app_url: str, tmp_path: Path) -> None:
-    with playwright_api.sync_playwright() as driver, browser_page(driver, tmp_path, {"width": 1400, "height": 1200}) as page:
+    with (
+        playwright_api.sync_playwright() as driver,
+        browser_page(driver, tmp_path, {"width": 1400, "height": 1200}) as page,
+    ):
         page.goto(app_url + "/author")
         editor = page.get_by_role("textbox", name="Scenario YAML")
         editor.wait_for(timeout=TIMEOUT_MS)

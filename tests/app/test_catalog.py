@@ -48,7 +48,9 @@ def test_a_file_not_named_after_its_id_is_found_by_its_id_line(tmp_path: Path, p
 def test_the_users_file_wins_and_a_broken_one_is_reported(tmp_path: Path) -> None:
     library = scenario_files("starter")
     override = tmp_path / "other-name.yaml"
-    override.write_text((library[0]).read_text(encoding="utf-8").replace("title: ", "title: MINE ", 1), encoding="utf-8")
+    override.write_text(
+        (library[0]).read_text(encoding="utf-8").replace("title: ", "title: MINE ", 1), encoding="utf-8"
+    )
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: broken-one\ntitle: [\n", encoding="utf-8")
     catalog = Catalog(library, [override, broken])

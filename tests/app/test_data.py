@@ -62,7 +62,9 @@ def test_items_texts_and_positions(tmp_path: Path) -> None:
     run = write_run(tmp_path / "r.jsonl", [make_episode(3, "a"), make_episode(7, "b", error="boom")])
     index = index_run(run)
     assert index.items[["position", "item", "covered"]].values.tolist() == [
-        [0, "ask_onset", True], [0, "ask_radiation", True], [0, "ask_smoking", False],
+        [0, "ask_onset", True],
+        [0, "ask_radiation", True],
+        [0, "ask_smoking", False],
     ]  # the failed episode has no graded item
     assert "when did the pain start?" in index.texts[0] and "boom" in index.texts[1]
     assert index.position_of(7) == 1 and index.position_of(5) is None

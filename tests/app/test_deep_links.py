@@ -27,8 +27,8 @@ def runs(workdir: Path) -> list[Path]:
 
 
 def test_page_run_episode_and_filters(workdir: Path, monkeypatch) -> None:
-    at = open_link(monkeypatch, runs(workdir), page="replay", run="runs/b.jsonl", episode="3", scenario="fixture-chest-pain",
-                   flagged="1")  # fmt: skip
+    link = {"page": "replay", "run": "runs/b.jsonl", "episode": "3", "scenario": "fixture-chest-pain", "flagged": "1"}
+    at = open_link(monkeypatch, runs(workdir), **link)
     assert at.title[0].value == "Replay"
     assert at.session_state["run"].endswith("b.jsonl") and at.subheader[0].value.startswith("Episode 3 ·")
     assert at.multiselect(key="_filter_scenarios").value == ["fixture-chest-pain"]

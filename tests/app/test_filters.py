@@ -44,4 +44,7 @@ def test_round_trip_through_query_parameters() -> None:
 def test_bad_parameters_are_named_not_fatal() -> None:
     read = Filters.from_params({"reward": "high", "status": "maybe", "scenario": "x,y"})
     assert read.scenarios == ("x", "y") and read.reward == (0.0, 1.0) and read.status == "all"
-    assert read.problems == ("reward='high' is not a range like 0.5-1", "status='maybe' is not one of all, completed, errors")
+    assert read.problems == (
+        "reward='high' is not a range like 0.5-1",
+        "status='maybe' is not one of all, completed, errors",
+    )

@@ -13,7 +13,12 @@ def test_parse_a_full_link(tmp_path: Path) -> None:
     link = parse({"page": "replay", "run": "runs/a.jsonl", "b": "b.jsonl", "episode": "3", "scenario": ["x"],
                   "flagged": "1", "metric": "coverage", "by": "scenario"}, runs, tmp_path)  # fmt: skip
     assert (link.page, link.run, link.run_b, link.episode, link.metric, link.by) == (
-        "replay", runs[0], runs[1], 3, "coverage", "scenario"
+        "replay",
+        runs[0],
+        runs[1],
+        3,
+        "coverage",
+        "scenario",
     )
     assert link.filters == Filters(scenarios=("x",), flagged=True) and link.problems == ()
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from builders import EMITTED_REPLY, REJECTED_DRAFT, XSS, make_episode, write_run
 
-from consultgym.app.safe import escape
 from consultgym.app.dialogue import REVEALED, SELECTED
+from consultgym.app.safe import escape
 
 
 def markdown_values(at) -> list[str]:

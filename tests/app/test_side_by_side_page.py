@@ -21,7 +21,9 @@ def test_two_doctors_turn_by_turn(app, workdir: Path) -> None:
     assert items.loc["ask_onset", "A evidence"] == "When did the pain start?"
     assert bool(items.loc["ask_radiation", "B covered"]) and items.loc["ask_radiation", "critical"] == "⚠ critical"
     assert [h.value for h in at.markdown if h.value.startswith("###### Turn")] == [
-        "###### Turn 1", "###### Turn 2", "###### Turn 3",
+        "###### Turn 1",
+        "###### Turn 2",
+        "###### Turn 3",
     ]
     assert any("knowledge" in m.value for m in at.markdown)
 

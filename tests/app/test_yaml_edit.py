@@ -22,7 +22,12 @@ def changed_lines(before: str, after: str) -> list[str]:
 
 
 def test_main_fields_change_only_their_lines_and_keep_comments() -> None:
-    values = {"title": "Dry cough in a teacher", "icd10": "R05", "synonyms": ["post-infectious cough", "PIC"], "max_turns": 0}
+    values = {
+        "title": "Dry cough in a teacher",
+        "icd10": "R05",
+        "synonyms": ["post-infectious cough", "PIC"],
+        "max_turns": 0,
+    }
     edited = set_fields(COMMENTED, MAIN_FIELDS, values)
     assert "# the start of the cough" in edited and "# what a good doctor asks" in edited
     assert changed_lines(COMMENTED, edited) == [

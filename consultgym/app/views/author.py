@@ -22,7 +22,7 @@ from consultgym.app.authoring import (
     save_yaml,
 )
 from consultgym.app.catalog import scenario_paths
-from consultgym.app.editor import yaml_editor, typed
+from consultgym.app.editor import typed, yaml_editor
 from consultgym.app.safe import escape
 from consultgym.app.yaml_edit import LIST_SEPARATOR, EditError, apply_table_edits, set_fields, table_rows
 from consultgym.authoring.gold import gold_check

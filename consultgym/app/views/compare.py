@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from consultgym.app import charts, comparison, export, items, links, state, tables, widgets
+from consultgym.app import charts, comparison, items, links, state, tables, widgets
 from consultgym.app.cache import run_index, scenario_catalog
 from consultgym.app.data import RunIndex
 from consultgym.app.safe import escape

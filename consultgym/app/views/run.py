@@ -83,8 +83,9 @@ def _episodes(index: RunIndex, shown: pd.DataFrame, filters: Filters) -> None:
     st.subheader("Episodes")
     st.caption("Click a column header to sort; select a row to open it, or follow its link (a new tab).")
     table = shown.assign(
-        replay=[links.url("replay", links.query(str(index.path), episode=int(i), filters=filters))
-                for i in shown["index"]]  # fmt: skip
+        replay=[
+            links.url("replay", links.query(str(index.path), episode=int(i), filters=filters)) for i in shown["index"]
+        ]  # fmt: skip
     )[TABLE_COLUMNS]
     event = st.dataframe(
         table,

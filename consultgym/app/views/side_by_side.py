@@ -67,7 +67,8 @@ def _case_label(row) -> str:
     def score(value: float, error: str) -> str:
         return "error" if error else ("unscored" if math.isnan(value) else f"{value:.2f}")
 
-    return f"{row.scenario_id} (seed {row.seed}) A {score(row.reward_a, row.error_a)} · B {score(row.reward_b, row.error_b)}"
+    scores = f"A {score(row.reward_a, row.error_a)} · B {score(row.reward_b, row.error_b)}"
+    return f"{row.scenario_id} (seed {row.seed}) {scores}"
 
 
 def _scores(left: Episode, right: Episode, a: RunIndex, b: RunIndex) -> None:
