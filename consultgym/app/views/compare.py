@@ -7,8 +7,8 @@ import math
 
 import streamlit as st
 
-from consultgym.app import charts, comparison, items, links, state, tables, widgets
-from consultgym.app.cache import run_index, scenario_catalog
+from consultgym.app import cache, charts, comparison, items, links, state, tables, widgets
+from consultgym.app.cache import run_index
 from consultgym.app.data import RunIndex
 from consultgym.app.safe import escape
 from consultgym.app.views.replay import open_episode
@@ -36,14 +36,14 @@ def render() -> None:
     if path_a == path_b:
         st.info("Run A and run B are the same file: pick another run in the sidebar.")
     _runs_caption(a, b)
-    outcome = comparison.headline(a.summary, b.summary, metric)
-    if not _pairing(outcome):
+    result = cache.compare(path_a, path_b, metric)
+    if not _pairing(result.headline):
         return
-    _headline(outcome, metric)
-    _items(a, b, by)
-    _per_scenario(a, b, metric)
-    _distributions(a, b, metric)
-    _disagreements(a, b, metric)
+    _headline(result.headline, metric)
+    _items(path_a, path_b, by)
+    _per_scenario(result)
+    _distributions(result, metric)
+    _disagreements(a, b, result, metric)
 
 
 def _unusable(run: RunIndex, name: str) -> bool:
@@ -104,10 +104,9 @@ def _p(value: float) -> str:
     return "—" if math.isnan(value) else (f"{value:.3f}" if value >= 0.001 else "< 0.001")
 
 
-def _items(a: RunIndex, b: RunIndex, by: str) -> None:
+def _items(path_a: str, path_b: str, by: str) -> None:
     st.subheader("Must-ask items: which does B miss more than A?")
-    info = items.item_info(scenario_catalog().get_many([*a.scenario_ids, *b.scenario_ids]))
-    table = items.item_differences(a.summary, a.items, b.summary, b.items, by, info)
+    table = cache.item_differences(path_a, path_b, by)
     if table.empty:
         st.caption("No must-ask item was graded in both runs of a pair.")
         return
@@ -119,27 +118,24 @@ def _items(a: RunIndex, b: RunIndex, by: str) -> None:
     tables.downloads(table, "item-differences", key="compare_items")
 
 
-def _per_scenario(a: RunIndex, b: RunIndex, metric: str) -> None:
+def _per_scenario(result: cache.Comparison) -> None:
     st.subheader("Per scenario")
-    table = comparison.per_scenario(a.summary, b.summary, metric)
-    st.dataframe(table, hide_index=True, column_config=tables.PER_SCENARIO)
+    st.dataframe(result.per_scenario, hide_index=True, column_config=tables.PER_SCENARIO)
 
 
-def _distributions(a: RunIndex, b: RunIndex, metric: str) -> None:
+def _distributions(result: cache.Comparison, metric: str) -> None:
     st.subheader(f"Distribution of {metric}")
-    if comparison.is_binary(a.summary, b.summary, metric):
-        rates = comparison.rates(a.summary, b.summary, metric)
-        widgets.chart(charts.rate_bars(rates, f"share with {metric} = 1"))
+    if result.binary:
+        widgets.chart(charts.rate_bars(result.distribution, f"share with {metric} = 1"))
         st.caption("Share of each run's scored episodes, with its 95% Wilson interval.")
         return
-    shares = comparison.distribution(a.summary, b.summary, metric)
-    widgets.chart(charts.histogram(shares, metric))
+    widgets.chart(charts.histogram(result.distribution, metric))
     st.caption("Each run's share of its own scored episodes per bin, so runs of different sizes compare.")
 
 
-def _disagreements(a: RunIndex, b: RunIndex, metric: str) -> None:
+def _disagreements(a: RunIndex, b: RunIndex, result: cache.Comparison, metric: str) -> None:
     st.subheader("Where they disagree most")
-    rows = comparison.disagreements(a.summary, b.summary, metric)
+    rows = result.disagreements
     if rows.empty:
         st.caption(f"Every paired episode has the same {metric} in both runs.")
         return

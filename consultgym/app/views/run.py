@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from consultgym.app import charts, comparison, figures, items, links, state, tables, widgets
-from consultgym.app.cache import run_index, scenario_catalog
+from consultgym.app import cache, charts, comparison, figures, items, links, state, tables, widgets
+from consultgym.app.cache import run_index
 from consultgym.app.data import RunIndex
 from consultgym.app.filters import Filters
 from consultgym.app.safe import escape
@@ -40,19 +40,19 @@ def render() -> None:
     state.publish(links.query(path, filters=filters, by=by))
     shown = filters.apply(index.summary, index.texts)
     st.caption(f"{escape(widgets.run_label(path))} · doctor {escape(', '.join(index.doctors))}")
-    _summary(shown, len(index.summary), filters)
+    view = cache.run_view(path, filters, by)
+    _summary(view.figures, len(shown), len(index.summary), filters)
     if shown.empty:
         st.info("No episode matches the filters.")
         return
     _episodes(index, shown, filters)
-    _items(index, shown, by)
-    _curves(index, shown)
+    _items(index, view.hit_rates)
+    _curve(view.curve)
     _distributions(shown)
 
 
-def _summary(shown: pd.DataFrame, total: int, filters: Filters) -> None:
-    st.subheader("Summary" + (f" of the {len(shown)} filtered episodes (of {total})" if filters.active else ""))
-    numbers = figures.run_figures(shown)
+def _summary(numbers: figures.RunFigures, shown: int, total: int, filters: Filters) -> None:
+    st.subheader("Summary" + (f" of the {shown} filtered episodes (of {total})" if filters.active else ""))
     cells = st.columns(5)
     cells[0].metric("Episodes", numbers.episodes, help=f"errors {numbers.errors}, unscored {numbers.unscored}")
     cells[1].metric("Reward", _mean(numbers.reward_mean), help="mean over scored episodes")
@@ -112,28 +112,26 @@ def _episodes(index: RunIndex, shown: pd.DataFrame, filters: Filters) -> None:
     tables.downloads(table.drop(columns="replay"), f"{index.path.stem}-episodes", key="run_table")
 
 
-def _items(index: RunIndex, shown: pd.DataFrame, by: str) -> None:
+def _items(index: RunIndex, table: pd.DataFrame) -> None:
     st.subheader("Must-ask items: hit rates")
-    chosen = index.items[index.items["position"].isin(shown["position"])]
-    if chosen.empty:
+    if table.empty:
         st.caption("No graded must-ask item in these episodes.")
         return
-    info = items.item_info(scenario_catalog().get_many(shown["scenario_id"].unique()))
-    table = items.hit_rates(chosen, by, info)
     st.caption("Share of episodes that covered each item, with a 95% Wilson interval; the most missed first.")
     tables.hit_rates(table, key="run_items")
     tables.downloads(table, f"{index.path.stem}-items", key="run_items")
 
 
-def _curves(index: RunIndex, shown: pd.DataFrame) -> None:
+def _curve(spec: dict | None) -> None:
     st.subheader("Coverage by turn")
-    spec = charts.run_coverage([index.curves[p] for p in shown["position"]])
     if spec is None:
         st.caption("No turns.")
         return
     widgets.chart(spec)
-    st.caption("Mean coverage after each doctor turn (line) and the 25th–75th percentile band; an episode that "
-               "ended keeps its final coverage.")  # fmt: skip
+    st.caption(
+        "Mean coverage after each doctor turn (line) and the 25th–75th percentile band; an episode that "
+        "ended keeps its final coverage."
+    )
 
 
 def _distributions(shown: pd.DataFrame) -> None:
