@@ -16,6 +16,7 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import gymnasium as gym
 
@@ -42,10 +43,7 @@ class Tally:
 
     def row(self, name: str) -> str:
         n = len(self.rewards) or 1
-        return (
-            f"{name:26s} {sum(self.rewards) / n:7.3f} {sum(self.coverages) / n:9.3f} "
-            f"{sum(self.correct) / n:9.3f}"
-        )
+        return f"{name:26s} {sum(self.rewards) / n:7.3f} {sum(self.coverages) / n:9.3f} {sum(self.correct) / n:9.3f}"
 
 
 @dataclass
@@ -110,10 +108,10 @@ def run_library(name: str, vocabulary: LibraryVocabulary, replies: Replies) -> d
     for scenario in library:
         own = vocabulary.without(scenario)
         plays: dict[str, Callable[[], dict]] = {
-            policy: (lambda t=turns: play_turns(env, scenario, t, replies))
+            policy: partial(play_turns, env, scenario, turns, replies)
             for policy, turns in gaming_turns(own, scenario.turn_limit).items()
         }
-        plays |= {f"{kind} (honest)": (lambda k=kind: play_doctor(env, scenario, k, replies)) for kind in honest_doctors()}
+        plays |= {f"{kind} (honest)": partial(play_doctor, env, scenario, kind, replies) for kind in honest_doctors()}
         for policy, play in plays.items():
             tallies.setdefault(policy, Tally()).add(play())
     env.close()

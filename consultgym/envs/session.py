@@ -22,8 +22,8 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.judge.items import items_covered_in_turn
 from consultgym.agents.guardian.leaks import names_diagnosis
+from consultgym.agents.judge.items import items_covered_in_turn
 from consultgym.agents.patient.offline import revealed_facts
 from consultgym.agents.patient.turn import PatientTurn, TurnResult
 from consultgym.config import (

@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from consultgym.scenarios.schema import Scenario
@@ -88,6 +88,11 @@ def _words(text: str) -> list[str]:
     return [word for word in normalize(text).split() if word not in STOPWORDS and not word.isdigit() and len(word) > 2]
 
 
+def _word_counts(texts: Iterable[str]) -> Counter[str]:
+    """Each word once: document frequency is counted per scenario."""
+    return Counter({word: 1 for text in texts for word in _words(text)})
+
+
 def _phrase(text: str) -> str:
     return " ".join(normalize(text).split())
 
@@ -113,7 +118,9 @@ class LibraryVocabulary:
         labs = [f for f in scenario.facts if f.category.value == "lab"]
         return cls(
             fact_words=Counter(set(w for f in history for t in (f.text, f.spoken, *f.keywords) for w in _words(t))),
-            exam_words=Counter(set(w for f in exams for t in (f.text, *f.keywords, *f.requested_by) for w in _words(t))),
+            exam_words=Counter(
+                set(w for f in exams for t in (f.text, *f.keywords, *f.requested_by) for w in _words(t))
+            ),
             lab_words=Counter(set(w for f in labs for t in (f.text, *f.keywords, *f.requested_by) for w in _words(t))),
             exam_names=Counter(set(_names(exams))),
             test_names=Counter(set(_names(labs))),
@@ -192,7 +199,9 @@ def rubric_wording(vocabulary: LibraryVocabulary, turns: int, per_turn: int = 8)
 
 def rubric_sentences(vocabulary: LibraryVocabulary, turns: int) -> list[str]:
     asks = top(vocabulary.asks, turns * 3)
-    return [" ".join(f"{ask.capitalize()}?" for ask in asks[3 * t : 3 * t + 3]) or "Anything else?" for t in range(turns)]
+    return [
+        " ".join(f"{ask.capitalize()}?" for ask in asks[3 * t : 3 * t + 3]) or "Anything else?" for t in range(turns)
+    ]
 
 
 def checklist_one_unit(vocabulary: LibraryVocabulary, turns: int) -> list[str]:
@@ -241,5 +250,8 @@ DIAGNOSES: dict[str, Callable[[LibraryVocabulary], str]] = {
     "bag_of_words_diagnosis": bag_of_words_diagnosis,
     "bag_of_5_words": lambda vocabulary: bag_of_words_diagnosis(vocabulary, 5),
     "bag_of_3_words": lambda vocabulary: bag_of_words_diagnosis(vocabulary, 3),
-    **{f"hedge_{name}": (lambda vocabulary, sep=sep: hedged_diagnosis(vocabulary, sep)) for name, sep in HEDGE_SEPARATORS.items()},
+    **{
+        f"hedge_{name}": (lambda vocabulary, sep=sep: hedged_diagnosis(vocabulary, sep))
+        for name, sep in HEDGE_SEPARATORS.items()
+    },
 }

@@ -113,7 +113,9 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
     return chosen
 
 
-def _anchored(profile: ItemProfile, facts: dict[str, frozenset[str]], topics: frozenset[str], padded: str, explained: set[str]) -> bool:
+def _anchored(
+    profile: ItemProfile, facts: dict[str, frozenset[str]], topics: frozenset[str], padded: str, explained: set[str]
+) -> bool:
     if profile.facts & facts.keys() or topics & profile.topics or any(p in padded for p in profile.phrases):
         return True
     return not profile.facts and not profile.phrases and len(explained) >= RESTATEMENT_WORDS

@@ -173,7 +173,9 @@ def asks_symptom(match: UnitMatch) -> bool:
         return True
     words = stems(match.text)
     return any(
-        tuple(words[i : i + len(phrase)]) == phrase for i, word in enumerate(words) for phrase in _SYMPTOM_INDEX.get(word, ())
+        tuple(words[i : i + len(phrase)]) == phrase
+        for i, word in enumerate(words)
+        for phrase in _SYMPTOM_INDEX.get(word, ())
     )
 
 
