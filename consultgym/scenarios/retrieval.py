@@ -12,7 +12,9 @@ Questions:
   or anchors facts on more subjects than two facts can answer (the two best facts leave anchored words unexplained:
   'fever cough rash headache').
 - Otherwise the best-matching facts, at most `MAX_FACTS_PER_QUESTION`, are revealed: the fact whose words explain
-  most of the question, and a second one when it explains words the first does not, or explains as much.
+  most of the question, and a second one when it explains words the first does not, or is reached the same way.
+  A question that asks a dimension of the complaint (`HPI_DIMENSIONS`: 'When did the cough start?') is answered by
+  the facts about that dimension; 'cough' says what it is about.
 
 Requests (``EXAMINE: <system>``, ``TEST: <name>``) match the names a finding is requested by (`Fact.requested_by`, or
 its keyword phrases when it has none) with their synonyms (`consultgym.scenarios.test_names`), never the result text.
@@ -34,6 +36,10 @@ from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
 from consultgym.text import STOPWORDS, TOPICS, content_words, split_questions, stem, stemmed, stems
 
 MAX_FACTS_PER_QUESTION = 2
+# Topics that ask about one dimension of the presenting complaint, as opposed to a subject (a system, a habit).
+HPI_DIMENSIONS = frozenset(
+    "onset duration character appearance severity location radiation timing aggravating relieving course associated".split()
+)
 MAX_REQUEST_NAMES = 2
 REQUEST_WORD_BOUND = 12
 
@@ -202,7 +208,7 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     words = unit_words(question)
     if words.too_long or words.too_many_topics:
         return UnitMatch("ask", question, Focus.shotgun, words=words)
-    candidates = anchored_facts(scenario, question, words)
+    candidates = asked_dimension(anchored_facts(scenario, question, words), words)
     if not candidates:
         return UnitMatch("ask", question, Focus.unmatched, words=words)
     chosen = best_facts(candidates)
@@ -236,6 +242,14 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
             match = FactMatch(profile.fact, explained, keyword_words, frozenset(topics_hit.get(position, ())))
             ranked.append((-match.strength[0], -match.strength[1], position, match))
     return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
+
+
+def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tuple[FactMatch, ...]:
+    """When a question asks a dimension of the complaint ('When did the cough start?'), the facts about that
+    dimension answer it; the other words name what it is about, not more questions. Without such a fact, all do."""
+    dimensions = words.topics & HPI_DIMENSIONS
+    focused = tuple(match for match in candidates if match.by_topics & dimensions)
+    return focused or candidates
 
 
 def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUESTION) -> list[FactMatch]:

@@ -6,9 +6,10 @@ What a unit of the doctor's turn reveals is decided by `consultgym.scenarios.ret
   one not yet said, so asking again about the same topic brings out the rest.
 - A shotgun turn (any answered unit is too long, asks too many topics or tests at once, or reaches more subjects than
   two facts answer) gets `ONE_THING` and reveals nothing.
-- A question the script says nothing about gets a plain denial only when it asks about a symptom; "I don't know"
-  when it asks something a patient could not know (a test, a result, a level); "I'm not sure" otherwise. Whatever
-  is not a symptom (what makes it worse, a past illness) is never denied on the script's silence.
+- A question the script says nothing about gets a plain denial only when it asks about a symptom; "Not that I know
+  of" when it asks about a past illness; "I don't know" when it asks something a patient could not know (a test, a
+  result, a level); "I'm not sure" otherwise. An open question, or one about anything else ('What makes it worse?'),
+  is never denied on the script's silence.
 - ``EXAMINE:`` and ``TEST:`` read out the findings requested by that name; an unlisted examination or test returns
   the case's `default_finding` (no abnormal findings, or not available). The doctor's words are never echoed.
 - Only the first `questions_per_turn` units of a turn are answered; the patient asks for the rest one at a time.
@@ -24,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import PatientAgent, PatientContext
-from consultgym.agents.lexicon import SYMPTOMS
+from consultgym.agents.lexicon import CONDITIONS, SYMPTOMS
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.retrieval import (
     FactMatch,
@@ -53,6 +54,7 @@ FILLERS: dict[str, list[str]] = {
     "stoic": ["", "Well, "],
 }
 DENIALS = ["No.", "No, I haven't.", "No, nothing like that.", "No, I haven't noticed that.", "Not that I've noticed."]
+NOT_THAT_I_KNOW = ["Not that I know of.", "No, not as far as I know.", "Nobody's ever told me that."]
 DONT_KNOW = ["I don't know, doctor.", "I wouldn't know that, sorry.", "I've no idea, I'm afraid."]
 UNSURE = ["I'm not sure.", "I couldn't say.", "I'm not sure, nothing comes to mind."]
 ONE_THING = "One thing at a time, please - what did you want to know first?"
@@ -67,9 +69,18 @@ DEFAULT_FINDINGS = {
 SYMPTOM_TOPICS = frozenset({"fever", "cough", "breathing", "bowel", "urine", "weight", "sleep", "mood"}) | frozenset(
     topic for topic in TOPICS if topic.startswith("ros")
 )
-_SYMPTOM_INDEX: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in sorted({tuple(stems(term)) for term in SYMPTOMS} - {()}):
-    _SYMPTOM_INDEX.setdefault(_phrase[0], []).append(_phrase)
+CONDITION_TOPICS = frozenset({"past_history", "surgery"})
+
+
+def _phrase_index(terms: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted({tuple(stems(term)) for term in terms} - {()}):
+        index.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(phrases) for first, phrases in index.items()}
+
+
+_SYMPTOMS = _phrase_index(SYMPTOMS)
+_CONDITIONS = _phrase_index(CONDITIONS)
 UNKNOWABLE_WORDS = frozenset(
     content_words("result results level levels reading readings value values count scan scans lab labs x-ray xray")
 )
@@ -157,8 +168,12 @@ def _say(answer: Answer, scenario: Scenario, rng: random.Random, used: set[str])
 def _no_fact_replies(match: UnitMatch) -> list[str]:
     if asks_unknowable(match.text):
         return DONT_KNOW
-    if asks_symptom(match) and not _OPEN.match(match.text):
+    if _OPEN.match(match.text):
+        return UNSURE
+    if asks_about(match, SYMPTOM_TOPICS, _SYMPTOMS):
         return DENIALS
+    if asks_about(match, CONDITION_TOPICS, _CONDITIONS):
+        return NOT_THAT_I_KNOW
     return UNSURE
 
 
@@ -167,15 +182,13 @@ def asks_unknowable(question: str) -> bool:
     return bool(UNKNOWABLE_WORDS & content_words(question)) or bool(mentioned_names(question, {}, FactCategory.lab))
 
 
-def asks_symptom(match: UnitMatch) -> bool:
-    """A question about a symptom: a symptom topic (fever, cough, bowels ...) or a symptom named in it."""
-    if match.words is not None and match.words.topics & SYMPTOM_TOPICS:
+def asks_about(match: UnitMatch, topics: frozenset[str], terms: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Whether a question asks one of `topics` or names one of the indexed `terms` (a symptom, a condition)."""
+    if match.words is not None and match.words.topics & topics:
         return True
     words = stems(match.text)
     return any(
-        tuple(words[i : i + len(phrase)]) == phrase
-        for i, word in enumerate(words)
-        for phrase in _SYMPTOM_INDEX.get(word, ())
+        tuple(words[i : i + len(phrase)]) == phrase for i, word in enumerate(words) for phrase in terms.get(word, ())
     )
 
 
