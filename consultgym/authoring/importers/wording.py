@@ -146,6 +146,17 @@ TOPICS_FROM_TEXT = frozenset(TOPICS) - {
     "severity",
     "family_history",
     "living",
+    "appearance",
+    "course",
+    "fatigue",
+    "cardiovascular",
+    "gastrointestinal",
+    "genitourinary",
+    "neurological",
+    "musculoskeletal",
+    "skin",
+    "ent",
+    "eyes",
 }
 _STRICT_TOPICS = {
     "mood": re.compile(r"\b(mood|depress\w*|anxi\w*|stress\w*)\b"),
