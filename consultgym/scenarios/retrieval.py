@@ -78,6 +78,7 @@ class FactMatch:
     explained: frozenset[str]
     by_keyword: frozenset[str] = frozenset()
     by_topics: frozenset[str] = frozenset()
+    position: int = 0  # the fact's place among the scenario's history facts: facts are said in this order
 
     @property
     def strength(self) -> tuple[int, int]:
@@ -215,7 +216,7 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     anchored = frozenset().union(*(m.explained for m in candidates))
     if not anchored <= frozenset().union(*(m.explained for m in chosen)):
         return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
-    return UnitMatch("ask", question, Focus.focused, candidates, tuple(m.fact for m in chosen), words)
+    return UnitMatch("ask", question, Focus.focused, candidates, in_order(chosen), words)
 
 
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
@@ -239,7 +240,8 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
         keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
         explained = frozenset((by_topic.get(position, set()) | keyword_words | profile.vocabulary) & words.words)
         if explained:
-            match = FactMatch(profile.fact, explained, keyword_words, frozenset(topics_hit.get(position, ())))
+            topics = frozenset(topics_hit.get(position, ()))
+            match = FactMatch(profile.fact, explained, keyword_words, topics, position)
             ranked.append((-match.strength[0], -match.strength[1], position, match))
     return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
 
@@ -263,6 +265,11 @@ def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUEST
             chosen.append(match)
             covered |= match.explained
     return chosen
+
+
+def in_order(matches: Sequence[FactMatch]) -> tuple[Fact, ...]:
+    """The matched facts in scenario order, the order a patient tells them."""
+    return tuple(m.fact for m in sorted(matches, key=lambda m: m.position))
 
 
 def _same_answer(match: FactMatch, best: FactMatch) -> bool:
