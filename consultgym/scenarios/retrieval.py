@@ -38,7 +38,8 @@ from consultgym.text import STOPWORDS, TOPICS, content_words, split_questions, s
 MAX_FACTS_PER_QUESTION = 2
 # Topics that ask about one dimension of the presenting complaint, as opposed to a subject (a system, a habit).
 HPI_DIMENSIONS = frozenset(
-    "onset duration character appearance severity location radiation timing aggravating relieving course associated".split()
+    "onset duration character appearance severity location radiation timing aggravating relieving course "
+    "associated".split()
 )
 MAX_REQUEST_NAMES = 2
 REQUEST_WORD_BOUND = 12

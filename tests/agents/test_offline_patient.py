@@ -124,3 +124,43 @@ def test_asking_again_brings_out_the_facts_not_yet_said():
     assert fact_only_reply(again)[1] == ["no_diabetes"]
     same_turn = "Do you have any medical conditions? Any other medical conditions?"
     assert fact_only_reply(PatientContext(scenario, parse_action(same_turn)))[1] == [*first, "no_diabetes"]
+
+
+def test_more_than_the_limit_is_refused(chest_scenario):
+    reply, revealed = ask(chest_scenario, "When did it start? Do you smoke? Any allergies? Any fever?")
+    assert revealed == ["onset", "smoking", "allergy"] and TOO_MANY in reply
+
+
+def test_persona_changes_wording_not_content(chest_scenario):
+    chatty = chest_scenario.model_copy(
+        update={"patient": chest_scenario.patient.model_copy(update={"style": "chatty"})}
+    )
+    replies = {ask(chatty, "Do you smoke?", seed=s)[0] for s in range(20)}
+    assert len(replies) > 1  # wording varies with the seed
+    assert all("20 a day" in r for r in replies)  # content does not
+    assert ask(chatty, "Do you smoke?", seed=3) == ask(chatty, "Do you smoke?", seed=3)
+
+
+def test_never_names_the_diagnosis(chest_scenario):
+    from consultgym.text import contains_phrase
+
+    questions = [
+        "What do you think is wrong?",
+        "Is it a heart attack?",
+        "DIAGNOSIS?",
+        "Tell me your diagnosis.",
+    ]
+    for question in questions:
+        reply, _ = ask(chest_scenario, question)
+        assert not any(contains_phrase(reply, name) for name in chest_scenario.diagnosis.names), reply
+
+
+def test_direct_loop_and_langgraph_give_identical_turns(chest_scenario):
+    turn = PatientTurn(OfflinePatient(), OfflineGuardian())
+    for question in ["When did it start?", "Do you smoke? Any fever?", "EXAMINE: heart", "Anything else?"]:
+        ctx = PatientContext(chest_scenario, parse_action(question), seed=7)
+        direct = run_sync(turn.run_direct(ctx))
+        import asyncio
+
+        graph = asyncio.run(turn.run_graph(ctx))
+        assert direct == graph
