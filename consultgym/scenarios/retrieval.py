@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from consultgym.actions import DoctorAction
-from consultgym.agents.base import ScenarioCache
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
 from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
@@ -164,7 +164,8 @@ def keyword_phrases(fact: Fact) -> list[str]:
 _FUNCTION = frozenset(stem(w) for w in STOPWORDS | {"but", "not", "no", "yes", "also", "few", "very", "then"})
 
 
-def _build_index(scenario: Scenario) -> ScenarioIndex:
+@per_scenario
+def scenario_index(scenario: Scenario) -> ScenarioIndex:
     profiles: list[FactProfile] = []
     by_topic: dict[str, list[int]] = {}
     by_stem: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
@@ -199,9 +200,6 @@ def _requested_names(scenario: Scenario, category: FactCategory) -> dict[str, tu
                 if all(fact is not known for known in names.setdefault(key, [])):
                     names[key].append(fact)
     return {key: tuple(facts) for key, facts in names.items()}
-
-
-scenario_index = ScenarioCache(_build_index)
 
 
 # ------------------------------------------------------------------------------------------------------ questions
@@ -367,7 +365,11 @@ def _match(scenario: Scenario, kind: str, text: str) -> UnitMatch:
 
 
 MEMO_SIZE = 4096
-_unit_memo: ScenarioCache[dict[tuple[str, str], UnitMatch]] = ScenarioCache(lambda scenario: {})
+
+
+@per_scenario
+def _unit_memo(scenario: Scenario) -> dict[tuple[str, str], UnitMatch]:
+    return {}
 
 
 def match_turn(scenario: Scenario, action: DoctorAction, limit: int) -> tuple[list[UnitMatch], bool]:

@@ -10,7 +10,8 @@ from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.agents.patient.turn import NEUTRAL_REPLY, PatientTurn
-from consultgym.envs.session import ConsultationSession, run_sync
+from consultgym.envs.driver import run_sync
+from consultgym.envs.session import ConsultationSession
 from consultgym.records import Episode, GuardianIssue, IssueKind, Verdict
 from consultgym.report import format_report, summarize
 

@@ -18,7 +18,7 @@ from consultgym.agents.patient.offline import (
     fact_only_reply,
 )
 from consultgym.agents.patient.turn import PatientTurn
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 
 
 def ask(scenario, text, seed=0, turn=0):

@@ -24,7 +24,7 @@ from consultgym.actions import parse_action
 from consultgym.agents.factory import DOCTORS, make_doctor
 from consultgym.agents.judge.offline import score
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.records import Judgement
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.retrieval import turn_units

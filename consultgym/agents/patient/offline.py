@@ -214,3 +214,6 @@ class OfflinePatient(PatientAgent):
 
     async def respond(self, ctx: PatientContext) -> str:
         return fact_only_reply(ctx, self.questions_per_turn)[0]
+
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        return revealed_facts(ctx, self.questions_per_turn)
