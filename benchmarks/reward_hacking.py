@@ -21,11 +21,12 @@ from functools import partial
 import gymnasium as gym
 
 import consultgym  # noqa: F401  (registers the env ids)
-from consultgym.agents.factory import DOCTORS, make_doctor
+from consultgym.agents.factory import make_doctor
 from consultgym.envs.driver import run_sync
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
 from consultgym.testing.gaming import DIAGNOSES, POLICIES, LibraryVocabulary, checklist_per_unit, keyword_stuffing
+from consultgym.testing.replay import OFFLINE_DOCTORS
 
 LIBRARIES = ("starter", "generated", "agentclinic")
 
@@ -98,7 +99,7 @@ def gaming_turns(vocabulary: LibraryVocabulary, limit: int) -> dict[str, list[st
 
 
 def honest_doctors() -> list[str]:
-    return [kind for kind in ("systematic", "scripted", "knowledge") if kind in DOCTORS]
+    return [kind for kind in ("systematic", "scripted", "knowledge") if kind in OFFLINE_DOCTORS]
 
 
 def run_library(name: str, vocabulary: LibraryVocabulary, replies: Replies) -> dict[str, Tally]:

@@ -16,13 +16,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from typing import get_args
 
 import gymnasium as gym
 
-from consultgym.agents.factory import DOCTORS, make_doctor
+from consultgym.agents.factory import make_doctor
 from consultgym.envs.driver import run_sync
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import DoctorConfig
 
 FIXED_TURNS: tuple[str, ...] = (
     "When did it start? Where is it? What makes it worse?",
@@ -31,7 +33,8 @@ FIXED_TURNS: tuple[str, ...] = (
     "EXAMINE: vital signs\nTEST: full blood count\nTEST: CBC CXR ECG CT MRI",
     "DIAGNOSIS: pneumonia or appendicitis",
 )
-OFFLINE_DOCTORS = tuple(kind for kind in DOCTORS if kind != "llm")
+DOCTOR_KINDS: tuple[str, ...] = get_args(DoctorConfig.model_fields["kind"].annotation)
+OFFLINE_DOCTORS = tuple(kind for kind in DOCTOR_KINDS if kind != "llm")
 
 
 def sample(stride: int) -> list[Scenario]:

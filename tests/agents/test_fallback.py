@@ -8,7 +8,7 @@ from consultgym.actions import parse_action
 from consultgym.agents.base import GuardianAgent, PatientAgent, PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.judge.offline import RubricJudge
-from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.agents.patient.offline import fact_only_reply, revealed_facts
 from consultgym.agents.patient.turn import NEUTRAL_REPLY, PatientTurn
 from consultgym.envs.driver import run_sync
 from consultgym.envs.session import ConsultationSession
@@ -21,6 +21,9 @@ class LeakingPatient(PatientAgent):
 
     async def respond(self, ctx: PatientContext) -> str:
         return "I read online that it is a heart attack."
+
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        return revealed_facts(ctx)
 
 
 class RejectingGuardian(GuardianAgent):

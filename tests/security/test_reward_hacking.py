@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.actions import parse_action
-from consultgym.agents.factory import DOCTORS, make_doctor
+from consultgym.agents.factory import make_doctor
 from consultgym.agents.judge.offline import score
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.envs.driver import run_sync
@@ -30,10 +30,11 @@ from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.retrieval import turn_units
 from consultgym.scenarios.schema import Scenario
 from consultgym.testing.gaming import DIAGNOSES, POLICIES, LibraryVocabulary, checklist_per_unit, keyword_stuffing
+from consultgym.testing.replay import OFFLINE_DOCTORS
 
 LIBRARIES = ("starter", "generated", "agentclinic")
 LIMIT = DEFAULT_QUESTIONS_PER_TURN
-HONEST = "systematic" if "systematic" in DOCTORS else "scripted"
+HONEST = "systematic" if "systematic" in OFFLINE_DOCTORS else "scripted"
 
 
 @cache
