@@ -5,8 +5,9 @@ differ), its pertinent negatives from evidences only its differentials have, and
 evidences that separate it from those differentials plus the standard history (onset, severity or duration,
 medicines, allergies, past, family and social history). Values the release does not carry (where the pain is, how
 long it has lasted, age, occupation) come from `ddxplus_tables`. DDXPlus has no examination or test data: a generated
-case has one exam fact and one lab fact saying that no findings are recorded (so an ``EXAMINE:`` or ``TEST:`` does not
-get the offline patient's default 'normal'), and a raised temperature only when the patient reports a fever.
+case's `default_finding` is 'not_available', so any ``EXAMINE:`` or ``TEST:`` reports that nothing is recorded, except
+a raised temperature at triage when the patient reports a fever. Every fact lists the history topics it answers
+(`consultgym.authoring.topics`), and the differentials are the condition's knowledge-graph neighbours.
 
 Determinism: everything random is drawn from one `random.Random` seeded with a string of the condition and seed.
 
@@ -25,8 +26,6 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from consultgym.scenarios.retrieval import facts_for_question
-from consultgym.errors import ScenarioError
 from consultgym.authoring import ddxplus_tables as tables
 from consultgym.authoring.ddxplus_wording import (
     ADULT_AGE,
@@ -43,8 +42,11 @@ from consultgym.authoring.ddxplus_wording import (
     PatientSketch,
     join_and,
 )
+from consultgym.authoring.topics import assign_topics
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import CITATION, LICENSE, Evidence, KnowledgeBase, load_knowledge
 from consultgym.scenarios.loader import dump_scenario
+from consultgym.scenarios.retrieval import facts_for_question
 from consultgym.scenarios.schema import (
     Diagnosis,
     Fact,
@@ -193,6 +195,7 @@ class _CaseBuilder:
         self._add_exam_and_tests()
         self.facts.sort(key=lambda f: CATEGORY_ORDER.index(f.category))
         opening = self._opening()
+        self.facts = assign_topics(self.facts, opening)
         draft = self._scenario(opening, [RubricItem(id="draft", ask="draft", priority=Priority.routine)])
         scenario = self._scenario(opening, self._must_ask(draft, opening))
         _check_examples(scenario)
@@ -219,6 +222,7 @@ class _CaseBuilder:
                 differentials=[self.kb.condition(d).display_name for d in self.differentials],
             ),
             tags=["ddxplus", self.name],
+            default_finding="not_available",
         )
 
     # Patient ---------------------------------------------------------------------------------------------------
@@ -505,29 +509,18 @@ class _CaseBuilder:
         )
 
     def _add_exam_and_tests(self) -> None:
-        febrile = self.fact_of.get(FEVER) in {f.id for f in self.facts if f.present}
-        vitals = (
-            "Temperature raised (febrile) at triage; no other vital signs are recorded."
-            if febrile
-            else "Vital signs are not recorded for this case."
-        )
-        self._add(_fact("vital_signs", "exam", vitals, keywords=tables.VITAL_SIGNS))
-        self._add(
-            _fact(
-                "exam_not_recorded",
-                "exam",
-                "No physical examination findings are recorded for this case (DDXPlus has history only).",
-                keywords=tables.NOT_RECORDED_EXAM,
+        """DDXPlus records history only: every examination and test is 'not available' (the scenario's default),
+        except the temperature taken at triage when the patient reports a fever."""
+        if self.fact_of.get(FEVER) in {f.id for f in self.facts if f.present}:
+            self._add(
+                Fact(
+                    id="vital_signs",
+                    category=FactCategory.exam,
+                    text="Temperature raised (febrile) at triage; no other vital signs are recorded.",
+                    keywords=list(tables.VITAL_SIGNS),
+                    requested_by=list(tables.VITAL_SIGNS),
+                )
             )
-        )
-        self._add(
-            _fact(
-                "tests_not_recorded",
-                "lab",
-                "No test results are available for this case (DDXPlus has history only).",
-                keywords=tables.NOT_RECORDED_TESTS,
-            )
-        )
 
     # Opening and title -------------------------------------------------------------------------------------------
 
