@@ -149,7 +149,9 @@ def _turn(turn: Turn, scenario: Scenario | None, show_facts: bool, show_guardian
         return
     with st.chat_message(PATIENT, avatar=AVATARS[PATIENT]):
         show(turn.reply)
-        if turn.fallback:
+        if turn.fallback_issue:
+            st.caption("Neutral line: the fact-only fallback failed the guardian's check too, so nothing was revealed.")
+        elif turn.fallback:
             st.caption("Fact-only fallback: the guardian rejected every draft.")
         if show_guardian and (turn.flagged or turn.emitted_with_issues):
             guardian_details(turn)

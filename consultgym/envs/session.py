@@ -22,8 +22,8 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.judge.offline import items_covered_in_turn
 from consultgym.agents.guardian.leaks import names_diagnosis
+from consultgym.agents.judge.items import items_covered_in_turn
 from consultgym.agents.patient.offline import revealed_facts
 from consultgym.agents.patient.turn import PatientTurn, TurnResult
 from consultgym.config import (
@@ -159,9 +159,9 @@ class ConsultationSession:
             result = TurnResult(reply=ENDED)
             revealed: list[str] = []
         else:
-            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
+            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed, self._revealed())
             result = await self.turn_loop.run(ctx)
-            revealed = revealed_facts(ctx, self.questions_per_turn)
+            revealed = [] if result.fallback_issue else revealed_facts(ctx, self.questions_per_turn)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
@@ -200,6 +200,9 @@ class ConsultationSession:
     def _history(self) -> tuple[Exchange, ...]:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
 
+    def _revealed(self) -> frozenset[str]:
+        return frozenset(fact_id for turn in self.turns for fact_id in turn.facts_revealed)
+
     def _record_turn(
         self,
         index: int,
@@ -220,6 +223,7 @@ class ConsultationSession:
             verdicts=result.verdicts,
             reply=result.reply,
             fallback=result.fallback,
+            fallback_issue=result.fallback_issue,
             facts_revealed=revealed,
             coverage=round(self._gained / self.scenario.total_weight, 6),
             usage=self._usage_delta(usage_before),
@@ -246,6 +250,7 @@ class ConsultationSession:
                 "issues": issues,
                 "source": verdict.source if verdict else "none",
                 "fallback": result.fallback,
+                "fallback_issue": result.fallback_issue,
             },
         }
 

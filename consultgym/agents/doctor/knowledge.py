@@ -70,8 +70,10 @@ class KnowledgeDoctor(ScriptedDoctor):
 
     def differential(self) -> list[tuple[str, float]]:
         """Conditions by posterior probability given what was confirmed and denied, best first."""
-        present = self.confirmed()
-        absent = [code for code in self.asked if code not in present]
+        confirmed = self.confirmed()
+        # In code order: float sums in another order differ in the last bit, and ties then break by hash seed.
+        present = [code for code in self.kb.evidences() if code in confirmed]
+        absent = [code for code in self.asked if code not in confirmed]
         return self.kb.score_conditions(present, absent)
 
     def next_questions(self) -> list[str]:

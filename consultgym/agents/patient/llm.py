@@ -7,6 +7,8 @@ What it is never given: the diagnosis or its synonyms, the rubric, and the exam 
 - Diagnosis names inside facts (family history may say "my father had a heart attack") and inside any other text sent
   (the doctor's words, earlier replies, guidance) are replaced by placeholders such as ``[CONDITION-2]``; the reply
   has them put back. So no request ever contains a name, yet the patient can still repeat that fact.
+- A shotgun turn gets the offline patient's "one thing at a time" reply, without a call: the same rule as offline
+  decides what a turn may reveal (`consultgym.scenarios.retrieval`).
 - ``EXAMINE:`` and ``TEST:`` units are answered by the offline retrieval (the findings are facts, not conversation):
   a turn with only such units costs no call; in a mixed turn the model answers the questions and the findings follow.
   Later requests carry only the conversation: the directive lines and the findings are left out of the history.
@@ -26,6 +28,7 @@ from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
 from consultgym.records import Verdict
+from consultgym.scenarios.retrieval import match_turn
 from consultgym.scenarios.schema import Scenario
 
 STYLES = {
@@ -126,19 +129,23 @@ class LLMPatient(LLMParticipant, PatientAgent):
         return cls(LLMSettings.from_options("patient", **options), questions_per_turn)
 
     async def respond(self, ctx: PatientContext) -> str:
-        if not ctx.action.questions:
-            return fact_only_reply(ctx, self.questions_per_turn)[0]  # nothing to say, or findings only
+        if self._offline_turn(ctx):
+            return fact_only_reply(ctx, self.questions_per_turn)[0]
         text = await self.backend.complete(self.messages(ctx))
         return self._finish(ctx, text)
 
     async def revise(self, ctx: PatientContext, draft: str, verdict: Verdict) -> str:
-        if not ctx.action.questions:
+        if self._offline_turn(ctx):
             return fact_only_reply(ctx, self.questions_per_turn)[0]
         messages = self.messages(ctx)
         scrub = redactor(ctx.scenario).scrub
         messages.append({"role": "assistant", "content": scrub(self._spoken_part(ctx, draft))})
         messages.append({"role": "user", "content": scrub(guidance(ctx.scenario, verdict))})
         return self._finish(ctx, await self.backend.complete(messages))
+
+    def _offline_turn(self, ctx: PatientContext) -> bool:
+        """Findings only, nothing asked, or a shotgun turn ('one thing at a time'): no model call is needed."""
+        return not ctx.action.questions or match_turn(ctx.scenario, ctx.action, self.questions_per_turn)[1]
 
     def messages(self, ctx: PatientContext) -> list[Message]:
         """The request for one turn: system prompt, the dialogue so far, and the doctor's questions."""
