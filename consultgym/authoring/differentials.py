@@ -37,8 +37,8 @@ def with_library_differentials(scenarios: Sequence[Scenario], count: int = DIFFE
             key=lambda i: (-_similarity(scenarios, vectors, index, i), scenarios[i].id),
         )
         names = _distinct_names(scenario.diagnosis, [scenarios[i].diagnosis.name for i in ranked], count)
-        diagnosis = scenario.diagnosis.model_copy(update={"differentials": names})
-        result.append(scenario.model_copy(update={"diagnosis": diagnosis}))
+        diagnosis = {**scenario.diagnosis.model_dump(), "differentials": names}
+        result.append(Scenario.model_validate({**scenario.model_dump(), "diagnosis": diagnosis}))
     return result
 
 

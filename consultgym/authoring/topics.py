@@ -234,8 +234,26 @@ def statement_text(text: str, say: str = "") -> str:
 
 
 def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
-    """The facts with their `topics` set from category and wording (see `fact_topics`)."""
-    return [fact.model_copy(update={"topics": topics_for(fact, opening)}) for fact in facts]
+    """The facts with their `topics` set from category and wording (see `fact_topics`).
+
+    'Any medications?', 'Any allergies?' and 'Does anything run in the family?' belong to the facts of their own
+    category when the case has any: a history statement that mentions a drug it was treated with then keeps its other
+    topics only.
+    """
+    have = {fact.category.value for fact in facts}
+    owned = {topic for category, topics in _CATEGORY_TOPICS.items() if category in have for topic in topics}
+    owned &= _OWNED_BY_CATEGORY
+    return [
+        fact.model_copy(update={"topics": [t for t in topics_for(fact, opening) if t not in owned or _owns(fact, t)]})
+        for fact in facts
+    ]
+
+
+_OWNED_BY_CATEGORY = frozenset({"medications", "allergies", "family_history"})
+
+
+def _owns(fact: Fact, topic: str) -> bool:
+    return topic in _CATEGORY_TOPICS.get(fact.category.value, ())
 
 
 def topics_for(fact: Fact, opening: str) -> list[str]:

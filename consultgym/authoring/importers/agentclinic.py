@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from consultgym.authoring.differentials import with_library_differentials
+from consultgym.authoring.gold import without_failing_items
 from consultgym.authoring.importers.agentclinic_rubric import CaseOutline, derive_must_ask
 from consultgym.authoring.importers.agentclinic_tables import (
     DIAGNOSIS_SYNONYMS,
@@ -187,7 +188,7 @@ class _CaseConverter:
         draft = self._scenario(opening, [RubricItem(id="draft", ask="draft", priority=Priority.routine)])
         origin = f"{self.source_name}: line {self.line}"
         outline = CaseOutline(origin, self.groups, ddxplus_condition(self.diagnosis.name))
-        return self._scenario(opening, derive_must_ask(draft, outline))
+        return without_failing_items(self._scenario(opening, derive_must_ask(draft, outline)))
 
     def _scenario(self, opening: str, items: list[RubricItem]) -> Scenario:
         condition = ddxplus_condition(self.diagnosis.name)

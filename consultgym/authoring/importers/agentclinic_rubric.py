@@ -20,7 +20,8 @@ from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.scenarios.schema import Fact, FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase, keyword_matches, normalize
 
-SOCIAL_QUESTION = "Do you smoke or drink alcohol, and what do you do for work?"
+SOCIAL_QUESTION = "Do you smoke or drink alcohol?"
+ROS_PER_ITEM = 2  # one question may ask about two things; more is a checklist the patient answers one at a time
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class _MustAsk:
             ),
             (
                 "ask_social_history",
-                "Ask about social history (smoking, alcohol, occupation)",
+                "Ask about smoking and alcohol",
                 FactCategory.social,
                 SOCIAL_QUESTION,
             ),
@@ -146,7 +147,7 @@ class _MustAsk:
     def _review(self) -> list[RubricItem]:
         ros = [fid for fid in self.case.groups.get("ros", []) if fid in self.by_id and _askable_phrase(self.by_id[fid])]
         items = []
-        for number, chunk in enumerate(_chunks(ros, 4)[:2], start=1):
+        for number, chunk in enumerate(_chunks(ros, ROS_PER_ITEM)[:2], start=1):
             phrases = list(dict.fromkeys(_askable_phrase(self.by_id[fid]) or "" for fid in chunk))
             question = f"Have you had any {_or(phrases)}?"
             facts = self._asked(question, chunk)
