@@ -58,9 +58,18 @@ _SITES = (
     r"vagina\w*|perine\w*|anus|anal|rectum|rectal|side|sides|joints?"
 )
 _PLACE_WORDS = r"(right|left|upper|lower|both|bilateral|central|middle|inner|outer|front|back|top|bottom|lateral)"
+# 'abdominal pain', 'knee swelling': the complaint is named by where it is.
+_SITE_ADJECTIVES = (
+    r"abdominal|chest|back|neck|ear|eye|knee|hip|shoulder|joint|pelvic|flank|groin|leg|arm|epigastric|retrosternal|"
+    r"substernal|loin|testicular|scrotal|rectal|facial|dental|jaw|throat|breast|calf|foot|hand|wrist|elbow|ankle|toe|"
+    r"finger|vulvar|vaginal|penile|perianal|suprapubic|lumbar|thoracic|cervical"
+)
 _LOCATION = (
     rf"\b(in|on|over|around|behind|across|at|to|into|under|near|above|below|of|from|down) (the |his |her |my |their "
-    rf"|both |each |one )?({_PLACE_WORDS} )*({_PLACE_WORDS}[- ])?({_SITES})\b|"
+    rf"|both |each |one )?({_PLACE_WORDS} )*({_PLACE_WORDS}[- ])?((ring|index|middle|little|great|big|distal|proximal|"
+    rf"medial|anterior|posterior|dorsal|volar|outstretched) )?({_SITES})\b|"
+    rf"\b({_SITE_ADJECTIVES})s? (pain|ache|aching|tenderness|swelling|rash|lump|mass|discomfort|cramps?|stiffness|"
+    rf"weakness|numbness|lesions?|ulcers?|blisters?|spots?)\b|"
     rf"\b{_PLACE_WORDS}[- ](sided )?({_SITES})\b|\blocated\b|\bradiat\w* to\b"
 )
 
@@ -92,9 +101,14 @@ STATEMENT_PATTERNS: dict[str, str] = {
               r"recurr\w*|attacks?|bouts?|spells?|lasting|lasts|all the time|periodic\w*",
     "aggravating": r"worse (with|when|after|on|during|if|at|in|while|lying|walking|bending|moving|eating|breathing)|"
                    r"worsen(s|ed|ing)? (with|when|after|on|during|if|by|while|upon)|aggravat\w*|exacerbat\w*|"
-                   r"trigger\w*|brought on by|bring(s)? (it )?on|provok\w*|precipitat\w*|"
+                   r"trigger\w*|brought on by|bring(s)? (it |them )?on|provok\w*|precipitat\w*|"
                    r"increas(es|ed) (with|when|after|on|during|upon)|on exertion|with exertion|exertional|"
-                   r"made (it |the \w+ )?worse|makes? (it |the \w+ )?worse",
+                   r"made (it |the \w+ )?worse|makes? (it |the \w+ )?worse|intensif\w* (after|with|when|on|upon)|"
+                   r"upon exertion|(pain|pains|hurts?|hurting|discomfort|ache|aching|numbness|weakness|dizziness|"
+                   r"breathless\w*|shortness of breath|cramps?|cramping|tightness) (\w+ ){0,4}(when|while|on|during|"
+                   r"with|upon|after) (eating|chewing|walking|moving|movement|exercis\w*|exertion|activity|climbing|"
+                   r"bending|standing|sitting|lying|breathing in|deep breath\w*|coughing|swallowing|urinat\w*|"
+                   r"wearing|opening|lifting|running|inspiration|stairs)",
     "relieving": r"better (with|when|after|on|if|lying|sitting|at|once|by)|reliev\w*|eas(es|ed|ing)|improv\w* "
                  r"(with|after|on|when|by|upon|following)|helps?|helped|alleviat\w*|resolv\w* (with|after|on|"
                  r"when|by|upon)|goes away (with|when|after|on)|subsid\w*|soothe\w*|settles? (with|when|after)",
@@ -216,15 +230,21 @@ def fact_topics(
         found.add("surgery")
     if category == "symptom" and present and not volunteered:
         found.add("associated")
-    if found & {"onset", "duration"} and not _dates_a_complaint(category, found):
+    if found & {"onset", "duration"} and not _dates_a_complaint(category, found, words):
         found -= {"onset", "duration"}  # 'smoking for 17 years' or 'went camping months ago' date no complaint
     return [name for name in TOPICS if name in found]
 
 
-def _dates_a_complaint(category: str, found: set[str]) -> bool:
+def _dates_a_complaint(category: str, found: set[str], words: str) -> bool:
     if found & (_SYSTEM_TOPICS | _COMPLAINT_DETAILS):
         return True
-    return category == "hpi" and not found & (_SOCIAL_TOPICS | _BACKGROUND)
+    return category == "hpi" and (not found & (_SOCIAL_TOPICS | _BACKGROUND) or bool(_COMPLAINING.search(words)))
+
+
+_COMPLAINING = re.compile(
+    r"\b(history of (?!smok|alcohol|drink)|experienc\w*|complain\w*|presents? with|develop\w*|symptoms?|pain|"
+    r"noticed|feeling|felt|struggl\w*|difficult\w*)\b"
+)
 
 
 def statement_text(text: str, say: str = "") -> str:
@@ -244,7 +264,13 @@ def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
     owned = {topic for category, topics in _CATEGORY_TOPICS.items() if category in have for topic in topics}
     owned &= _OWNED_BY_CATEGORY
     return [
-        fact.model_copy(update={"topics": [t for t in topics_for(fact, opening) if t not in owned or _owns(fact, t)]})
+        fact.model_copy(
+            update={
+                "topics": [t for t in topics_for(fact, opening) if t not in owned or _owns(fact, t)],
+                # A topic name among the keywords would answer that topic too; the topics say which ones it answers.
+                "keywords": [k for k in fact.keywords if k not in TOPICS or fact.hidden_until_requested],
+            }
+        )
         for fact in facts
     ]
 

@@ -117,7 +117,7 @@ def test_statements_become_atomic_facts_with_categories():
     } <= denied
     social = {f.say for f in by_category["social"]}
     assert {"I don't smoke.", "I drink wine occasionally.", "I work as a graphic designer."} <= social
-    assert any("smoking" in f.keywords for f in by_category["social"])
+    assert any("smoking" in f.topics for f in by_category["social"])
     assert scenario.patient.age == 35 and scenario.patient.sex == "female"
     assert "graphic designer" in scenario.patient.persona
 

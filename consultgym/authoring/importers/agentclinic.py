@@ -55,9 +55,8 @@ from consultgym.authoring.importers.wording import (
     keywords_for,
     leaves,
     sentences,
-    text_topics,
 )
-from consultgym.authoring.topics import assign_topics
+from consultgym.authoring.topics import assign_topics, fact_topics
 from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import load_knowledge
 from consultgym.scenarios.loader import format_validation_error
@@ -338,8 +337,7 @@ class _CaseConverter:
         category = _refine_category(sentence, category)
         text = end_sentence(sentence)
         present = not ((is_negated(sentence) and len(sentence.split()) <= 8) or _NEGATIVE_STATEMENT.match(sentence))
-        extra = _category_keywords(sentence)
-        self._add(prefix, category, text, self._say(text, category), present, keywords_for(text, extra, phrase), group)
+        self._add(prefix, category, text, self._say(text, category), present, keywords_for(text, phrase=phrase), group)
 
     def _denials(self, items: list[str], category: FactCategory, prefix: str, group: str | None) -> None:
         for item in items:
@@ -519,7 +517,7 @@ def _split_social(sentence: str) -> list[str]:
         return [sentence]
     parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|;\s*", sentence.rstrip(".")) if p.strip()]
     # Only parts that each answer their own question and read on their own ('alcohol' or 'or drug use' do not).
-    topics = [frozenset(text_topics(p) - {"onset", "duration", "timing"}) for p in parts]
+    topics = [frozenset(fact_topics("social", p)) for p in parts]
     whole = all(len(normalize(p).split()) >= 2 and not re.match(r"^(or|and|nor)\b", p, re.IGNORECASE) for p in parts)
     if len(parts) > 1 and whole and all(topics) and len(set(topics)) == len(parts):
         return [p[:1].upper() + p[1:] + "." for p in parts]
@@ -529,6 +527,8 @@ def _split_social(sentence: str) -> list[str]:
 def _denial_category(category: FactCategory, item: str) -> FactCategory:
     if re.search(r"\bfamily\b", item.lower()):
         return FactCategory.family
+    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()) and category != FactCategory.social:
+        return FactCategory.medication
     return FactCategory.ros if category == FactCategory.symptom else category
 
 
@@ -541,27 +541,14 @@ def _refine_category(sentence: str, category: FactCategory) -> FactCategory:
     if category == FactCategory.pmh and re.match(r"^(current(ly)?\s+)?(medications?|taking|takes|on)\b", lower):
         return FactCategory.medication
     if category in {FactCategory.hpi, FactCategory.pmh} and re.search(
-        r"\b(take|takes|taking|on)\s+(any\s+)?"
-        r"(regular\s+)?medications?\b",
+        r"\b(take|takes|taking|on)\s+(any\s+)?(regular\s+)?medications?\b|\bmedications?(\s+regimen)?\s+(includes?|"
+        r"consists?|are|is)\b|\bmedication list\b",
         lower,
     ):
         return FactCategory.medication  # 'The boy does not take any medications.'
     if category == FactCategory.pmh and re.search(r"\ballerg", lower):
         return FactCategory.allergy
     return category
-
-
-def _category_keywords(sentence: str) -> list[str]:
-    """Topic keywords for statements that also answer another category's question (a drug named in the history)."""
-    lower = sentence.lower()
-    extra = []
-    if re.search(r"\b(medications?|taking|takes|prescribed|treated with|tablets|inhaler|insulin)\b", lower):
-        extra.append("medications")
-    if re.search(r"\ballerg", lower):
-        extra.append("allergies")
-    if re.search(r"\bfamily\b", lower):
-        extra.append("family_history")
-    return extra
 
 
 _NEGATIVE_STATEMENT = re.compile(

@@ -71,7 +71,7 @@ class _MustAsk:
     def _time_course(self) -> list[RubricItem]:
         question = "When did this start, and how long has it been going on?"
         story = [fid for g in ("history", "primary", "secondary") for fid in self.case.groups.get(g, [])]
-        timed = [fid for fid in story if {"onset", "duration"} & set(self.by_id[fid].keywords)]
+        timed = [fid for fid in story if {"onset", "duration"} & set(self.by_id[fid].topics)]
         facts = self._asked(question, timed)
         if not facts:
             return []

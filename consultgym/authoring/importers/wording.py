@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from consultgym.text import STOPWORDS, TOPICS, normalize, stem, topics_of
+from consultgym.text import STOPWORDS, normalize, stem
 
 # Words that carry no clinical meaning in a case note; never used as keywords.
 FILLER = frozenset(
@@ -133,43 +133,6 @@ LAY_TERMS: dict[str, tuple[str, ...]] = {
     "menstrual": ("periods",),
 }
 
-# Topics a statement can be said to answer when its words match them. Some topic patterns are too loose for prose
-# ('severe acne' is not a severity rating, 'lives with his parents' is not family history), so those are checked
-# with stricter patterns below.
-TOPICS_FROM_TEXT = frozenset(TOPICS) - {
-    "ideas",
-    "associated",
-    "character",
-    "location",
-    "relieving",
-    "mood",
-    "severity",
-    "family_history",
-    "living",
-    "appearance",
-    "course",
-    "fatigue",
-    "cardiovascular",
-    "gastrointestinal",
-    "genitourinary",
-    "neurological",
-    "musculoskeletal",
-    "skin",
-    "ent",
-    "eyes",
-}
-_STRICT_TOPICS = {
-    "mood": re.compile(r"\b(mood|depress\w*|anxi\w*|stress\w*)\b"),
-    "severity": re.compile(r"\b\d+ (out of|over) 10\b|\b\d+ 10\b"),
-    "family_history": re.compile(r"\bfamil\w*|\bruns? in\b"),
-    "living": re.compile(r"\blives? (with|alone|in|at)\b|\bliving\b|\bat home\b"),
-    "relieving": re.compile(r"\breliev\w*|\bimprov\w* (with|after|on)\b|\bbetter (with|after|when)\b"),
-}
-_TIME = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)[- ](hour|day|week|month|year)s?\b"
-    r"|\bago\b|\bsince\b|\bfor the (past|last)\b|\byesterday\b|\bthis morning\b|\blast (night|week|month|year)\b"
-    r"|\bprior\b|\bpersist\w*\b"
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _ABBREVIATIONS = re.compile(r"\b(Dr|Mr|Mrs|Ms|St|vs|e\.g|i\.e|approx|no)\.$", re.IGNORECASE)
 _DENIAL_START = re.compile(
@@ -282,7 +245,8 @@ def _end(text: str) -> str:
 
 
 def keywords_for(text: str, extra: Iterable[str] = (), phrase: str | None = None) -> list[str]:
-    """Keywords that let a natural question reach a fact: topics the text answers, its meaningful words, lay terms.
+    """Keywords that let a natural question reach a fact: its meaningful words and their lay terms (the topics it
+    answers are `Fact.topics`, set by `consultgym.authoring.topics`).
 
     Args:
         text: the fact's clinical statement.
@@ -294,7 +258,6 @@ def keywords_for(text: str, extra: Iterable[str] = (), phrase: str | None = None
         cleaned = clean_phrase(phrase)
         if cleaned and len(cleaned.split()) <= 5:
             words.append(cleaned)
-    words += sorted(text_topics(text))
     for word in normalize(re.sub(r"\([^)]*\)", " ", text) + " " + _parenthesised(text)).split():
         if _meaningful(word):
             words.append(word)
@@ -320,17 +283,6 @@ def _meaningful(word: str) -> bool:
         "gum",
         "hiv",
     }
-
-
-def text_topics(text: str) -> set[str]:
-    """History topics a statement answers: 'Non-smoker, drinks wine' -> {'smoking', 'alcohol'}; durations add
-    'onset' and 'duration'."""
-    norm = normalize(text).replace("blood pressure", "")
-    found = set(topics_of(norm)) & TOPICS_FROM_TEXT
-    found |= {topic for topic, pattern in _STRICT_TOPICS.items() if pattern.search(norm)}
-    if _TIME.search(text.lower()):
-        found |= {"onset", "duration"}
-    return found
 
 
 def clean_phrase(text: str) -> str:
