@@ -56,8 +56,8 @@ RIGHT_ANSWER = {
         re.IGNORECASE,
     ),
     "aggravating": re.compile(
-        r"\bworse (with|when|on|after|at|in|during|if|lying|walking)\b|bring (it |them )?on|makes? (it |the \w+ )?worse|"
-        r"\bmade (it |the \w+ )?worse|\bworsen\w* (\w+ ){0,4}(with|when|on|after|in|"
+        r"\bworse (with|when|on|after|at|in|during|if|lying|walking)\b|bring (it |them )?on|"
+        r"makes? (it |the \w+ )?worse|\bmade (it |the \w+ )?worse|\bworsen\w* (\w+ ){0,4}(with|when|on|after|in|"
         r"during|if|upon)\b|exacerbat\w* (with|by|when|during)|aggravat|trigger|brought on|bring it on|"
         r"(on|with|upon) exertion|\bexertional\b|hurts more|intensif\w* (after|with|when)|(when|while) (walking|"
         r"climbing|exercising|eating|chewing|lying|bending|moving|coughing)",
