@@ -35,7 +35,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out.exists():
         out.unlink()  # the demo always starts fresh
     summary = run(RunSpec(out=out, scenarios=["starter"], seed=0, concurrency=4, progress=not args.quiet))
-    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: scripted doctor, {out}"))
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo, {out}"))
     print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
     return 0
 
@@ -219,8 +219,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_scenario_draft(args: argparse.Namespace) -> int:
     import asyncio
 
-    from consultgym.config import LLMSettings
     from consultgym.authoring.drafting import draft_scenario
+    from consultgym.config import LLMSettings
     from consultgym.scenarios.loader import dump_scenario
 
     settings = LLMSettings.from_options(
@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="consultgym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo = commands.add_parser("demo", help="run the scripted doctor over the starter library, offline")
+    demo = commands.add_parser("demo", help="run the systematic-history doctor over the starter library, offline")
     demo.add_argument("--out", default="runs/demo.jsonl")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=cmd_demo)
@@ -352,9 +352,9 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-turns", type=int, default=None)
     run.add_argument(
         "--doctor",
-        default="scripted",
-        choices=["scripted", "knowledge", "llm"],
-        help="scripted checklist, knowledge (checklist + knowledge-graph questions), or an LLM",
+        default="systematic",
+        choices=["systematic", "knowledge", "llm"],
+        help="systematic history (the baseline), knowledge (history + knowledge-graph questions), or an LLM",
     )
     run.add_argument("--patient", default="offline", choices=["offline", "llm"])
     run.add_argument("--guardian", default="offline", choices=["offline", "llm", "tiered", "off"])

@@ -43,7 +43,7 @@ class RunSpec:
     episodes: int | None = None  # default: one per scenario
     seed: int = 0
     concurrency: int = 1
-    doctor: str = "scripted"
+    doctor: str = "systematic"
     patient: str = "offline"
     guardian: str = "offline"
     judge: str = "offline"

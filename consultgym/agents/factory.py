@@ -18,7 +18,7 @@ from consultgym.errors import ConfigError
 PATIENTS = ("offline", "llm")
 GUARDIANS = ("offline", "llm", "tiered", "off")
 JUDGES = ("offline", "llm", "panel")
-DOCTORS = ("scripted", "knowledge", "llm")
+DOCTORS = ("systematic", "knowledge", "llm")
 
 
 def _choose(role: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -72,12 +72,12 @@ def make_judge(
     return PanelJudge.from_options(offline=offline, **llm_options("judge", options))
 
 
-def make_doctor(kind: str = "scripted", **options: Any) -> DoctorAgent:
+def make_doctor(kind: str = "systematic", **options: Any) -> DoctorAgent:
     kind = _choose("doctor", kind, DOCTORS)
-    if kind == "scripted":
-        from consultgym.agents.doctor.scripted import ScriptedDoctor
+    if kind == "systematic":
+        from consultgym.agents.doctor.systematic import SystematicDoctor
 
-        return ScriptedDoctor()
+        return SystematicDoctor()
     if kind == "knowledge":
         from consultgym.agents.doctor.knowledge import KnowledgeDoctor
 

@@ -3,15 +3,15 @@
 Two ways to run N consultations side by side:
 
 - `rollout_batch` plays N whole episodes concurrently on the caller's event loop: each episode is a
-  `ConsultationSession` driven by a `DoctorAgent` (the scripted baseline, an `LLMDoctor`, or your own policy). While one
+  `ConsultationSession` driven by a `DoctorAgent` (the systematic baseline, an `LLMDoctor`, or your own policy). While one
   episode waits for a model, the others run, so N episodes against an LLM take about as long as the slowest one.
 - `make_vec` builds a Gymnasium vector env with the settings text spaces need (see `VECTOR_KWARGS`).
 
 Example:
     >>> import asyncio
-    >>> from consultgym.agents.doctor.scripted import ScriptedDoctor
+    >>> from consultgym.agents.doctor.systematic import SystematicDoctor
     >>> build = session_builder("starter")
-    >>> results = asyncio.run(rollout_batch(build, ScriptedDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
+    >>> results = asyncio.run(rollout_batch(build, SystematicDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
     >>> [(r.error, r.judgement is not None) for r in results]
     [('', True), ('', True)]
 """
@@ -171,7 +171,7 @@ async def rollout_batch(
     Args:
         sessions: a function building a fresh session (e.g. `runner.session_factory(spec, library)`), or a list of
             sessions reused one episode at a time. Concurrent episodes never share a session.
-        doctors: likewise for doctors: a class or factory (``ScriptedDoctor``), or a list of instances.
+        doctors: likewise for doctors: a class or factory (``SystematicDoctor``), or a list of instances.
         scenarios: the scenario of each episode (an id, a `Scenario`, or None to draw one from the seed).
         seeds: the seed of each episode; the same (scenario, seed) always meets the same patient.
         concurrency: episodes in flight at once (default: all); also bounded by the size of a list given above.
