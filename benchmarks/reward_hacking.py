@@ -22,7 +22,7 @@ import gymnasium as gym
 
 import consultgym  # noqa: F401  (registers the env ids)
 from consultgym.agents.factory import DOCTORS, make_doctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
 from consultgym.testing.gaming import DIAGNOSES, POLICIES, LibraryVocabulary, checklist_per_unit, keyword_stuffing

@@ -1,4 +1,4 @@
-"""What veRL's multi-turn rollout does with `ConsultationInteraction`, with the systematic doctor as the policy. Offline.
+"""What veRL's multi-turn rollout does with `ConsultationInteraction`, the systematic doctor as the policy. Offline.
 
     python examples/verl_interaction_demo.py [--scenario chest-pain-58m] [--seed 0] [--group 4]
 

@@ -196,7 +196,8 @@ class TurnCost(gym.RewardWrapper, gym.utils.RecordConstructorArgs):
 class TestCost(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Charges for investigations: every ``TEST:`` request of a turn costs `cost`, every ``EXAMINE:`` `exam_cost`.
 
-    A request is charged when it is written, answered or not (a shotgun line is still an order). `prices` gives
+    A ``TEST:`` line is charged for every test it names ('TEST: ECG and troponin' orders two; a shotgun line naming
+    six costs six), and at least once; a request is charged when it is written, answered or not. `prices` gives
     particular tests their own price, by any of their names (synonyms count: a price for 'CT' also prices
     'computed tomography'). The charge of the step is in ``info["test_cost"]``.
 
@@ -237,11 +238,9 @@ class TestCost(gym.Wrapper, gym.utils.RecordConstructorArgs):
         tests = sum(self._price(name) for name in action.tests)
         return round(tests + self.exam_cost * len(action.exams), 6)
 
-    def _price(self, name: str) -> float:
-        for mentioned in mentioned_names(name, {}, FactCategory.lab):
-            if canonical(mentioned) in self.prices:
-                return self.prices[canonical(mentioned)]
-        return self.cost
+    def _price(self, line: str) -> float:
+        named = mentioned_names(line, {}, FactCategory.lab) or [line]
+        return sum(self.prices.get(canonical(name), self.cost) for name in named)
 
 
 def chat_message_space(max_chars: int = MAX_OBSERVATION_CHARS) -> Sequence:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from consultgym.actions import DoctorAction
-from consultgym.agents.base import ScenarioCache
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
 from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
@@ -38,7 +38,8 @@ from consultgym.text import STOPWORDS, TOPICS, content_words, split_questions, s
 MAX_FACTS_PER_QUESTION = 2
 # Topics that ask about one dimension of the presenting complaint, as opposed to a subject (a system, a habit).
 HPI_DIMENSIONS = frozenset(
-    "onset duration character appearance severity location radiation timing aggravating relieving course associated".split()
+    "onset duration character appearance severity location radiation timing aggravating relieving course "
+    "associated".split()
 )
 MAX_REQUEST_NAMES = 2
 REQUEST_WORD_BOUND = 12
@@ -78,6 +79,7 @@ class FactMatch:
     explained: frozenset[str]
     by_keyword: frozenset[str] = frozenset()
     by_topics: frozenset[str] = frozenset()
+    position: int = 0  # the fact's place among the scenario's history facts: facts are said in this order
 
     @property
     def strength(self) -> tuple[int, int]:
@@ -162,7 +164,8 @@ def keyword_phrases(fact: Fact) -> list[str]:
 _FUNCTION = frozenset(stem(w) for w in STOPWORDS | {"but", "not", "no", "yes", "also", "few", "very", "then"})
 
 
-def _build_index(scenario: Scenario) -> ScenarioIndex:
+@per_scenario
+def scenario_index(scenario: Scenario) -> ScenarioIndex:
     profiles: list[FactProfile] = []
     by_topic: dict[str, list[int]] = {}
     by_stem: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
@@ -199,9 +202,6 @@ def _requested_names(scenario: Scenario, category: FactCategory) -> dict[str, tu
     return {key: tuple(facts) for key, facts in names.items()}
 
 
-scenario_index = ScenarioCache(_build_index)
-
-
 # ------------------------------------------------------------------------------------------------------ questions
 def match_question(scenario: Scenario, question: str) -> UnitMatch:
     """What a question reaches in a scenario (see the module docstring)."""
@@ -215,7 +215,7 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     anchored = frozenset().union(*(m.explained for m in candidates))
     if not anchored <= frozenset().union(*(m.explained for m in chosen)):
         return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
-    return UnitMatch("ask", question, Focus.focused, candidates, tuple(m.fact for m in chosen), words)
+    return UnitMatch("ask", question, Focus.focused, candidates, in_order(chosen), words)
 
 
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
@@ -239,7 +239,8 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
         keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
         explained = frozenset((by_topic.get(position, set()) | keyword_words | profile.vocabulary) & words.words)
         if explained:
-            match = FactMatch(profile.fact, explained, keyword_words, frozenset(topics_hit.get(position, ())))
+            topics = frozenset(topics_hit.get(position, ()))
+            match = FactMatch(profile.fact, explained, keyword_words, topics, position)
             ranked.append((-match.strength[0], -match.strength[1], position, match))
     return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
 
@@ -263,6 +264,11 @@ def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUEST
             chosen.append(match)
             covered |= match.explained
     return chosen
+
+
+def in_order(matches: Sequence[FactMatch]) -> tuple[Fact, ...]:
+    """The matched facts in scenario order, the order a patient tells them."""
+    return tuple(m.fact for m in sorted(matches, key=lambda m: m.position))
 
 
 def _same_answer(match: FactMatch, best: FactMatch) -> bool:
@@ -359,7 +365,11 @@ def _match(scenario: Scenario, kind: str, text: str) -> UnitMatch:
 
 
 MEMO_SIZE = 4096
-_unit_memo: ScenarioCache[dict[tuple[str, str], UnitMatch]] = ScenarioCache(lambda scenario: {})
+
+
+@per_scenario
+def _unit_memo(scenario: Scenario) -> dict[tuple[str, str], UnitMatch]:
+    return {}
 
 
 def match_turn(scenario: Scenario, action: DoctorAction, limit: int) -> tuple[list[UnitMatch], bool]:

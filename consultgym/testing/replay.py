@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 import gymnasium as gym
 
 from consultgym.agents.factory import DOCTORS, make_doctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
 

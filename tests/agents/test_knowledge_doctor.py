@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from consultgym.agents.doctor.knowledge import KnowledgeDoctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.report import summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 
 def test_questions_come_from_the_graph_and_answers_update_the_differential():
@@ -32,6 +33,6 @@ def test_beats_the_systematic_doctor_on_generated_cases(tmp_path: Path):
     results = {}
     for doctor in ("systematic", "knowledge"):
         out = tmp_path / f"{doctor}.jsonl"
-        run(RunSpec(out=out, scenarios=["generated"], episodes=30, seed=1, doctor=doctor, progress=False))
+        run(RunConfig(out=out, scenarios=["generated"], episodes=30, seed=1, doctor=doctor, progress=False))
         results[doctor] = summarize(load_run(out).episodes)
     assert results["knowledge"]["diagnosis_accuracy"] > results["systematic"]["diagnosis_accuracy"]

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +18,7 @@ from consultgym.integrations.verl import (
     interaction_config,
 )
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 
 SCENARIO, SEED = "chest-pain-58m", 4
@@ -49,7 +47,7 @@ def test_the_methods_veRL_calls_are_coroutines_with_its_signatures():
         assert inspect.iscoroutinefunction(method), name
         assert "instance_id" in inspect.signature(method).parameters
     interaction = ConsultationInteraction({"name": "consultation"})
-    assert interaction.name == "consultation" and interaction.settings == {}
+    assert interaction.name == "consultation" and interaction.settings == EnvConfig()
 
 
 def test_a_whole_episode_scores_the_judge_reward_and_finalizes():
@@ -91,7 +89,7 @@ def test_pickle_round_trip_keeps_the_configuration():
     interaction = ConsultationInteraction(config)
     asyncio.run(interaction.start_interaction("x", scenario=SCENARIO, seed=SEED))
     clone = pickle.loads(pickle.dumps(interaction))
-    assert clone.config == config and clone.settings == {"scenarios": "starter", "max_turns": 3}
+    assert clone.config == config and clone.settings == EnvConfig(scenarios="starter", max_turns=3)
     responses, _ = asyncio.run(play(clone, "x"))
     assert len(responses) == 3 and responses[-1][3]["truncated"]
 
@@ -153,11 +151,3 @@ def test_one_library_load_per_settings_across_interactions(monkeypatch):
         interaction = ConsultationInteraction(settings)
         asyncio.run(interaction.start_interaction(f"t{trajectory}", scenario=SCENARIO, seed=trajectory))
     assert len(loads) == 1
-
-
-def test_interaction_demo_example_runs_offline(monkeypatch, capsys):
-    examples = Path(__file__).resolve().parents[2] / "examples"
-    monkeypatch.setattr(sys, "argv", ["verl_interaction_demo.py", "--group", "2"])
-    runpy.run_path(str(examples / "verl_interaction_demo.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "consultation_interaction.yaml:" in out and "rewards of a group of 2" in out

@@ -79,7 +79,7 @@ def interactions_from_config(path: Path) -> dict[str, Any]:
 async def tool_agent_loop(
     sample: dict, interaction_map: dict, max_user_turns: int | None, max_assistant_turns: int | None
 ) -> tuple[dict, Any, str]:
-    """Step 3: `ToolAgentLoop.run` with an interaction and no tools; the systematic doctor is the policy's generation."""
+    """Step 3: `ToolAgentLoop.run` with an interaction and no tools; the systematic doctor is the generation."""
     messages = list(sample["raw_prompt"])
     request_id = uuid4().hex
     interaction_kwargs = sample["extra_info"]["interaction_kwargs"]

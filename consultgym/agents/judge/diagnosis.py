@@ -59,8 +59,9 @@ def is_correct(diagnosis: Diagnosis, given: str | None) -> bool:
         return False
     if len(words - QUALIFIERS) > max(len(n - QUALIFIERS) for n in name_words) + LENGTH_MARGIN:
         return False
-    accepted = frozenset(word for name in names for word in stems(name)) | QUALIFIERS
-    return not other_diseases(text, accepted)
+    name_stems = [frozenset(stems(name)) for name in names]
+    cores = [frozenset(_core(n)) for n in name_words if _core(n)]
+    return not other_diseases(text, name_stems, cores)
 
 
 def _core(name_words: set[str]) -> set[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +67,7 @@ CONDITIONS = (
     "dehydration", "heat stroke", "cancer", "carcinoma", "tumour", "tumor", "ulcer", "infarction", "embolism",
     "thrombosis", "haemorrhage", "hemorrhage", "stenosis", "palsy", "dystrophy", "deficiency", "failure",
     "poisoning", "overdose", "torsion", "obstruction", "perforation", "rupture", "sprain", "dislocation",
+    "neoplasm", "malignancy", "metastases", "aneurysm", "cyst", "polyp", "stone", "calculus", "thrombus",
 )
 # fmt: on
 
@@ -151,21 +153,23 @@ def disease_mentions(text: str) -> list[tuple[str, ...]]:
     return found
 
 
-def other_diseases(text: str, accepted: frozenset[str]) -> list[str]:
-    """Disease-like terms in `text` beyond the `accepted` stems: what makes an answer a hedge.
+def other_diseases(text: str, names: Sequence[frozenset[str]], cores: Sequence[frozenset[str]]) -> list[str]:
+    """Disease-like terms in `text` that are not the accepted diagnosis: what makes an answer a hedge.
 
-    A term counts when what is left of it after the accepted words is itself a listed term or holds a disease word,
-    so 'community acquired pneumonia' is no hedge for 'Pneumonia', while 'unstable angina' is one for 'STEMI'.
+    `names` are the stems of each accepted name, `cores` their core stems (without qualifiers such as 'acute'). A
+    term is the accepted diagnosis when it is part of one accepted name ('pulmonary edema' in 'acute pulmonary
+    edema'), or holds the core of one (a more specific form: 'community acquired pneumonia' for 'Pneumonia').
 
-    >>> other_diseases("community acquired pneumonia", frozenset({"pneumonia"}))
+    >>> pneumonia = [frozenset({"pneumonia"})]
+    >>> other_diseases("community acquired pneumonia", pneumonia, pneumonia)
     []
-    >>> other_diseases("STEMI or unstable angina", frozenset({"stemi"}))
+    >>> other_diseases("pneumonia or unstable angina", pneumonia, pneumonia)
     ['unstable angina']
     """
     found = []
     for words in disease_mentions(text):
-        rest = [word for word in words if stem(word) not in accepted]
-        if rest and (tuple(stem(w) for w in rest) in disease_terms() or any(map(is_disease_word, rest))):
+        stemmed = frozenset(stem(word) for word in words)
+        if not any(stemmed <= name for name in names) and not any(core <= stemmed for core in cores):
             found.append(" ".join(words))
     return found
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consultgym.actions import parse_action
-from consultgym.agents.base import ScenarioCache
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION, precision
@@ -46,7 +46,8 @@ class ItemProfile:
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
 
 
-def _build_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
+@per_scenario
+def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
     profiles = []
     for position, item in enumerate(scenario.must_ask):
         facts = [scenario.fact_index[f] for f in item.facts if f in scenario.fact_index]
@@ -71,9 +72,6 @@ def _build_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
     return tuple(profiles)
 
 
-item_profiles = ScenarioCache(_build_profiles)
-
-
 def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     """The one must-ask item a unit covers, or None (see the module docstring)."""
     if match.focus is Focus.shotgun:
@@ -88,7 +86,9 @@ def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     return memo[match.text]
 
 
-_item_memo: ScenarioCache[dict[str, RubricItem | None]] = ScenarioCache(lambda scenario: {})
+@per_scenario
+def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
+    return {}
 
 
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:

@@ -12,7 +12,7 @@ The rule, its bounds and worked examples: docs/scoring.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import JudgeAgent
@@ -137,3 +137,7 @@ class RubricJudge(JudgeAgent):
 
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         return self.score(scenario, doctor_turns, diagnosis)
+
+    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+        found = items_covered_in_turn(scenario, doctor_text, set(already), self.questions_per_turn)
+        return [item_id for item_id, _ in found]

@@ -32,12 +32,13 @@ from consultgym.scenarios.retrieval import (
     Focus,
     UnitMatch,
     best_facts,
+    in_order,
     match_turn,
     mentioned_names,
     turn_units,
 )
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
-from consultgym.text import TOPICS, content_words, stems
+from consultgym.text import ROS_SYSTEMS, content_words, stems
 
 answer_units = turn_units  # the name the LLM patient imports
 
@@ -49,7 +50,7 @@ _OPEN = re.compile(r"^\s*(how|what|when|where|why|which|who|describe|tell)\b", r
 FILLERS: dict[str, list[str]] = {
     "plain": ["", "", "Well, "],
     "terse": [""],
-    "chatty": ["Well, ", "Oh, let me think. ", "Right, so ", "Now that you mention it, "],
+    "chatty": ["Well, ", "Oh, let me think. ", "Right. ", "Now that you mention it, "],
     "anxious": ["Um, ", "Okay... ", "Sorry, I'm a bit nervous. ", "Hmm, "],
     "stoic": ["", "Well, "],
 }
@@ -66,9 +67,7 @@ DEFAULT_FINDINGS = {
     ("examine", "not_available"): "That examination is not available.",
     ("test", "not_available"): "That test is not available.",
 }
-SYMPTOM_TOPICS = frozenset({"fever", "cough", "breathing", "bowel", "urine", "weight", "sleep", "mood"}) | frozenset(
-    topic for topic in TOPICS if topic.startswith("ros")
-)
+SYMPTOM_TOPICS = frozenset(ROS_SYSTEMS)
 CONDITION_TOPICS = frozenset({"past_history", "surgery"})
 
 
@@ -119,7 +118,7 @@ def _pick(match: UnitMatch, said: set[str], earlier: frozenset[str]) -> tuple[Fa
         return tuple(fact for fact in match.facts if fact.id not in said)
     pool = [m for m in match.candidates if m.fact.id not in said]
     fresh: list[FactMatch] = [m for m in pool if m.fact.id not in earlier]
-    return tuple(m.fact for m in best_facts(fresh + [m for m in pool if m.fact.id in earlier]))
+    return in_order(best_facts(fresh or pool))
 
 
 def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> tuple[str, list[str]]:
@@ -149,7 +148,8 @@ def revealed_facts(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTI
 
 
 def _with_filler(filler: str, reply: str) -> str:
-    if filler and not reply.startswith(("I ", "I'")):
+    # 'Well, it started ...' but 'Right. It started ...'; 'I' stays upper case either way.
+    if filler.endswith(", ") and not reply.startswith(("I ", "I'")):
         reply = reply[:1].lower() + reply[1:]
     return filler + reply
 
@@ -214,3 +214,6 @@ class OfflinePatient(PatientAgent):
 
     async def respond(self, ctx: PatientContext) -> str:
         return fact_only_reply(ctx, self.questions_per_turn)[0]
+
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        return revealed_facts(ctx, self.questions_per_turn)
