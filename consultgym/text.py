@@ -137,11 +137,12 @@ TOPICS: dict[str, str] = {
     "urine": r"urin\w*|pee\w*|bladder|water works|wee",
     "breathing": r"breath\w*|short of breath|wind\w*",
     "cough": r"cough\w*|phlegm|sputum",
-    "cardiovascular": r"cardio\w*|heart|heartbeat|cardiac|palpitat\w*|chest pains?|racing|pounding|flutter\w*|swollen ankles|"
-                      r"ankle swelling",
-    "gastrointestinal": r"gastro\w*|nause\w*|vomit\w*|throw(n|ing)? up|threw up|indigestion|heartburn|reflux|swallow\w*|"
-                        r"jaundice|yellow\w*|stomach|tummy|belly|abdom\w*|digest\w*",
-    "genitourinary": r"genitourinary|discharge|genital\w*|testic\w*|testes|vagin\w*|penis|penile|scrot\w*|erecti\w*|down below",
+    "cardiovascular": r"cardio\w*|heart|heartbeat|cardiac|palpitat\w*|chest pains?|racing|pounding|flutter\w*|"
+                      r"swollen ankles|ankle swelling",
+    "gastrointestinal": r"gastro\w*|nause\w*|vomit\w*|throw(n|ing)? up|threw up|indigestion|heartburn|reflux|"
+                        r"swallow\w*|jaundice|yellow\w*|stomach|tummy|belly|abdom\w*|digest\w*",
+    "genitourinary": r"genitourinary|discharge|genital\w*|testic\w*|testes|vagin\w*|penis|penile|scrot\w*|erecti\w*|"
+                     r"down below",
     "neurological": r"headaches?|dizz\w*|light ?headed\w*|faint\w*|pass(ed)? out|black(ed)? out|numb\w*|tingl\w*|"
                     r"pins and needles|seizures?|fits|convuls\w*|confus\w*|memory|balance|speech|slurr\w*|"
                     r"tremor\w*|neurolog\w*",

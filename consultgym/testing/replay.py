@@ -6,7 +6,7 @@ turn, tests by name, a hedged diagnosis). Each episode prints as one JSON line: 
 and the turn records without timings. Run it twice with different ``PYTHONHASHSEED`` values: the bytes must match.
 
 Example:
-    >>> lines = list(episodes(doctors=("scripted",), stride=200))
+    >>> lines = list(episodes(doctors=("systematic",), stride=200))
     >>> len(lines) >= 2 and all(line.startswith("{") for line in lines)
     True
 """

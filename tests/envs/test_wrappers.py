@@ -9,7 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import consultgym
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.envs.driver import run_sync
 from consultgym.envs.wrappers import (
     ChatMessages,
@@ -25,8 +25,8 @@ EASY, HARD = "chest-pain-58m", "child-fever-2y"
 
 
 def play(env: gym.Env, seed: int, scenario: str | None = None) -> tuple[list[float], dict]:
-    """The scripted doctor plays one episode; returns every step's reward and the last info."""
-    doctor = ScriptedDoctor()
+    """The systematic doctor plays one episode; returns every step's reward and the last info."""
+    doctor = SystematicDoctor()
     obs, _ = env.reset(seed=seed, options={"scenario": scenario} if scenario else None)
     heard = session_of(env).scenario.opening
     doctor.reset(heard, seed)
@@ -65,10 +65,10 @@ def test_shaped_coverage_over_a_turn_cost_keeps_its_sum():
 def test_scenario_normalized_maps_each_scenario_median_to_the_target():
     env = ScenarioNormalized(gym.make("consultgym/Consultation-v0"), target=0.5)
     raw = {s: sum(play(gym.make("consultgym/Consultation-v0"), 0, s)[0]) for s in (EASY, HARD)}
-    assert raw[EASY] - raw[HARD] > 0.2  # the scripted doctor does much better on one than the other
+    assert raw[EASY] - raw[HARD] > 0.2  # the systematic doctor does much better on one than the other
     for scenario in (EASY, HARD, EASY, HARD):
         rewards, info = play(env, 0, scenario)
-        # The scripted doctor is deterministic, so every episode is that scenario's median: both map to 0.5.
+        # The systematic doctor is deterministic, so every episode is that scenario's median: both map to 0.5.
         assert sum(rewards) == pytest.approx(0.5) and info["raw_return"] == pytest.approx(raw[scenario])
     assert env.median(EASY) == pytest.approx(raw[EASY]) and env.median("never-played") is None
 
