@@ -256,9 +256,9 @@ def statement_text(text: str, say: str = "") -> str:
 def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
     """The facts with their `topics` set from category and wording (see `fact_topics`).
 
-    'Any medications?', 'Any allergies?' and 'Does anything run in the family?' belong to the facts of their own
-    category when the case has any: a history statement that mentions a drug it was treated with then keeps its other
-    topics only.
+    'Any medications?', 'Any allergies?', 'Any medical conditions?' and 'Does anything run in the family?' belong to
+    the facts of their own category when the case has any: a history statement that mentions a drug it was treated
+    with, or a complaint never had before, then keeps its other topics only (and its keywords: 'before').
     """
     have = {fact.category.value for fact in facts}
     owned = {topic for category, topics in _CATEGORY_TOPICS.items() if category in have for topic in topics}
@@ -275,7 +275,7 @@ def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
     ]
 
 
-_OWNED_BY_CATEGORY = frozenset({"medications", "allergies", "family_history"})
+_OWNED_BY_CATEGORY = frozenset({"medications", "allergies", "family_history", "past_history"})
 
 
 def _owns(fact: Fact, topic: str) -> bool:
