@@ -3,7 +3,8 @@
 A turn records every draft, the guardian's verdict on each, the emitted reply and whether it was the fact-only
 fallback. The emitted reply is clean only when a verdict approved that very text. A fallback is not clean by being a
 fallback: older runs emitted a fallback identical to a draft the guardian had just rejected, so its issues are the
-rejected draft's. A fallback no verdict looked at is shown as unchecked, never as clean.
+rejected draft's. A fallback no verdict looked at is shown as unchecked, never as clean. When the fact-only fallback
+itself failed the guardian's check, the patient said a neutral line that reveals nothing (`Turn.fallback_issue`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ReplyStatus(StrEnum):
     revised = "revised"  # a later draft passed after the guardian rejected earlier ones
     fallback = "fallback"  # a fact-only fallback that a verdict approved
     unchecked_fallback = "unchecked fallback"  # a fallback no verdict looked at
+    neutral = "neutral line"  # the fallback failed its check too; the patient said a line that reveals nothing
     issue = "emitted with issues"  # the emitted reply still had guardian issues
     unguarded = "unguarded"  # no guardian ran on this turn
     ended = "ended"  # the doctor ended the consultation: no patient reply
@@ -28,7 +30,7 @@ class ReplyStatus(StrEnum):
     @property
     def clean_reply(self) -> bool:
         """True only when a guardian verdict approved the emitted text."""
-        return self in {ReplyStatus.clean, ReplyStatus.revised, ReplyStatus.fallback}
+        return self in {ReplyStatus.clean, ReplyStatus.revised, ReplyStatus.fallback, ReplyStatus.neutral}
 
 
 def is_ending(turn: Turn) -> bool:
@@ -41,6 +43,8 @@ def reply_status(turn: Turn) -> ReplyStatus:
         return ReplyStatus.ended
     if not turn.verdicts:
         return ReplyStatus.unguarded
+    if turn.fallback_issue:
+        return ReplyStatus.neutral
     verdict_index = _verdict_of_reply(turn)
     if verdict_index is None and turn.fallback:
         return ReplyStatus.issue if turn.emitted_with_issues else ReplyStatus.unchecked_fallback
