@@ -139,7 +139,7 @@ STEERED = [
 def test_tiered_asks_the_model_about_replies_the_doctor_could_steer(
     chest_scenario, fake_openai, question, reply, reason
 ):
-    assert escalation(reply, question, chest_scenario) == reason
+    assert escalation(reply, PatientContext(chest_scenario, parse_action(question))) == reason
     fake_openai.script(labels((reply, "leak")))
     verdict = check(guardian(fake_openai, tiered=True), chest_scenario, reply, question)
     assert not verdict.ok and verdict.source == "tiered:llm" and fake_openai.request_count == 1
@@ -151,7 +151,7 @@ def test_tiered_asks_the_model_about_replies_the_doctor_could_steer(
 )
 def test_tiered_keeps_the_offline_pass_on_ordinary_turns(chest_scenario, fake_openai, question):
     reply = "Well, no. No, nothing like that. I smoke about 20 a day, have done for 30 years."
-    assert escalation(reply, question, chest_scenario) is None
+    assert escalation(reply, PatientContext(chest_scenario, parse_action(question))) is None
     verdict = check(guardian(fake_openai, tiered=True), chest_scenario, reply, question)
     assert verdict.ok and verdict.source == "tiered:offline-grounded" and fake_openai.request_count == 0
 

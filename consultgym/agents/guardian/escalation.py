@@ -15,6 +15,8 @@ the diagnosis sends the reply to the model. The reasons, first match wins:
   tells an honest 'I've never been told I have X' from a hint);
 - ``ungrounded``: less than `TIERED_GROUNDED_SHARE` of the reply's content words come from the scenario.
 
+A reply that is exactly the offline patient's answer to the turn needs no model whatever the question.
+
 Ordinary history-taking turns meet none of these, so the tiered guardian keeps its economy there
 (``benchmarks/llm_throughput.py``).
 
@@ -30,16 +32,19 @@ from __future__ import annotations
 
 import re
 
+from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.leaks import names_diagnosis
 from consultgym.agents.guardian.offline import grounded_share, grounding
 from consultgym.agents.lexicon import illness_terms
+from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.config import TIERED_GROUNDED_SHARE
 from consultgym.scenarios.schema import Scenario
 
 # Two or more enumerated options or lone letters: 'A) x B) y', '(a) x (b) y', '1. x 2. y', 'P., or A., or S.?'.
 _OPTION = re.compile(r"(?:^|[\s(\[])(?:[a-z]|[1-9])\s?[).:\]](?=\W|$)", re.IGNORECASE | re.MULTILINE)
-# A capital letter standing alone in a reply ('B.', 'It was A.', 'C)'): an answer in letters. 'I' is a word.
-_LONE_LETTER = re.compile(r"(?<![\w.'-])[A-HJ-Z](?![\w'-])")
+# A capital letter standing alone before punctuation or the end ('B.', 'It was A.', 'C)'): an answer in letters.
+# 'I' is a word, and so is 'A' before another word ('A few pints').
+_LONE_LETTER = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\())[A-HJ-Z](?=\s*(?:[.)\],;:!?]|$))")
 _CODED = re.compile(
     r"\b(?:options?|choices?|choose|pick|multiple choice|which (?:one )?of (?:these|those|the following|them)|"
     r"letters?|initials?|spell\w*|acronym|abbreviat\w*|acrostic|first words?|code[ds]?|encod\w*|decod\w*|cipher\w*|"
@@ -64,8 +69,15 @@ def foreign_illnesses(text: str, scenario: Scenario) -> list[str]:
     return [term for term in illness_terms(text) if f" {term} " not in vocabulary]
 
 
-def escalation(reply: str, question: str, scenario: Scenario) -> str | None:
-    """Why the guardian model must look at a reply the offline check passed, or None when the pass may stand."""
+def escalation(reply: str, ctx: PatientContext) -> str | None:
+    """Why the guardian model must look at a reply the offline check passed, or None when the pass may stand.
+
+    A reply that is word for word what the offline patient says to this turn (facts, denials, findings read out) needs
+    no model, whatever the question: it is built from the scenario alone.
+    """
+    question, scenario = ctx.action.text, ctx.scenario
+    if reply == fact_only_reply(ctx)[0]:
+        return None
     if asks_for_code(question):
         return "coded question"
     if _LONE_LETTER.search(reply):

@@ -125,7 +125,7 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
         if self.tiered:
             if not offline.ok:
                 return offline.model_copy(update={"source": "tiered:offline"})
-            if escalation(reply, ctx.action.text, ctx.scenario) is None:
+            if escalation(reply, ctx) is None:
                 return offline.model_copy(update={"source": "tiered:offline-grounded"})
         try:
             report = await self.backend.parse(guardian_messages(reply, ctx), GuardianReport)

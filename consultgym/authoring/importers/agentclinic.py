@@ -204,6 +204,8 @@ class _CaseConverter:
             must_ask=items,
             diagnosis=self.diagnosis,
             tags=["agentclinic", "medqa", *([condition] if condition else [])],
+            # The OSCE lists the examinations and tests that were done; what it does not list is not known.
+            default_finding="not_available",
         )
 
     def _diagnosis(self) -> Diagnosis:
@@ -527,8 +529,13 @@ def _split_social(sentence: str) -> list[str]:
 def _denial_category(category: FactCategory, item: str) -> FactCategory:
     if re.search(r"\bfamily\b", item.lower()):
         return FactCategory.family
-    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()) and category != FactCategory.social:
+    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()):
         return FactCategory.medication
+    if re.search(r"\ballerg", item.lower()):
+        return FactCategory.allergy
+    if re.search(r"\b(past medical|medical history|surgical history|medical conditions?|chronic (illness|disease)s?)\b",
+                 item.lower()):  # fmt: skip
+        return FactCategory.pmh
     return FactCategory.ros if category == FactCategory.symptom else category
 
 
