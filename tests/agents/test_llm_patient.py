@@ -88,8 +88,9 @@ def test_a_patient_that_always_leaks_ends_in_the_fact_only_fallback(chest_scenar
         turn = session.turns[-1]
     finally:
         env.close()
-    assert len(turn.drafts) == 3 and all(not v.ok for v in turn.verdicts)  # the draft and two revisions
-    assert turn.fallback and info["guardian"]["fallback"]
+    # the draft and two revisions, all rejected; then the fact-only fallback, checked and accepted
+    assert len(turn.drafts) == 4 and [v.ok for v in turn.verdicts] == [False, False, False, True]
+    assert turn.fallback and info["guardian"]["fallback"] and not turn.fallback_issue
     ctx = PatientContext(chest_scenario, parse_action(question), (), 0, session.seed)
     assert observation == fact_only_reply(ctx)[0] and not names_in(observation, chest_scenario)
     assert fake_openai.request_count == 3

@@ -54,6 +54,8 @@ from consultgym.text import (
 _FULL_STOP = r"\.(?!\d)(?-i:(?!(?<=\b[A-Z]\.)\s+[a-z]))"
 _CLAUSE_BREAK = re.compile(rf"[!?;\n]+|{_FULL_STOP}|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(rf"[!?\n]|{_FULL_STOP}")
+_ARTICLES = frozenset({"a", "an"})
+_TIMES = stem("times")
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
 
 
@@ -140,7 +142,8 @@ def quantities(text: str) -> list[tuple[float, str]]:
         unit = _unit_after(words[i + 1 : i + 3])
         if word[0].isdigit():
             found.append((float(word), unit))
-        elif word in NUMBER_WORDS and unit:
+        elif word in NUMBER_WORDS and unit and not (word in _ARTICLES and unit == _TIMES):
+            # 'one at a time' counts nothing; 'a day' or 'a week' still states an amount a fact must support
             found.append((float(NUMBER_WORDS[word]), unit))
     return found
 

@@ -7,6 +7,8 @@ What it is never given: the diagnosis or its synonyms, the rubric, and the exam 
 - Nothing marks the diagnosis. A name reaches the model only as the doctor wrote it or as a family-history fact states
   it, exactly as any other illness would: a placeholder for the diagnosis alone would tell the model which of the
   doctor's candidates is the real one. For the same reason guidance words a leak like any unsupported claim.
+- A shotgun turn gets the offline patient's "one thing at a time" reply, without a call: the same rule as offline
+  decides what a turn may reveal (`consultgym.scenarios.retrieval`).
 - ``EXAMINE:`` and ``TEST:`` units are answered by the offline retrieval (the findings are facts, not conversation):
   a turn with only such units costs no call; in a mixed turn the model answers the questions and the findings follow.
   Later requests carry only the conversation: the directive lines and the findings are left out of the history.
@@ -25,7 +27,8 @@ from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply, revealed_facts
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
 from consultgym.records import IssueKind, Verdict
-from consultgym.scenarios.prepared import prepared
+from consultgym.scenarios.prepared import per_scenario, prepared
+from consultgym.scenarios.retrieval import match_turn
 from consultgym.scenarios.schema import Scenario
 
 STYLES = {
@@ -82,18 +85,22 @@ class LLMPatient(LLMParticipant, PatientAgent):
         return revealed_facts(ctx, self.questions_per_turn)
 
     async def respond(self, ctx: PatientContext) -> str:
-        if not ctx.action.questions:
-            return fact_only_reply(ctx, self.questions_per_turn)[0]  # nothing to say, or findings only
+        if self._offline_turn(ctx):
+            return fact_only_reply(ctx, self.questions_per_turn)[0]
         text = await self.backend.complete(self.messages(ctx))
         return self._finish(ctx, text)
 
     async def revise(self, ctx: PatientContext, draft: str, verdict: Verdict) -> str:
-        if not ctx.action.questions:
+        if self._offline_turn(ctx):
             return fact_only_reply(ctx, self.questions_per_turn)[0]
         messages = self.messages(ctx)
         messages.append({"role": "assistant", "content": self._spoken_part(ctx, draft)})
         messages.append({"role": "user", "content": guidance(ctx.scenario, verdict)})
         return self._finish(ctx, await self.backend.complete(messages))
+
+    def _offline_turn(self, ctx: PatientContext) -> bool:
+        """Findings only, nothing asked, or a shotgun turn ('one thing at a time'): no model call is needed."""
+        return not ctx.action.questions or match_turn(ctx.scenario, ctx.action, self.questions_per_turn)[1]
 
     def messages(self, ctx: PatientContext) -> list[Message]:
         """The request for one turn: system prompt, the dialogue so far, and the doctor's questions."""
