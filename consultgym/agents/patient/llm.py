@@ -27,7 +27,7 @@ from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply, revealed_facts
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
 from consultgym.records import IssueKind, Verdict
-from consultgym.scenarios.prepared import per_scenario, prepared
+from consultgym.scenarios.prepared import prepared
 from consultgym.scenarios.retrieval import match_turn
 from consultgym.scenarios.schema import Scenario
 
