@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.config import RECORD_SCHEMA_VERSION
 
-
 Share = Annotated[float, Field(ge=0.0, le=1.0)]  # coverage: a share of the rubric's weight
 Count = Annotated[int, Field(ge=0)]
 
