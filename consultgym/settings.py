@@ -99,27 +99,15 @@ class RoleConfig(Settings):
     @model_validator(mode="before")
     @classmethod
     def _gather_llm_settings(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"kind": data}
-        if not isinstance(data, dict):
-            return data
-        beside = {key: data[key] for key in data if key in LLM_FIELDS and key not in cls.model_fields}
-        if not beside:
-            return data
-        nested = data.get("llm")
-        if isinstance(nested, LLMSettings):
-            nested = nested.model_dump(exclude_unset=True)
-        rest = {key: value for key, value in data.items() if key not in beside}
-        rest["llm"] = {**(nested if isinstance(nested, dict) else {}), **beside}
-        return rest
+        return gather_llm_settings(data, cls)
 
     @model_validator(mode="after")
     def _llm_settings_match_the_kind(self) -> RoleConfig:
         if self.uses_llm and self.llm is None:
             raise PydanticCustomError("llm_required", "a model is required", {"kind": self.kind, "field": "model"})
         if not self.uses_llm and self.llm is not None:
-            given = sorted(self.llm.model_fields_set) or ["model"]
-            raise PydanticCustomError("llm_unused", "no model is used", {"kind": self.kind, "field": given[0]})
+            given = "model" if "model" in self.llm.model_fields_set else min(self.llm.model_fields_set, default="model")
+            raise PydanticCustomError("llm_unused", "no model is used", {"kind": self.kind, "field": given})
         return self
 
     @property
@@ -170,17 +158,15 @@ class JudgeConfig(RoleConfig):
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [name.strip() for name in value.split(",") if name.strip()]
-        return value
+        return split_names(value)
 
     @model_validator(mode="before")
     @classmethod
     def _panel_members_share_settings(cls, data: Any) -> Any:
-        data = cls._gather_llm_settings(data)
+        data = gather_llm_settings(data, cls)
         if not isinstance(data, dict) or data.get("kind") != "panel":
             return data
-        models = cls._split_models(data.get("models") or [])
+        models = split_names(data.get("models") or [])
         llm = data.get("llm")
         llm = llm.model_dump(exclude_unset=True) if isinstance(llm, LLMSettings) else dict(llm or {})
         if not models and llm.get("model"):
@@ -337,7 +323,9 @@ class RunConfig(EnvConfig):
     )
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the plan; episode i gets seed + i.")
     concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY, description="Episodes in flight at once.")
-    env: EnvId = Field(default=CONSULTATION_ID, description="Consultation-v0 or HistoryTaking-v0 (coverage only).")
+    env: EnvId = Field(
+        default="consultgym/Consultation-v0", description="Consultation-v0 or HistoryTaking-v0 (coverage only)."
+    )
     doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="scripted, knowledge or llm.")
     progress: bool = Field(default=True, description="Show a progress bar.")
     ray: str | None = Field(
@@ -389,6 +377,33 @@ def _role_of(key: str, model: type[BaseModel]) -> str | None:
     if key in model.model_fields:
         return None
     return next((role for role in _role_fields(model) if key.startswith(role + "_")), None)
+
+
+def gather_llm_settings(data: Any, model: type[RoleConfig]) -> Any:
+    """A role's settings with the LLM ones gathered under ``llm`` (``model: m`` beside ``kind`` -> ``llm: {model: m}``).
+
+    A plain string is the kind alone (``"offline"``).
+    """
+    if isinstance(data, str):
+        return {"kind": data}
+    if not isinstance(data, dict):
+        return data
+    beside = {key: data[key] for key in data if key in LLM_FIELDS and key not in model.model_fields}
+    if not beside:
+        return data
+    nested = data.get("llm")
+    if isinstance(nested, LLMSettings):
+        nested = nested.model_dump(exclude_unset=True)
+    rest = {key: value for key, value in data.items() if key not in beside}
+    rest["llm"] = {**(nested if isinstance(nested, dict) else {}), **beside}
+    return rest
+
+
+def split_names(value: Any) -> Any:
+    """'a, b,offline' -> ['a', 'b', 'offline']; anything else as it is."""
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return value
 
 
 def nest_roles(data: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
