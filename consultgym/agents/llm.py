@@ -169,9 +169,10 @@ class ResponseCache:
         if not self.reads:
             return None
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
+            content = json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged entry is a miss, never an error
+        return content if isinstance(content, str) else None
 
     def put(self, key: str, content: str, model: str) -> None:
         if not self.writes:
@@ -229,7 +230,8 @@ class ChatBackend:
         Raises:
             BackendError: every attempt failed or gave a reply that does not validate against `schema`.
         """
-        return (await self._request(messages, schema))[1]  # type: ignore[return-value]
+        parsed: M = (await self._request(messages, schema))[1]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return self.settings.describe()
@@ -288,7 +290,7 @@ class ChatBackend:
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
+        delay: float = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
@@ -424,7 +426,8 @@ def _classify(exc: Exception, settings: LLMSettings) -> Exception:
 
 
 def _connection_problem(exc: BaseException) -> str:
-    chain, cause = [], exc
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
     while cause is not None and len(chain) < 8:
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__
