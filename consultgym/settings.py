@@ -324,7 +324,9 @@ class RunConfig(EnvConfig):
     )
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the plan; episode i gets seed + i.")
     concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY, description="Episodes in flight at once.")
-    env: EnvId = Field(default=CONSULTATION_ID, description="Consultation-v0 or HistoryTaking-v0 (coverage only).")
+    env: EnvId = Field(
+        default="consultgym/Consultation-v0", description="Consultation-v0 or HistoryTaking-v0 (coverage only)."
+    )
     doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="systematic, knowledge or llm.")
     progress: bool = Field(default=True, description="Show a progress bar.")
     ray: str | None = Field(
