@@ -34,7 +34,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = config.out  # a regular file or nothing, or the settings were refused
     out.unlink(missing_ok=True)  # the demo always starts fresh
     summary = run(config)
-    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: scripted doctor, {out}"))
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: systematic doctor, {out}"))
     print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
     return 0
 
@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
-        "demo", help="run the scripted doctor over the starter library, offline", formatter_class=HELP
+        "demo", help="run the systematic-history doctor over the starter library, offline", formatter_class=HELP
     )
     demo.add_argument("--out", default="runs/demo.jsonl", help="run file to write (replaced)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -13,6 +13,9 @@ event loop, the base_url and the API-key variable (an async HTTP client is bound
   (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
 - Errors become `BackendError` with one line that names the role, model and base_url and what to check. The API key
   is never put in a message, a record or a log line.
+- Every reply is scrubbed like an error body (`scrub_secrets`) before it is validated, cached, stored or shown: a
+  server or proxy that reflects the key into completion text ("Debug header Bearer sk-...") must not get it into a
+  draft, a guardian issue, a judge quote or the app.
 """
 
 from __future__ import annotations
@@ -305,7 +308,7 @@ class ChatBackend:
                     "/chat/completions", cast_to=ChatCompletion, body=body, options={"timeout": self.settings.timeout}
                 )
             usage = _token_counts(completion)
-            content = _reply_text(completion)
+            content = scrub_secrets(_reply_text(completion), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **usage))
             raise _classify(exc, self.settings) from None
@@ -316,12 +319,49 @@ class ChatBackend:
         """Names the role, model and endpoint, for messages."""
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
+    def _key(self) -> str:
+        return os.environ.get(self.settings.api_key_env, "")
+
     def _message(self, problem: str) -> str:
-        text = f"{self.where()}: {problem}"
-        key = os.environ.get(self.settings.api_key_env, "")
-        if len(key) >= 4:
-            text = text.replace(key, "***")
+        text = scrub_secrets(f"{self.where()}: {problem}", self._key())
         return " ".join(text.split())  # one line, whatever the server said
+
+
+# What a server or proxy may echo: the Authorization header, or a key in OpenAI's or a similar format. A token ends at
+# a quote, comma or bracket, so that scrubbing a JSON reply leaves it JSON.
+_SECRET_TEXT = re.compile(
+    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)\]}]{4,}"
+    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+)
+_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
+
+
+def scrub_secrets(text: str, key: str = "") -> str:
+    """`text` with the given API key, any run of 8 or more of its characters, and anything that looks like a
+    credential replaced by ``***``: the rule for error bodies and for every model reply.
+
+    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
+    '401: bad header *** for key ***'
+    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
+    'Debug header Bearer *** ok'
+    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
+    'proxy saw key=***'
+    """
+    if len(key) >= 4:
+        text = _scrub_fragments(text.replace(key, "***"), key)
+    return _SECRET_TEXT.sub("***", text)
+
+
+def _scrub_fragments(text: str, key: str) -> str:
+    for i in range(len(key) - _FRAGMENT + 1):
+        found = text.find(key[i : i + _FRAGMENT])
+        while found >= 0:
+            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
+            while end < len(text) and offset < len(key) and text[end] == key[offset]:
+                end, offset = end + 1, offset + 1
+            text = text[:found] + "***" + text[end:]
+            found = text.find(key[i : i + _FRAGMENT])
+    return text
 
 
 def _token_counts(completion: Any) -> dict[str, int]:
