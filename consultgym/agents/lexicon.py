@@ -11,6 +11,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from consultgym.text import normalize, stem, stems
 
@@ -131,10 +132,11 @@ _DDXPLUS_CONDITIONS = Path(__file__).resolve().parents[1] / "scenarios" / "data"
 
 
 @cache
-def ddxplus_conditions() -> dict[str, dict]:
+def ddxplus_conditions() -> dict[str, dict[str, Any]]:
     """The DDXPlus conditions file (names in English and French, ICD-10, evidences), or {} when it is missing."""
     try:
-        return json.loads(_DDXPLUS_CONDITIONS.read_text(encoding="utf-8"))
+        conditions: dict[str, dict[str, Any]] = json.loads(_DDXPLUS_CONDITIONS.read_text(encoding="utf-8"))
+        return conditions
     except (OSError, ValueError):
         return {}  # an install without the knowledge base still has the lexicon and the endings
 

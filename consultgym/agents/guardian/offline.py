@@ -192,7 +192,7 @@ def named_illnesses(question: str) -> frozenset[str]:
     stems: 'Genitopelvic pain disorder' -> {'disorder', 'genitopelv pain disorder'}."""
     raw = normalize(question).split()
     words = [stem(word) for word in raw]
-    found = set()
+    found: set[str] = set()
     for term in illness_terms(question):
         parts = term.split()
         for end in range(len(parts), len(words) + 1):
@@ -231,7 +231,7 @@ def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianI
 def _is_question(reply: str, end: int) -> bool:
     """Whether the sentence that holds the clause ending at `end` ends with a question mark."""
     stop = _SENTENCE_END.search(reply, end)
-    return bool(stop) and stop.group(0) == "?"
+    return stop is not None and stop.group(0) == "?"
 
 
 def grounded_share(reply: str, scenario: Scenario) -> float:
