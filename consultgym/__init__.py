@@ -16,8 +16,11 @@ __all__ = [
     "ActionError",
     "ConsultGymError",
     "ConsultationEnv",
+    "ConfigError",
     "ConsultationSession",
+    "EnvConfig",
     "Episode",
+    "RunConfig",
     "Scenario",
     "ScenarioError",
     "load_library",
@@ -35,7 +38,11 @@ def __getattr__(name: str) -> object:  # lazy public API: `import consultgym` st
         from consultgym.envs.session import ConsultationSession
 
         return ConsultationSession
-    if name in {"ActionError", "ConsultGymError", "ScenarioError"}:
+    if name in {"EnvConfig", "RunConfig"}:
+        from consultgym import settings
+
+        return getattr(settings, name)
+    if name in {"ActionError", "ConfigError", "ConsultGymError", "ScenarioError"}:
         from consultgym import errors
 
         return getattr(errors, name)

@@ -46,9 +46,9 @@ from consultgym.option_errors import OptionNames, explain
 from consultgym.scenarios.schema import Scenario
 
 S = TypeVar("S", bound="Settings")
-CONSULTATION_ID = "consultgym/Consultation-v0"
-HISTORY_TAKING_ID = "consultgym/HistoryTaking-v0"
 EnvId = Literal["consultgym/Consultation-v0", "consultgym/HistoryTaking-v0"]
+CONSULTATION_ID: EnvId = "consultgym/Consultation-v0"
+HISTORY_TAKING_ID: EnvId = "consultgym/HistoryTaking-v0"
 LLM_FIELDS: tuple[str, ...] = tuple(LLMSettings.model_fields)
 _PARSING: ContextVar[bool] = ContextVar("consultgym_settings_parsing", default=False)
 

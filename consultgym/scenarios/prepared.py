@@ -39,11 +39,17 @@ class PreparedScenarios:
         self.capacity = capacity
         self._entries: OrderedDict[int, tuple[Scenario, dict[Hashable, Any]]] = OrderedDict()
         self._lock = threading.Lock()  # a LoopRunner thread and the caller's thread may both prepare
+        # A turn asks for one scenario's data dozens of times: those lookups take no lock and leave the order alone.
+        self._last: tuple[Scenario, dict[Hashable, Any]] | None = None
 
     def get(self, scenario: Scenario, key: Hashable, build: Callable[[Scenario], T]) -> T:
         """The value `build(scenario)` under `key`, built on first use."""
+        last = self._last
+        if last is not None and last[0] is scenario and key in last[1]:
+            return last[1][key]  # type: ignore[no-any-return]
         with self._lock:
             data = self._data(scenario)
+            self._last = (scenario, data)
             if key in data:
                 return data[key]  # type: ignore[no-any-return]
         value = build(scenario)  # outside the lock: a build may itself prepare other data
@@ -67,6 +73,7 @@ class PreparedScenarios:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._last = None
 
 
 PREPARED = PreparedScenarios()

@@ -266,9 +266,9 @@ def test_a_run_whose_episodes_all_errored_exits_1_and_report_says_so(tmp_path, m
 
 
 def test_a_run_with_some_errored_episodes_exits_1(tmp_path, monkeypatch, capsys):
-    from consultgym.agents.doctor import scripted
+    from consultgym.agents.doctor import systematic
 
-    original = scripted.ScriptedDoctor.act
+    original = systematic.SystematicDoctor.act
     calls = {"n": 0}
 
     async def flaky(self, observation):
@@ -277,7 +277,7 @@ def test_a_run_with_some_errored_episodes_exits_1(tmp_path, monkeypatch, capsys)
             raise RuntimeError("policy crashed")
         return await original(self, observation)
 
-    monkeypatch.setattr(scripted.ScriptedDoctor, "act", flaky)
+    monkeypatch.setattr(systematic.SystematicDoctor, "act", flaky)
     code = main(["run", "--quiet", "--scenarios", str(FIXTURE), "--episodes", "3", "--out", str(tmp_path / "r.jsonl")])
     err = capsys.readouterr().err
     assert code == 1 and "1 of 3 episodes errored (1 x RuntimeError: policy crashed)" in err

@@ -9,10 +9,10 @@ concludes (`consultgym.agents.doctor.findings`), else the profile's working diag
 cause'). Like every doctor it sees only the patient's words.
 
 Example:
-    >>> from consultgym.envs.session import run_sync
+    >>> import asyncio
     >>> doctor = SystematicDoctor()
     >>> doctor.reset("I've had a rash on my arm for a week.")
-    >>> run_sync(doctor.act("I've had a rash on my arm for a week."))
+    >>> asyncio.run(doctor.act("I've had a rash on my arm for a week."))
     'When did it start? Where is it? What does it feel like?'
 """
 
