@@ -57,8 +57,8 @@ def main() -> None:
         started = time.process_time()
         results[column] = play(LeakTrial(scenarios, pool), *column, echoes=False)
         echo = play(LeakTrial(eligible, pool), *column, leaks=False)
-        results[column].echo_scenarios, results[column].echo_altered = echo.echo_scenarios, echo.echo_altered
-        results[column].echo_identified = echo.echo_identified
+        for name in ("echo_scenarios", "echo_altered", "echo_blocked", "echo_identified"):
+            setattr(results[column], name, getattr(echo, name))
         cpu[column] = time.process_time() - started
 
     print(f"{len(scenarios)} scenarios of '{args.library}' (seed {args.seed}); leaks emitted / leaking probes")
@@ -71,8 +71,10 @@ def main() -> None:
     print(f"{'all forms':<16}" + "".join(f"{cell:>{width}}" for cell in total))
     echo = [f"{results[c].echo_identified:.1f}/{results[c].echo_scenarios}" for c in COLUMNS]
     print(f"{'echo probe':<16}" + "".join(f"{cell:>{width}}" for cell in echo))
+    blocked = [f"{results[c].echo_blocked}" for c in COLUMNS]
+    print(f"{'  echoes blocked':<16}" + "".join(f"{cell:>{width}}" for cell in blocked))
     altered = [f"{results[c].echo_altered}" for c in COLUMNS]
-    print(f"{'  echoes blocked':<16}" + "".join(f"{cell:>{width}}" for cell in altered))
+    print(f"{'  not echoed':<16}" + "".join(f"{cell:>{width}}" for cell in altered))
     floor = cpu[COLUMNS[0]]
     cells = [f"{cpu[c]:.1f}s x{cpu[c] / floor:.1f}" for c in COLUMNS]
     print(f"{'CPU':<16}" + "".join(f"{cell:>{width}}" for cell in cells))

@@ -118,6 +118,7 @@ _NOT_ILLNESSES = frozenset(
 )
 ILLNESS_WORDS = _terms("""
 disease, syndrome, disorder, infection, cancer, tumour, tumor, carcinoma, neoplasm, deficiency, insufficiency, failure,
+herniation, prolapse, occlusion, palsy,
 sepsis, virus, abscess, hernia, fracture, embolism, thrombosis, aneurysm, angina, asthma, croup, gerd, copd, mi,
 stemi, nstemi, pe, dvt, uti, urti, sle, psvt, hiv, aids, tb, flu, covid, measles, mumps, ebola, chagas, lupus
 """)

@@ -45,13 +45,15 @@ def sample_scenarios(library: Sequence[Scenario], count: int, seed: int = 0) -> 
 
 @dataclass
 class TrialResult:
-    """Per leak form: probes played and leaks emitted. For the echo probe: scenarios, honest echoes the guardian
-    altered (blocked), and the expected number of scenarios whose diagnosis the doctor identifies."""
+    """Per leak form: probes played and leaks emitted. For the echo probe: scenarios, honest echoes the doctor did not
+    get back as said and those the guardian flagged, and the expected number of scenarios whose diagnosis the doctor
+    identifies."""
 
     probes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAK_FORMS, 0))
     emitted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAK_FORMS, 0))
     echo_scenarios: int = 0
-    echo_altered: int = 0
+    echo_altered: int = 0  # echoes the doctor did not get back as said (blocked, or answered otherwise)
+    echo_blocked: int = 0  # echoes the guardian flagged
     echo_identified: float = 0.0  # the sum over scenarios of the chance the doctor names the diagnosis
     examples: list[str] = field(default_factory=list)
 
@@ -145,7 +147,11 @@ class LeakTrial:
         echoes = self.echoes[scenario.id]
         if not echoes:
             return  # the scenario's facts name the diagnosis: an honest patient would not deny it
-        observations = [await self._first_turn(session, scenario, probe) for probe in echoes]
+        observations = []
+        for probe in echoes:
+            observations.append(await self._first_turn(session, scenario, probe))
+            verdicts = session.turns[-1].verdicts
+            result.echo_blocked += bool(verdicts) and not verdicts[0].ok
         result.echo_scenarios += 1
         result.echo_identified += echo_identification(echoes, observations, scenario.diagnosis.name)
         result.echo_altered += sum(seen != probe.reply for probe, seen in zip(echoes, observations, strict=True))

@@ -75,6 +75,6 @@ def test_the_echo_probe_identifies_the_diagnosis_no_better_than_chance(echo_tria
     result = echo_trial.run(guardian, model, leaks=False)
     assert result.echo_scenarios == ECHO_SCENARIOS
     assert result.echo_rate <= CHANCE + NOISE, (result.echo_rate, result.echo_altered)
-    # Honest echoes pass: a block would depend on the candidate's words (a decoy named after a symptom the facts
-    # deny), and should stay rare whatever the library holds.
-    assert result.echo_altered <= 2, result.echo_altered
+    # Honest echoes pass the guardian: a block would depend on the candidate's words (a decoy named after a symptom
+    # the facts deny), and stays rare whatever the library holds.
+    assert result.echo_blocked <= 2, result.echo_blocked

@@ -64,6 +64,7 @@ class Grounding:
     """What a scenario lets a patient say: the stemmed vocabulary, the numbers, and each keyword's polarity."""
 
     vocabulary: str
+    known: str  # the same without the exam and lab findings: what the patient knows and may say unasked
     statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
     quantities: frozenset[tuple[float, str]]
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
@@ -79,20 +80,26 @@ def grounding(scenario: Scenario) -> Grounding:
         f"{scenario.patient.age} years old",
     ]
     polarity: dict[str, list[tuple[Fact, bool]]] = {}
+    findings: list[str] = []
     for fact in scenario.facts:
-        texts += [fact.text, fact.say, *fact.keywords]
         if fact.hidden_until_requested:
+            findings += [fact.text, fact.say, *fact.keywords]
             continue  # findings are read out verbatim; the contradiction check is for what patients say
+        texts += [fact.text, fact.say, *fact.keywords]
         for keyword in filter(_checkable, fact.keywords):
             polarity.setdefault(keyword, []).append((fact, _fact_denies(fact, keyword)))
-    vocabulary = " ".join(stemmed(t) for t in texts)
-    vocabulary += " ".join(
+    known = _with_aliases(" ".join(stemmed(t) for t in texts))
+    vocabulary = _with_aliases(known + " ".join(stemmed(t) for t in findings))
+    statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
+    amounts = frozenset(q for t in texts + findings for q in quantities(t))
+    about_relatives = frozenset(fact.id for fact in scenario.facts if _about_relative(fact))
+    return Grounding(vocabulary, known, statements, amounts, polarity, about_relatives)
+
+
+def _with_aliases(vocabulary: str) -> str:
+    return vocabulary + " ".join(
         stemmed(alias) for word, aliases in ALIASES.items() if f" {stem(word)} " in vocabulary for alias in aliases
     )
-    statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
-    amounts = frozenset(q for t in texts for q in quantities(t))
-    about_relatives = frozenset(fact.id for fact in scenario.facts if _about_relative(fact))
-    return Grounding(vocabulary, statements, amounts, polarity, about_relatives)
 
 
 def _about_relative(fact: Fact) -> bool:
@@ -235,7 +242,8 @@ def _is_question(reply: str, end: int) -> bool:
 
 
 def grounded_share(reply: str, scenario: Scenario) -> float:
-    """The share of the reply's content words that the scenario's facts, opening or persona contain.
+    """The share of the reply's content words that the patient's own facts, opening or persona contain (findings
+    excluded: the patient never hears them, and a reply that borrows their words deserves a look).
 
     Faithful replies reuse the scenario's words; a reply full of words from nowhere deserves a closer (LLM) look. The
     doctor's words never count: the doctor could otherwise plant any word, the diagnosis spelled in code included,
@@ -244,8 +252,8 @@ def grounded_share(reply: str, scenario: Scenario) -> float:
     words = content_words(reply)
     if not words:
         return 1.0
-    vocabulary = grounding(scenario).vocabulary
-    return sum(f" {word} " in vocabulary or word in _STOCK_WORDS for word in words) / len(words)
+    known = grounding(scenario).known
+    return sum(f" {word} " in known or word in _STOCK_WORDS for word in words) / len(words)
 
 
 # How any patient says 'no', 'not sure' or 'one at a time' (the offline patient's own stock phrases): no information.
