@@ -13,6 +13,9 @@ event loop, the base_url and the API-key variable (an async HTTP client is bound
   (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
 - Errors become `BackendError` with one line that names the role, model and base_url and what to check. The API key
   is never put in a message, a record or a log line.
+- Every reply is scrubbed like an error body (`scrub_secrets`) before it is validated, cached, stored or shown: a
+  server or proxy that reflects the key into completion text ("Debug header Bearer sk-...") must not get it into a
+  draft, a guardian issue, a judge quote or the app.
 """
 
 from __future__ import annotations
@@ -166,9 +169,10 @@ class ResponseCache:
         if not self.reads:
             return None
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
+            content = json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged entry is a miss, never an error
+        return content if isinstance(content, str) else None
 
     def put(self, key: str, content: str, model: str) -> None:
         if not self.writes:
@@ -226,7 +230,8 @@ class ChatBackend:
         Raises:
             BackendError: every attempt failed or gave a reply that does not validate against `schema`.
         """
-        return (await self._request(messages, schema))[1]  # type: ignore[return-value]
+        parsed: M = (await self._request(messages, schema))[1]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return self.settings.describe()
@@ -285,7 +290,7 @@ class ChatBackend:
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
+        delay: float = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
@@ -303,7 +308,7 @@ class ChatBackend:
                     "/chat/completions", cast_to=ChatCompletion, body=body, options={"timeout": self.settings.timeout}
                 )
             usage = _token_counts(completion)
-            content = _reply_text(completion)
+            content = scrub_secrets(_reply_text(completion), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **usage))
             raise _classify(exc, self.settings) from None
@@ -314,12 +319,49 @@ class ChatBackend:
         """Names the role, model and endpoint, for messages."""
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
+    def _key(self) -> str:
+        return os.environ.get(self.settings.api_key_env, "")
+
     def _message(self, problem: str) -> str:
-        text = f"{self.where()}: {problem}"
-        key = os.environ.get(self.settings.api_key_env, "")
-        if len(key) >= 4:
-            text = text.replace(key, "***")
+        text = scrub_secrets(f"{self.where()}: {problem}", self._key())
         return " ".join(text.split())  # one line, whatever the server said
+
+
+# What a server or proxy may echo: the Authorization header, or a key in OpenAI's or a similar format. A token ends at
+# a quote, comma or bracket, so that scrubbing a JSON reply leaves it JSON.
+_SECRET_TEXT = re.compile(
+    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)\]}]{4,}"
+    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+)
+_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
+
+
+def scrub_secrets(text: str, key: str = "") -> str:
+    """`text` with the given API key, any run of 8 or more of its characters, and anything that looks like a
+    credential replaced by ``***``: the rule for error bodies and for every model reply.
+
+    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
+    '401: bad header *** for key ***'
+    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
+    'Debug header Bearer *** ok'
+    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
+    'proxy saw key=***'
+    """
+    if len(key) >= 4:
+        text = _scrub_fragments(text.replace(key, "***"), key)
+    return _SECRET_TEXT.sub("***", text)
+
+
+def _scrub_fragments(text: str, key: str) -> str:
+    for i in range(len(key) - _FRAGMENT + 1):
+        found = text.find(key[i : i + _FRAGMENT])
+        while found >= 0:
+            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
+            while end < len(text) and offset < len(key) and text[end] == key[offset]:
+                end, offset = end + 1, offset + 1
+            text = text[:found] + "***" + text[end:]
+            found = text.find(key[i : i + _FRAGMENT])
+    return text
 
 
 def _token_counts(completion: Any) -> dict[str, int]:
@@ -384,7 +426,8 @@ def _classify(exc: Exception, settings: LLMSettings) -> Exception:
 
 
 def _connection_problem(exc: BaseException) -> str:
-    chain, cause = [], exc
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
     while cause is not None and len(chain) < 8:
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__

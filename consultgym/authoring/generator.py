@@ -591,7 +591,10 @@ class _CaseBuilder:
 
     def _evidence_item(self, evidence: Evidence, priority: Priority, ask: str | None = None) -> RubricItem:
         fact_id = self.fact_of[evidence.code]
-        asked = [evidence.question, evidence.question_en, f"Have you had {evidence.label}?"]
+        named = [f"Have you had {evidence.label}?", *(f"Any {keyword}?" for keyword in evidence.keywords[:2])]
+        if evidence.category == FactCategory.medication and evidence.keywords:
+            named.insert(0, f"Have you taken any {evidence.keywords[:2][-1]}?")
+        asked = [evidence.question, evidence.question_en, *named]
         # A question reaching its fact on its own comes first: it is the one the gold doctor asks.
         examples = sorted(
             dict.fromkeys(asked), key=lambda q: fact_id not in {f.id for f in facts_for_question(self.draft, q)}

@@ -81,8 +81,8 @@ STATEMENT_PATTERNS: dict[str, str] = {
     "character": r"sharp|dull|burning|crushing|pressure[- ]like|like a (pressure|weight|band|knife)|throbbing|"
                  r"stabbing|aching|cramp\w*|colick?y|tearing(?! eyes| up)|ripping|nagging|pulling|violent|sickening|"
                  r"frightening|exhausting|squeezing|tight\w*|shooting|gnawing|pounding|"
-                 r"pulsating|electric\w*|knife|heavy (feeling|sensation|pressure)|heaviness|tender|stinging|piercing|"
-                 r"feels? like",
+                 r"pulsating|electric\w*|knife|heavy (feeling|sensation|pressure)|(as|feels?|is) heavy|heaviness|"
+                 r"tender|stinging|piercing|feels? like",
     "appearance": r"red|reddish|brown\w*|black|blackish|yellow\w*|white\w*|purple|purplish|pink\w*|blue|bluish|dark|"
                   r"pale|grey|gray|colou?r\w*|erythemat\w*|violaceous|greasy|scaly|scaling|crust\w*|raised|flat|"
                   r"shiny|waxy|rough|smooth|blister\w*|vesic\w*|bullae|bullous|papul\w*|pustul\w*|nodul\w*|macul\w*|"
@@ -127,10 +127,11 @@ STATEMENT_PATTERNS: dict[str, str] = {
     "alcohol": r"alcohol\w*|beers?|wine|spirits|units|pints?|teetotal|drinks? (socially|occasionally|heavily|daily|"
                r"\w+ (glass|bottle|can|pint|unit)\w*)|does not drink|doesn t drink|don t drink",
     "recreational_drugs": r"recreational|illicit|cannabis|marijuana|cocaine|heroin|drug use|intravenous drug|ivdu|"
-                          r"amphetamine\w*|ecstasy|substance (use|abuse)|uses? drugs|street drugs",
+                          r"stimulant\w*|amphetamine\w*|ecstasy|substance (use|abuse)|uses? drugs|street drugs",
     "occupation": r"works?|worked|working|job|occupation|employ\w*|unemploy\w*|retired|student|school|college|"
                   r"university|profession\w*|career",
-    "living": r"lives? (with|alone|in|at|on)|living (with|alone|in|at)|at home|homeless|care home|nursing home|"
+    "living": r"lives? (with|alone|in|at|on)|living (with|alone|in|at)|at home|homeless|care home|nursing home|married|"
+              r"divorced|widowed|single|"
               r"shared house|apartment|flat with|household",
     "travel": r"travel\w*|trip|abroad|overseas|returned from|holiday|vacation|deploy\w*|camping|hiking|"
               r"visit(ed|ing) (a |the )?(country|abroad|relatives|family)|flight|mission",
@@ -140,7 +141,7 @@ STATEMENT_PATTERNS: dict[str, str] = {
                 r"(also )?(sick|ill|unwell|similar)",
     "menstrual": r"periods?|menstru\w*|menses|menarche|pregnan\w*|gravida|contracept\w*|lmp|cycles?",
     "vaccination": r"vaccin\w*|immuni[sz]\w*|jabs?",
-    "diet": r"diet|eats?|eating|food|meals?|appetite|vegetarian|vegan|hungry|anorexia",
+    "diet": r"diet|eats?|eating|food|meals?|appetite|vegetarian|vegan|hungry|anorexia|energy drinks?|caffeine|coffee",
     "weight": r"weight|\d+(\.\d+)? ?(kg|lb|lbs|pounds|stone)",
     "sleep": r"sleep\w*|insomnia|wakes? (up )?at night|night waking",
     "fever": r"fever\w*|febrile|sweat\w*|temperature|chills?|shiver\w*|shaky|rigou?rs?|night sweats|pyrexia|felt hot|"
@@ -159,7 +160,7 @@ STATEMENT_PATTERNS: dict[str, str] = {
                         r"swallow\w*|dysphag\w*|jaundic\w*|yellow(ing)? of|stomach|tummy|belly|abdom\w*|"
                         r"epigastri\w*|bloat\w*|hemat[eo]mesis|haemat[eo]mesis|gastro\w*|digest\w*",
     "genitourinary": r"discharge|genital\w*|testic\w*|testes|scrot\w*|vagin\w*|vulva\w*|penis|penile|erecti\w*|"
-                     r"pelvic pain|groin|dyspareunia|genitourinary",
+                     r"pelvic pain|groin|dyspareunia|intercourse|genitourinary",
     "neurological": r"headaches?|dizz\w*|vertigo|light ?headed\w*|faint\w*|pass(ed)? out|black(ed)? out|numb\w*|"
                     r"tingl\w*|pins and needles|paraesthes\w*|paresthes\w*|weakness|seizures?|fits|convuls\w*|"
                     r"confus\w*|memory|balance|gait|unsteady|speech|slurr\w*|tremor\w*|shak(ing|y) hands|"
@@ -256,9 +257,9 @@ def statement_text(text: str, say: str = "") -> str:
 def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
     """The facts with their `topics` set from category and wording (see `fact_topics`).
 
-    'Any medications?', 'Any allergies?' and 'Does anything run in the family?' belong to the facts of their own
-    category when the case has any: a history statement that mentions a drug it was treated with then keeps its other
-    topics only.
+    'Any medications?', 'Any allergies?', 'Any medical conditions?' and 'Does anything run in the family?' belong to
+    the facts of their own category when the case has any: a history statement that mentions a drug it was treated
+    with, or a complaint never had before, then keeps its other topics only (and its keywords: 'before').
     """
     have = {fact.category.value for fact in facts}
     owned = {topic for category, topics in _CATEGORY_TOPICS.items() if category in have for topic in topics}
@@ -275,7 +276,7 @@ def assign_topics(facts: Sequence[Fact], opening: str) -> list[Fact]:
     ]
 
 
-_OWNED_BY_CATEGORY = frozenset({"medications", "allergies", "family_history"})
+_OWNED_BY_CATEGORY = frozenset({"medications", "allergies", "family_history", "past_history"})
 
 
 def _owns(fact: Fact, topic: str) -> bool:

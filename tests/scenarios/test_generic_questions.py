@@ -39,6 +39,7 @@ def test_the_oracle_judges_words_not_topics():
 def test_a_question_about_nothing_the_case_says_reaches_nothing():
     """The reverse: topics are not sprinkled on every fact. A case without an allergy fact answers no allergy
     question with another fact."""
-    for scenario in load_library("agentclinic"):
-        assert not any(f.category.value == "allergy" for f in scenario.facts), scenario.id
+    without = [s for s in load_library("agentclinic") if not any(f.category.value == "allergy" for f in s.facts)]
+    assert len(without) >= 150  # AgentClinic rarely records allergies
+    for scenario in without:
         assert facts_for_question(scenario, QUESTIONS["allergies"]) == [], scenario.id

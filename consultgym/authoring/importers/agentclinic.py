@@ -9,9 +9,12 @@ time course of the complaint, each secondary symptom, the relevant history, the 
 and each test; when the diagnosis is a DDXPlus condition, also the evidences that separate it from its differentials
 and that the case reports. Statements whose wording would name the diagnosis are dropped.
 
-Example:
-    >>> scenarios = import_agentclinic("agentclinic_medqa_extended.jsonl")  # doctest: +SKIP
-    >>> scenarios[0].id, scenarios[0].diagnosis.name  # doctest: +SKIP
+Example (the first case of the shipped source file; `import_agentclinic` converts them all):
+    >>> import json
+    >>> from consultgym.scenarios.loader import LIBRARY_ROOT
+    >>> source = LIBRARY_ROOT.parent / "data" / "agentclinic" / SOURCE_NAME
+    >>> scenario = convert_case(json.loads(source.read_text(encoding="utf-8").splitlines()[0]), line=1)
+    >>> scenario.id, scenario.diagnosis.name
     ('agentclinic-medqa-001', 'Myasthenia gravis')
 """
 
@@ -204,6 +207,8 @@ class _CaseConverter:
             must_ask=items,
             diagnosis=self.diagnosis,
             tags=["agentclinic", "medqa", *([condition] if condition else [])],
+            # The OSCE lists the examinations and tests that were done; what it does not list is not known.
+            default_finding="not_available",
         )
 
     def _diagnosis(self) -> Diagnosis:
@@ -527,8 +532,13 @@ def _split_social(sentence: str) -> list[str]:
 def _denial_category(category: FactCategory, item: str) -> FactCategory:
     if re.search(r"\bfamily\b", item.lower()):
         return FactCategory.family
-    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()) and category != FactCategory.social:
+    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()):
         return FactCategory.medication
+    if re.search(r"\ballerg", item.lower()):
+        return FactCategory.allergy
+    if re.search(r"\b(past medical|medical history|surgical history|medical conditions?|chronic (illness|disease)s?)\b",
+                 item.lower()):  # fmt: skip
+        return FactCategory.pmh
     return FactCategory.ros if category == FactCategory.symptom else category
 
 
