@@ -215,7 +215,7 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     anchored = frozenset().union(*(m.explained for m in candidates))
     if not anchored <= frozenset().union(*(m.explained for m in chosen)):
         return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
-    return UnitMatch("ask", question, Focus.focused, candidates, in_order(chosen), words)
+    return UnitMatch("ask", question, Focus.focused, candidates, tuple(m.fact for m in chosen), words)
 
 
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
