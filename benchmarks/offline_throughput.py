@@ -1,6 +1,6 @@
 """Offline env throughput: CPU time per step (patient + guardian + coverage), judge CPU time per episode.
 
-    python benchmarks/offline_throughput.py [--episodes 300] [--library starter] [--baseline /tmp/old_cg]
+    python benchmarks/offline_throughput.py [--episodes 300] [--guardian off] [--baseline /tmp/old_cg]
 
 Questions are drawn from history-taking templates with a random detail appended, so that (almost) every question is
 new to the retrieval memo, as with a policy being trained; `--repeat` uses the fixed checklist instead.
@@ -8,8 +8,9 @@ new to the retrieval memo, as with a policy being trained; `--repeat` uses the f
 Figures are CPU time (`time.process_time`), not wall clock: the machine is shared. Each run also times a fixed
 pure-Python calibration loop in the same process and reports the step cost as a multiple of it, so runs on a busier
 or slower machine stay comparable. `--baseline DIR` runs the same measurement in a subprocess against another
-checkout of the package (e.g. an older commit: ``git archive <commit> | tar -x -C /tmp/old_cg``) and prints the
-ratio of the two, each normalised by its own calibration.
+checkout of the package (e.g. an older commit: ``git archive <commit> | tar -x -C /tmp/old_cg``), alternating with
+this tree in fresh processes for `--rounds` rounds, and prints the ratio of the two, each normalised by its own
+calibration, per round and as the median.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -78,9 +80,9 @@ def calibration_loop() -> float:
     return best
 
 
-def measure(episodes: int, turns: int, library: str, repeat: bool) -> dict[str, float]:
+def measure(episodes: int, turns: int, library: str, repeat: bool, guardian: str) -> dict[str, float]:
     """Run the episodes and return CPU figures (seconds) and the calibration time."""
-    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1).unwrapped
+    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian).unwrapped
     rng = random.Random(0)
     step_cpu: list[float] = []
     judge_cpu: list[float] = []
@@ -121,13 +123,32 @@ def describe(label: str, figures: dict[str, float]) -> str:
     )
 
 
-def baseline(folder: str, args: argparse.Namespace) -> dict[str, float]:
-    """The same measurement against the package in `folder`, in a fresh process."""
+def measure_in(folder: str | None, args: argparse.Namespace) -> dict[str, float]:
+    """The same measurement in a fresh process, against the package in `folder` (None: this tree)."""
     command = [sys.executable, __file__, "--json", "--episodes", str(args.episodes), "--turns", str(args.turns)]
-    command += ["--library", args.library] + (["--repeat"] if args.repeat else [])
-    env = {**os.environ, "PYTHONPATH": folder}
+    command += ["--library", args.library, "--guardian", args.guardian] + (["--repeat"] if args.repeat else [])
+    env = {**os.environ, "PYTHONPATH": folder} if folder else dict(os.environ)
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def calibrated_cost(figures: dict[str, float]) -> float:
+    """CPU time per step as a share of the calibration loop timed in the same process."""
+    return figures["step_cpu_s"] / figures["steps"] / figures["calibration_s"]
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Alternate this tree and the baseline, each in a fresh process, `rounds` times; print every ratio and the
+    median (the machine's load changes between runs; alternating and the median keep that out of the figure)."""
+    ratios = []
+    for number in range(1, args.rounds + 1):
+        new, old = measure_in(None, args), measure_in(args.baseline, args)
+        ratios.append(calibrated_cost(old) / calibrated_cost(new))
+        print(f"round {number}")
+        print("  " + describe("this tree", new))
+        print("  " + describe(f"baseline ({args.baseline})", old))
+        print(f"  steps per CPU-second, calibrated: this tree / baseline = {ratios[-1]:.3f}")
+    print(f"median over {args.rounds} rounds: this tree / baseline = {statistics.median(ratios):.3f}")
 
 
 def main() -> None:
@@ -136,24 +157,23 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--library", default="starter")
     parser.add_argument("--repeat", action="store_true", help="reuse the same questions (memo hits)")
+    parser.add_argument("--guardian", default="offline", help="offline, or off to time the patient and judge alone")
     parser.add_argument("--baseline", help="a checkout of an older consultgym to compare with (its top folder)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each tree with --baseline")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
-    figures = measure(args.episodes, args.turns, args.library, args.repeat)
+    if args.baseline:
+        compare(args)
+        return
+    figures = measure(args.episodes, args.turns, args.library, args.repeat, args.guardian)
     if args.json:
         print(json.dumps(figures))
         return
     print(
         f"episodes {args.episodes}, steps {figures['steps']:.0f}, library {args.library}, "
-        f"{'repeated' if args.repeat else 'fresh'} questions"
+        f"{'repeated' if args.repeat else 'fresh'} questions, guardian {args.guardian}"
     )
     print(describe(f"this tree ({consultgym.__file__.rsplit('/', 2)[0]})", figures))
-    if args.baseline:
-        old = baseline(args.baseline, args)
-        print(describe(f"baseline ({args.baseline})", old))
-        new_cost = figures["step_cpu_s"] / figures["steps"] / figures["calibration_s"]
-        old_cost = old["step_cpu_s"] / old["steps"] / old["calibration_s"]
-        print(f"steps per CPU-second, calibrated: this tree / baseline = {old_cost / new_cost:.3f}")
 
 
 if __name__ == "__main__":
