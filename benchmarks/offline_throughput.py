@@ -5,9 +5,9 @@
 Questions are drawn from history-taking templates with a random detail appended, so that (almost) every question is
 new to the retrieval memo, as with a policy being trained; `--repeat` uses the fixed checklist instead.
 
-Figures are CPU time (`time.process_time`), not wall clock: the machine is shared. Each run also times a fixed
-pure-Python calibration loop in the same process and reports the step cost as a multiple of it, so runs on a busier
-or slower machine stay comparable. `--baseline DIR` runs the same measurement in a subprocess against another
+Figures are CPU time (`time.process_time`), not wall clock: the machine is shared. Before every block of 10 episodes
+the run also times a fixed pure-Python calibration slice, and reports the step cost in slices (the median over
+blocks), so runs on a busier or slower machine, or while the load drifts, stay comparable. `--baseline DIR` runs the same measurement in a subprocess against another
 checkout of the package (e.g. an older commit: ``git archive <commit> | tar -x -C /tmp/old_cg``), alternating with
 this tree in fresh processes for `--rounds` rounds, and prints the ratio of the two, each normalised by its own
 calibration, per round and as the median.
@@ -57,7 +57,8 @@ TEMPLATES = [
     "TEST: ECG",
 ]
 WORDS = "today lately recently really exactly please honestly now again also though overall".split()
-CALIBRATION_ROUNDS = 5
+CALIBRATION_ROUNDS = 3
+BLOCK = 10  # episodes between calibration slices
 
 
 def question(rng: random.Random, repeat: bool) -> str:
@@ -67,26 +68,33 @@ def question(rng: random.Random, repeat: bool) -> str:
     return f"{text[:-1]} {rng.choice(WORDS)} {rng.randrange(10_000)}?"
 
 
-def calibration_loop() -> float:
-    """CPU seconds of a fixed pure-Python workload (string, dict and arithmetic work, like a step): the best of 5."""
-    best = float("inf")
-    for _ in range(CALIBRATION_ROUNDS):
-        started = time.process_time()
-        table: dict[str, int] = {}
-        for i in range(200_000):
-            key = f"w{i % 997}"
-            table[key] = table.get(key, 0) + (i * i) % 7
-        best = min(best, time.process_time() - started)
-    return best
+def calibration_slice(iterations: int = 40_000) -> float:
+    """CPU seconds of a fixed pure-Python workload (string, dict and arithmetic work, like a step)."""
+    started = time.process_time()
+    table: dict[str, int] = {}
+    for i in range(iterations):
+        key = f"w{i % 997}"
+        table[key] = table.get(key, 0) + (i * i) % 7
+    return time.process_time() - started
 
 
 def measure(episodes: int, turns: int, library: str, repeat: bool, guardian: str) -> dict[str, float]:
-    """Run the episodes and return CPU figures (seconds) and the calibration time."""
+    """Run the episodes and return CPU figures (seconds), the calibration time and the calibrated step cost.
+
+    The machine's speed drifts while other processes come and go, so a calibration slice runs before every block of
+    `BLOCK` episodes: each block's step CPU is divided by its slice, and the median over blocks is the step's cost in
+    calibration units (`calibrated`).
+    """
     env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian).unwrapped
     rng = random.Random(0)
     step_cpu: list[float] = []
     judge_cpu: list[float] = []
+    slices: list[float] = []
+    block_costs: list[float] = []
     for episode in range(episodes):
+        if episode % BLOCK == 0:
+            slices.append(min(calibration_slice() for _ in range(CALIBRATION_ROUNDS)))
+            block_start = len(step_cpu)
         env.reset(seed=episode)
         sent = []
         for _ in range(turns):
@@ -100,6 +108,9 @@ def measure(episodes: int, turns: int, library: str, repeat: bool, guardian: str
         score(scenario, sent, "unknown")
         judge_cpu.append(time.process_time() - started)
         env.step("DIAGNOSIS: unknown")
+        if episode % BLOCK == BLOCK - 1 or episode == episodes - 1:
+            block = step_cpu[block_start:]
+            block_costs.append(sum(block) / len(block) / slices[-1])
     steps = np.asarray(step_cpu)
     return {
         "steps": float(steps.size),
@@ -107,7 +118,8 @@ def measure(episodes: int, turns: int, library: str, repeat: bool, guardian: str
         "step_p50_s": float(np.percentile(steps, 50)),
         "step_p99_s": float(np.percentile(steps, 99)),
         "judge_cpu_s": float(np.mean(judge_cpu)),
-        "calibration_s": calibration_loop(),
+        "calibration_s": float(np.median(slices)),
+        "calibrated": float(np.median(block_costs)),
     }
 
 
@@ -118,8 +130,8 @@ def describe(label: str, figures: dict[str, float]) -> str:
         f"{label}: {figures['steps'] / figures['step_cpu_s']:.0f} steps per CPU-second, "
         f"{per_step * 1e6:.1f} us CPU/step (p50 {p50:.1f}, p99 {p99:.1f}), "
         f"judge {figures['judge_cpu_s'] * 1e3:.2f} ms CPU/episode; "
-        f"calibration loop {figures['calibration_s'] * 1e3:.1f} ms; "
-        f"one step = {per_step / figures['calibration_s'] * 1e3:.3f} thousandths of the calibration loop"
+        f"calibration slice {figures['calibration_s'] * 1e3:.2f} ms; "
+        f"one step = {figures['calibrated']:.4f} calibration slices (median over blocks)"
     )
 
 
@@ -133,8 +145,8 @@ def measure_in(folder: str | None, args: argparse.Namespace) -> dict[str, float]
 
 
 def calibrated_cost(figures: dict[str, float]) -> float:
-    """CPU time per step as a share of the calibration loop timed in the same process."""
-    return figures["step_cpu_s"] / figures["steps"] / figures["calibration_s"]
+    """CPU time per step in calibration slices, timed beside each block of episodes in the same process."""
+    return figures["calibrated"]
 
 
 def compare(args: argparse.Namespace) -> None:

@@ -116,10 +116,15 @@ class UnitMatch:
 
 def turn_units(action: DoctorAction) -> list[tuple[str, str]]:
     """The turn's units in the order a patient meets them: ('ask', text), ('examine', what) or ('test', name)."""
-    units = [("ask", q) for line in action.questions for q in split_questions(line)]
-    units += [("examine", what) for what in action.exams]
-    units += [("test", name) for name in action.tests]
-    return units
+    return list(_units(tuple(action.questions), tuple(action.exams), tuple(action.tests)))
+
+
+@lru_cache(maxsize=4096)  # the patient, the session and the judge all cut the same turn
+def _units(questions: tuple[str, ...], exams: tuple[str, ...], tests: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    units = [("ask", q) for line in questions for q in split_questions(line)]
+    units += [("examine", what) for what in exams]
+    units += [("test", name) for name in tests]
+    return tuple(units)
 
 
 # ------------------------------------------------------------------------------------------ per-scenario profiles
