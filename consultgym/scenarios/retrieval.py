@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from consultgym.actions import DoctorAction
 from consultgym.scenarios.prepared import per_scenario
@@ -115,10 +116,15 @@ class UnitMatch:
 
 def turn_units(action: DoctorAction) -> list[tuple[str, str]]:
     """The turn's units in the order a patient meets them: ('ask', text), ('examine', what) or ('test', name)."""
-    units = [("ask", q) for line in action.questions for q in split_questions(line)]
-    units += [("examine", what) for what in action.exams]
-    units += [("test", name) for name in action.tests]
-    return units
+    return list(_units(tuple(action.questions), tuple(action.exams), tuple(action.tests)))
+
+
+@lru_cache(maxsize=4096)  # the patient, the session and the judge all cut the same turn
+def _units(questions: tuple[str, ...], exams: tuple[str, ...], tests: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    units = [("ask", q) for line in questions for q in split_questions(line)]
+    units += [("examine", what) for what in exams]
+    units += [("test", name) for name in tests]
+    return tuple(units)
 
 
 # ------------------------------------------------------------------------------------------ per-scenario profiles
@@ -237,7 +243,7 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
     for position in by_topic.keys() | by_keyword.keys():
         profile = index.profiles[position]
         keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
-        explained = frozenset((by_topic.get(position, set()) | keyword_words | profile.vocabulary) & words.words)
+        explained = (words.words & profile.vocabulary) | keyword_words | (words.words & by_topic.get(position, set()))
         if explained:
             topics = frozenset(topics_hit.get(position, ()))
             match = FactMatch(profile.fact, explained, keyword_words, topics, position)
@@ -330,12 +336,10 @@ def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]
 _LONGEST = 6
 
 
+@lru_cache(maxsize=2)
 def _lexicon(category: FactCategory) -> frozenset[str]:
     groups = EXAM_GROUPS if category == FactCategory.exam else TEST_GROUPS
-    return _LEXICONS.setdefault(category, frozenset(name_key(n) for group in groups for n in group))
-
-
-_LEXICONS: dict[FactCategory, frozenset[str]] = {}
+    return frozenset(name_key(name) for group in groups for name in group)
 
 
 def facts_for_request(scenario: Scenario, request: str, category: FactCategory) -> list[Fact]:

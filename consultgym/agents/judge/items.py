@@ -20,8 +20,9 @@ the patient agree on what a unit is. Then:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from consultgym.actions import parse_action
+from consultgym.actions import DoctorAction, parse_action
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
@@ -147,7 +148,7 @@ def items_covered_in_turn(
 
     `already` (the ids covered before) is updated in place.
     """
-    matches, shotgun = match_turn(scenario, parse_action(turn), limit)
+    matches, shotgun = match_turn(scenario, _parsed(turn), limit)
     if shotgun:
         return []
     covered = []
@@ -157,6 +158,11 @@ def items_covered_in_turn(
             already.add(item.id)
             covered.append((item.id, match.text if match.kind == "ask" else f"{match.kind.upper()}: {match.text}"))
     return covered
+
+
+@lru_cache(maxsize=4096)  # the session credits each turn as it is played, the judge again at the end
+def _parsed(turn: str) -> DoctorAction:
+    return parse_action(turn)
 
 
 def item_covered_by(item: RubricItem, scenario: Scenario, kind: str, unit: str) -> bool:
