@@ -1,23 +1,36 @@
-"""Offline env throughput: steps per second (patient + guardian), per-step latency, judge time per episode.
+"""Offline env throughput in CPU time: steps per CPU-second, as calibration units, against another checkout.
 
-    python benchmarks/offline_throughput.py [--episodes 300] [--library starter]
+    python benchmarks/offline_throughput.py [--steps 4000] [--library starter] [--inflate 10] [--baseline DIR]
 
-Questions are drawn from history-taking templates with a random detail appended, so that (almost) every question is
-new to the retrieval memo, as with a policy being trained; `--repeat` uses the fixed checklist instead.
+Every figure is CPU time of the process that steps (`time.process_time`), and each is also given in units of a fixed
+pure-Python workload measured in the same process (`harness.calibration`), so it holds on a loaded machine.
+
+- ``current``: this checkout, on the library as shipped and on the library inflated `--inflate` times: every
+  scenario gets the facts and rubric items of the next N-1 scenarios too (renamed, so the case is N times as large
+  while the questions stay the same). A step whose cost follows the words of the question, not the size of the case,
+  costs about the same on both.
+- ``--baseline DIR``: the same measurement over another checkout of consultgym (e.g. an old commit extracted with
+  ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
+  current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
+
+A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
+the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
+new to any memo, as with a policy being trained. Resets are not counted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
-import time
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
-import gymnasium as gym
-import numpy as np
-
-import consultgym  # noqa: F401  (registers the env ids)
-from consultgym.agents.judge.offline import score
-
+HERE = Path(__file__).resolve().parent
 TEMPLATES = [
     "When did this start?",
     "How long does it last?",
@@ -47,49 +60,164 @@ TEMPLATES = [
 WORDS = "today lately recently really exactly please honestly now again also though overall".split()
 
 
-def question(rng: random.Random, repeat: bool) -> str:
+def question(rng: random.Random) -> str:
     text = rng.choice(TEMPLATES)
-    if repeat or text.startswith(("EXAMINE", "TEST")):
+    if text.startswith(("EXAMINE", "TEST")):
         return text
     return f"{text[:-1]} {rng.choice(WORDS)} {rng.randrange(10_000)}?"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--episodes", type=int, default=300)
-    parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--library", default="starter")
-    parser.add_argument("--repeat", action="store_true", help="reuse the same questions (memo hits)")
-    args = parser.parse_args()
+# ------------------------------------------------------------------------------------- inside the measuring process
+def inflate(library: list[Any], factor: int) -> list[Any]:
+    """Each scenario with the facts and rubric items of the next `factor - 1` scenarios added under new ids.
 
-    env = gym.make("consultgym/Consultation-v0", scenarios=args.library, max_turns=args.turns + 1).unwrapped
-    rng = random.Random(0)
-    step_times: list[float] = []
-    judge_times: list[float] = []
-    for episode in range(args.episodes):
-        env.reset(seed=episode)
-        turns = []
-        for _ in range(args.turns):
-            action = question(rng, args.repeat)
-            started = time.perf_counter()
-            env.step(action)
-            step_times.append(time.perf_counter() - started)
-            turns.append(action)
-        scenario = env.session.scenario
-        started = time.perf_counter()
-        score(scenario, turns, "unknown")
-        judge_times.append(time.perf_counter() - started)
+    A donor whose facts would make the scenario invalid (they name its diagnosis) is passed over for the next one.
+    """
+    from consultgym.scenarios.schema import Scenario
+
+    inflated = []
+    for index, scenario in enumerate(library):
+        data = scenario.model_dump(mode="json")
+        added, offset = 0, 1
+        while added < factor - 1 and offset < len(library) * 2:
+            donor = library[(index + offset) % len(library)].model_dump(mode="json")
+            offset += 1
+            tag = f"x{offset}"
+            rename = {fact["id"]: f"{fact['id']}-{tag}" for fact in donor["facts"]}
+            for fact in donor["facts"]:
+                fact["id"] = rename[fact["id"]]
+            for item in donor["must_ask"]:
+                item["id"] = f"{item['id']}-{tag}"
+                item["facts"] = [rename[f] for f in item["facts"]]
+            candidate = {
+                **data,
+                "facts": data["facts"] + donor["facts"],
+                "must_ask": data["must_ask"] + donor["must_ask"],
+            }
+            try:
+                Scenario.model_validate(candidate)
+            except ValueError:
+                continue
+            data, added = candidate, added + 1
+        inflated.append(Scenario.model_validate(data))
+    return inflated
+
+
+def measure(library_name: str, steps: int, factor: int, turns: int, seed: int) -> dict[str, Any]:
+    """Step a fresh env `steps` times; CPU seconds of the steps, the judge's share, and the calibration unit."""
+    import time
+
+    import gymnasium as gym
+    from harness import calibration
+
+    import consultgym  # noqa: F401  (registers the env ids)
+    from consultgym.scenarios.loader import load_library
+
+    library = load_library(library_name)
+    if factor > 1:
+        library = inflate(library, factor)
+    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1).unwrapped
+    rng = random.Random(seed)
+    ids = [s.id for s in library]
+    # Warm up on every scenario first: per-scenario caches are built once per run, not per step.
+    for index, scenario_id in enumerate(ids):
+        env.reset(seed=index, options={"scenario": scenario_id})
+        env.step(question(rng))
+    done = step_cpu = judge_cpu = 0.0
+    episodes = 0
+    while done < steps:
+        env.reset(seed=episodes, options={"scenario": ids[episodes % len(ids)]})
+        started = time.process_time()
+        for _ in range(turns):
+            env.step(question(rng))
+        middle = time.process_time()
         env.step("DIAGNOSIS: unknown")
-    steps = np.asarray(step_times)
-    p50, p99 = np.percentile(steps, [50, 99]) * 1000
+        ended = time.process_time()
+        step_cpu += ended - started
+        judge_cpu += ended - middle
+        done += turns + 1
+        episodes += 1
+    facts = statistics.mean(len(s.facts) for s in library)
+    items = statistics.mean(len(s.must_ask) for s in library)
+    return {
+        "steps": int(done),
+        "episodes": episodes,
+        "cpu_s": step_cpu,
+        "last_step_cpu_s": judge_cpu,
+        "unit_s": calibration(),
+        "facts": facts,
+        "items": items,
+    }
+
+
+# ------------------------------------------------------------------------------------------------------ the driver
+def run_child(code: Path | None, library: str, steps: int, factor: int, turns: int, seed: int) -> dict[str, Any]:
+    """`measure` in a fresh Python process over the checkout `code` (None: the installed consultgym)."""
+    env = dict(os.environ)
+    paths = [str(HERE)] + ([str(code)] if code is not None else [])
+    env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
+    args = [sys.executable, str(Path(__file__)), "--child", "--library", library, "--steps", str(steps)]
+    args += ["--inflate", str(factor), "--turns", str(turns), "--seed", str(seed)]
+    output = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if output.returncode != 0:
+        raise SystemExit(f"the measuring process over {code or 'this checkout'} failed:\n{output.stderr[-2000:]}")
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    result["module"] = result.get("module", "")
+    return result
+
+
+def describe(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Median figures of a few rounds."""
+    per_step = statistics.median(r["cpu_s"] / r["steps"] for r in runs)
+    units = statistics.median(r["cpu_s"] / r["steps"] / r["unit_s"] for r in runs)
+    judge = statistics.median(r["last_step_cpu_s"] / r["episodes"] for r in runs)
+    facts, items = runs[0]["facts"], runs[0]["items"]
     print(
-        f"episodes {args.episodes}, steps {steps.size}, library {args.library}, "
-        f"{'repeated' if args.repeat else 'fresh'} questions"
+        f"  {name:34s} {1 / per_step:8,.0f} steps/CPU-s  {per_step * 1e6:7.1f} us/step  = {units:6.1f} calibration "
+        f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case)"
     )
-    print(
-        f"offline: {steps.size / steps.sum():.0f} steps/s, p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
-        f"judge {np.mean(judge_times) * 1000:.2f} ms/episode"
-    )
+    return {"per_step": per_step, "units": units}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=4000, help="steps per measurement")
+    parser.add_argument("--turns", type=int, default=10, help="questions per episode before the diagnosis")
+    parser.add_argument("--library", default="starter")
+    parser.add_argument("--inflate", type=int, default=10, help="the larger case is this many times the facts+rubric")
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare with (its folder)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.library, args.steps, args.inflate, args.turns, args.seed)))
+        return
+
+    from harness import machine_line
+
+    print(machine_line())
+    print(f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round")
+    codes: dict[str, tuple[Path | None, int]] = {"current": (None, 1), f"current x{args.inflate}": (None, args.inflate)}
+    if args.baseline is not None:
+        codes[f"baseline {args.baseline}"] = (args.baseline.resolve(), 1)
+        codes[f"baseline x{args.inflate}"] = (args.baseline.resolve(), args.inflate)
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in codes}
+    for round_ in range(args.rounds):
+        for name, (code, factor) in codes.items():
+            results[name].append(run_child(code, args.library, args.steps, factor, args.turns, args.seed + round_))
+    print(f"medians of {args.rounds} rounds, CPU time of the stepping process:")
+    figures = {name: describe(name, runs) for name, runs in results.items()}
+    base, big = figures["current"], figures[f"current x{args.inflate}"]
+    print(f"x{args.inflate} facts+rubric costs x{big['per_step'] / base['per_step']:.2f} per step (current code)")
+    if args.baseline is not None:
+        old = figures[f"baseline {args.baseline}"]
+        old_big = figures[f"baseline x{args.inflate}"]
+        print(
+            f"speed-up over the baseline: x{old['per_step'] / base['per_step']:.2f} steps per CPU-second "
+            f"(x{old['units'] / base['units']:.2f} in calibration units); the baseline's x{args.inflate} case costs "
+            f"x{old_big['per_step'] / old['per_step']:.2f} per step"
+        )
 
 
 if __name__ == "__main__":
