@@ -39,6 +39,8 @@ DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (cap
 MAX_BACKOFF_S: Final = 8.0
 LOCAL_API_KEY: Final = "not-needed"  # sent to a custom base_url when the key variable is unset (vLLM, Ollama)
 OPENAI_BASE_URL: Final = "https://api.openai.com/v1"
+# Open connections of one process's pooled HTTP client; calls beyond it wait for a free connection.
+MAX_CONNECTIONS_PER_PROCESS: Final = 1024
 
 # Runs and reports
 DEFAULT_LIBRARY: Final = "starter"
