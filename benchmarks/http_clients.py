@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--in-flight", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--rounds", type=int, default=2, help="each client is measured this often; the least counts")
+    parser.add_argument("--clients", nargs="+", choices=list(CLIENTS), default=list(CLIENTS), help="(floor always)")
     args = parser.parse_args()
     print(machine_line())
     with ServerProcess(latency=0.0) as server:
@@ -138,6 +139,8 @@ def main() -> None:
             best: dict[str, Measured] = {}
             for _ in range(args.rounds):  # interleaved rounds: a burst of load hits every client alike
                 for name, setup in CLIENTS.items():
+                    if name not in args.clients and name != "raw aiohttp (floor)":
+                        continue
                     result = asyncio.run(measure(setup, server.base_url, in_flight, args.calls))
                     if name not in best or result.cpu_per < best[name].cpu_per:
                         best[name] = result

@@ -70,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_turns=args.max_turns,
         options=_role_options(args),
         progress=not args.quiet,
+        loop=args.loop,
     )
     if args.ray:
         from consultgym.integrations.ray_rollouts import run_ray
@@ -83,6 +84,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{summary.out}: {summary.completed} completed, {summary.errored} errored, {summary.skipped} already done "
         f"({summary.planned} planned) in {summary.seconds:.2f} s"
     )
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from consultgym.agents.patient.turn import mermaid
+
+    print(mermaid(), end="")
     return 0
 
 
@@ -267,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(run)
     run.set_defaults(handler=cmd_run)
 
+    graph = commands.add_parser(
+        "graph", help="print the patient-turn graph (draft, guard, revise, emit, fallback) as Mermaid text"
+    )
+    graph.set_defaults(handler=cmd_graph)
+
     report = commands.add_parser("report", help="summarise a run file")
     report.add_argument("file")
     report.add_argument("--json", action="store_true", help="print one JSON object")
@@ -315,6 +328,12 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--judge-models", default=None, help="comma-separated models of a panel judge")
     run.add_argument("--judge-vote", default=None, choices=["majority", "unanimous", "any"], help="panel rule")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--loop",
+        default="direct",
+        choices=["direct", "graph"],
+        help="drive each patient turn with a plain loop (default) or the LangGraph graph; same transcripts",
+    )
     run.add_argument(
         "--ray",
         nargs="?",

@@ -53,6 +53,7 @@ class RunSpec:
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN
     options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
+    loop: str = "direct"  # how patient turns are driven; not in the records: both loops give the same transcripts
 
     def role_config(self) -> dict[str, Any]:
         """Settings written into records: role kinds and their options, never a secret."""
@@ -119,6 +120,7 @@ def session_factory(spec: RunSpec, library: list[Scenario]) -> Callable[[], Cons
             max_turns=spec.max_turns,
             max_revisions=spec.max_revisions,
             questions_per_turn=spec.questions_per_turn,
+            loop=spec.loop,
             **spec.options,
         )
 

@@ -30,12 +30,17 @@ from consultgym.config import MAX_CONNECTIONS_PER_PROCESS
 
 
 class ChatHTTPError(Exception):
-    """The server answered with an error status; `message` is what its error body says."""
+    """The server answered with an error status; `message` is what its error body says.
 
-    def __init__(self, status: int, message: str) -> None:
+    Attributes:
+        explained: the body carried an error message (a server that explains a 500 will fail the same way again).
+    """
+
+    def __init__(self, status: int, message: str, explained: bool) -> None:
         super().__init__(f"HTTP {status}: {message}")
         self.status = status
         self.message = message
+        self.explained = explained
 
 
 class ChatTransportError(Exception):
@@ -52,6 +57,7 @@ class ChatReply:
 
     content: str | None
     refusal: str | None
+    finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
     has_choices: bool
@@ -128,7 +134,10 @@ async def post_chat(url: str, headers: dict[str, str], body: dict[str, Any]) -> 
             raise ChatTransportError(f"base_url is not a valid URL ({exc}); check base_url") from None
         raise ChatTransportError(_DROPPED) from None
     if status >= 400:
-        raise ChatHTTPError(status, _error_message(raw))
+        message = _error_message(raw)
+        raise ChatHTTPError(
+            status, message or raw[:200].decode("utf-8", errors="replace") or "no error message", bool(message)
+        )
     return _reply(raw)
 
 
@@ -141,10 +150,12 @@ def _reply(raw: bytes) -> ChatReply:
         data = json.loads(raw)
         choices = data.get("choices")
         usage = data.get("usage") or {}
-        message = choices[0]["message"] if choices else {}
+        choice = choices[0] if choices else {}
+        message = choice.get("message") or {}
         return ChatReply(
             content=message.get("content"),
             refusal=message.get("refusal"),
+            finish_reason=choice.get("finish_reason"),
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             completion_tokens=int(usage.get("completion_tokens") or 0),
             has_choices=bool(choices),
@@ -154,11 +165,11 @@ def _reply(raw: bytes) -> ChatReply:
 
 
 def _error_message(raw: bytes) -> str:
-    """The server's own words from an OpenAI-style error body, else the start of the body."""
-    text = raw[:2000].decode("utf-8", errors="replace")
+    """The server's own words from an OpenAI-style error body (``{"error": {"message": ...}}``), on one line."""
     try:
-        error = json.loads(raw).get("error")
+        data = json.loads(raw)
+        error = data.get("error", data.get("message"))
         message = error.get("message") if isinstance(error, dict) else error
     except (ValueError, AttributeError):
-        message = None
-    return " ".join(str(message or text or "no error message").split())[:200]
+        return ""
+    return " ".join(str(message or "").split())[:300]

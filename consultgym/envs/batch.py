@@ -76,6 +76,7 @@ def session_builder(
     max_turns: int | None = None,
     max_revisions: int = DEFAULT_MAX_REVISIONS,
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    loop: str = "direct",
     **llm_options: Any,
 ) -> Callable[[], ConsultationSession]:
     """A function building fresh sessions from the same settings `gym.make` takes (the library is loaded once).
@@ -103,6 +104,7 @@ def session_builder(
         max_revisions=max_revisions,
         questions_per_turn=questions_per_turn,
         options=llm_options,
+        loop=loop,
     )
     return session_factory(spec, library)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
@@ -59,6 +60,7 @@ class ConsultationEnv(gym.Env[str, str]):
     ``scenarios``: library name, folder, file or a list of `Scenario` (default "starter");
     ``patient``: offline|llm; ``guardian``: offline|llm|tiered|off; ``judge``: offline|llm|panel; LLM roles take
     ``<role>_model``, ``<role>_base_url`` ...; ``max_turns``, ``max_revisions``, ``questions_per_turn``,
+    ``loop`` ("direct", the default, or "graph": the patient turn through LangGraph, same transcripts),
     ``render_mode`` ("ansi").
 
     ## Version History
@@ -84,6 +86,7 @@ class ConsultationEnv(gym.Env[str, str]):
         max_turns: int | None = None,
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+        loop: str = "direct",
         render_mode: str | None = None,
         **llm_options: Any,
     ) -> None:
@@ -97,6 +100,7 @@ class ConsultationEnv(gym.Env[str, str]):
             max_turns=max_turns,
             max_revisions=max_revisions,
             questions_per_turn=questions_per_turn,
+            loop=loop,
             **llm_options,
         )
         self.action_space = UnicodeText(max_length=MAX_ACTION_CHARS)
@@ -127,7 +131,7 @@ class ConsultationEnv(gym.Env[str, str]):
         self._runner.close()
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return run_sync(coro) if self.session.offline else self._runner.run(coro)
+        return run_sync(coro) if self.session.synchronous else self._runner.run(coro)
 
 
 class LoopRunner:
@@ -142,11 +146,15 @@ class LoopRunner:
         self._thread: threading.Thread | None = None
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.submit(coro).result()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `coro` on the loop; its future, to wait on from this thread."""
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
             self._thread = threading.Thread(target=self._loop.run_forever, name="consultgym-env-loop", daemon=True)
             self._thread.start()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def close(self) -> None:
         if self._loop is not None:

@@ -72,6 +72,7 @@ class ConsultationSession:
         max_revisions: guardian-driven revisions before the fact-only fallback.
         questions_per_turn: questions answered and credited per doctor turn.
         max_turns: overrides each scenario's turn limit.
+        loop: how each patient turn is driven: ``direct`` (default) or ``graph`` (LangGraph); same transcripts.
     """
 
     def __init__(
@@ -84,13 +85,14 @@ class ConsultationSession:
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
         max_turns: int | None = None,
+        loop: str = "direct",
     ) -> None:
         if not scenarios:
             raise ScenarioError("a consultation session needs at least one scenario")
         self.scenarios = {s.id: s for s in scenarios}
         self.scenario_ids = list(self.scenarios)
         self.patient, self.guardian, self.judge = patient, guardian, judge
-        self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn)
+        self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn, loop)
         self.questions_per_turn = questions_per_turn
         self.max_turns = max_turns
         self.scenario: Scenario | None = None
@@ -103,8 +105,16 @@ class ConsultationSession:
 
     @property
     def offline(self) -> bool:
-        """Every role is offline, so `run_sync` can drive `areset`/`astep`."""
+        """Every role is offline (no LLM call)."""
         return all(role.offline for role in self.roles.values())
+
+    @property
+    def synchronous(self) -> bool:
+        """Nothing awaits real I/O, so `run_sync` can drive `areset`/`astep`: offline roles and the direct loop.
+
+        (LangGraph hands steps to a thread pool, so the ``graph`` loop needs an event loop even offline.)
+        """
+        return self.offline and self.turn_loop.loop == "direct"
 
     @property
     def roles(self) -> dict[str, Participant]:
@@ -299,6 +309,7 @@ def build_session(
     max_turns: int | None = None,
     max_revisions: int = DEFAULT_MAX_REVISIONS,
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    loop: str = "direct",
     **llm_options: Any,
 ) -> ConsultationSession:
     """A session with fresh roles built from plain settings: what `gym.make` and `consultgym run` both use.
@@ -316,4 +327,5 @@ def build_session(
         max_revisions=max_revisions,
         questions_per_turn=questions_per_turn,
         max_turns=max_turns,
+        loop=loop,
     )

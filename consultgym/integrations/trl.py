@@ -166,7 +166,7 @@ class ConsultationToolEnv:
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         assert self.session is not None
-        if self.session.offline:
+        if self.session.synchronous:
             return run_sync(coro)
         self._runner = self._runner or LoopRunner()
         return self._runner.run(coro)
