@@ -141,6 +141,7 @@ class ResponseCache:
 
 
 # --------------------------------------------------------------------------------------------------------- backend
+@cache  # building a JSON schema costs more CPU than the HTTP call that carries it; callers never mutate the result
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
     """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it)."""
     return {
@@ -167,7 +168,8 @@ class ChatBackend:
         self.on_usage = on_usage or (lambda usage: None)
         self.role = role
         self.cache = ResponseCache(settings.cache, settings.cache_dir)
-        api_key_for(settings, role)  # fail at construction, not mid-episode, when the key is missing
+        # Read once, at construction: a missing key fails here, not mid-episode. The key goes only into this header.
+        self._headers = auth_headers(api_key_for(settings, role))
         self._url = f"{settings.endpoint}/chat/completions"
 
     async def complete(self, messages: Sequence[Message]) -> str:
@@ -251,10 +253,8 @@ class ChatBackend:
         started = time.perf_counter()
         reply: ChatReply | None = None
         try:
-            # The key is read per attempt, as the environment has it now, and only ever goes into this header.
-            headers = auth_headers(api_key_for(self.settings, self.role))
             async with asyncio.timeout(self.settings.timeout):
-                reply = await post_chat(self._url, headers, body)
+                reply = await post_chat(self._url, self._headers, body)
             content = _reply_text(reply)
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
@@ -313,8 +313,6 @@ def _classify(exc: Exception, settings: LLMSettings) -> Exception:
         return _Retryable(str(exc))
     if isinstance(exc, ChatHTTPError):
         return _http_failure(exc, settings)
-    if isinstance(exc, ConfigError):
-        return _Permanent(str(exc))
     return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from consultgym.actions import DoctorAction, parse_action
-from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
+from consultgym.agents.base import Exchange, PatientAgent, PatientContext, ScenarioCache
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
@@ -118,6 +118,7 @@ class LLMPatient(LLMParticipant, PatientAgent):
     def __init__(self, settings: LLMSettings, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> None:
         super().__init__(name="llm")
         self.questions_per_turn = questions_per_turn
+        self._history_memo: list[tuple[tuple[str, int, Exchange], list[Message]]] = []
         self.connect(settings, "patient")
 
     @classmethod
@@ -145,13 +146,25 @@ class LLMPatient(LLMParticipant, PatientAgent):
         scrub = redactor(ctx.scenario).scrub
         messages: list[Message] = [{"role": "system", "content": system_prompt(ctx.scenario, self.questions_per_turn)}]
         for turn, exchange in enumerate(ctx.history):
-            # Only the conversation: directive lines and the findings they revealed are not the patient's to know.
-            past = replace(ctx, action=parse_action(exchange.doctor), turn=turn)
-            if past.action.questions:
-                messages.append({"role": "user", "content": scrub("\n".join(past.action.questions))})
-                messages.append({"role": "assistant", "content": scrub(self._spoken_part(past, exchange.patient))})
+            messages += self._exchange_messages(ctx, turn, exchange)
         messages.append({"role": "user", "content": scrub("\n".join(ctx.action.questions))})
         return messages
+
+    def _exchange_messages(self, ctx: PatientContext, turn: int, exchange: Exchange) -> list[Message]:
+        """One past exchange as messages, remembered: each turn's request repeats the whole history."""
+        key = (ctx.scenario.id, turn, exchange)
+        if len(self._history_memo) > turn and self._history_memo[turn][0] == key:
+            return self._history_memo[turn][1]
+        del self._history_memo[turn:]  # another episode or another history: forget what follows
+        scrub = redactor(ctx.scenario).scrub
+        # Only the conversation: directive lines and the findings they revealed are not the patient's to know.
+        past = replace(ctx, action=parse_action(exchange.doctor), turn=turn)
+        built: list[Message] = []
+        if past.action.questions:
+            built.append({"role": "user", "content": scrub("\n".join(past.action.questions))})
+            built.append({"role": "assistant", "content": scrub(self._spoken_part(past, exchange.patient))})
+        self._history_memo.append((key, built))
+        return built
 
     def _finish(self, ctx: PatientContext, text: str) -> str:
         """Put the names back and append the offline findings for this turn's EXAMINE/TEST units."""
