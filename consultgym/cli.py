@@ -201,6 +201,23 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from consultgym.export import export_run
+
+    count = export_run(args.file, args.out, args.format, "sft" if args.sft else "episodes", args.min_reward)
+    print(f"{args.out}: {count} {'SFT chats' if args.sft else 'episodes'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from consultgym.serve import serve_settings
+
+    settings = {"scenarios": args.scenarios, "patient": args.patient, "guardian": args.guardian, "judge": args.judge}
+    settings.update(max_turns=args.max_turns, partial_credit=args.partial_credit, **_role_options(args))
+    serve_settings(settings, env_id=args.env, host=args.host, port=args.port, max_sessions=args.max_sessions)
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from consultgym.app.launch import launch
 
@@ -304,8 +321,38 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=None)
     app.set_defaults(handler=cmd_app)
 
+    add_export_command(commands.add_parser("export", help="write a run file as a parquet or datasets training set"))
+    add_serve_command(commands.add_parser("serve", help="serve consultations over HTTP to remote trainers"))
     add_scenario_commands(commands.add_parser("scenario", help="validate, list, show and lint scenarios"))
     return parser
+
+
+def add_export_command(export: argparse.ArgumentParser) -> None:
+    export.add_argument("file", help="the run file (JSONL)")
+    export.add_argument("--out", required=True, help="a .parquet file, or a folder with --format hf")
+    export.add_argument("--format", default="parquet", choices=["parquet", "hf"], help="hf: datasets.save_to_disk")
+    export.add_argument("--sft", action="store_true", help="only good episodes, as chat messages for SFT")
+    export.add_argument("--min-reward", type=float, default=0.5, help="with --sft: the least reward kept")
+    export.set_defaults(handler=cmd_export)
+
+
+def add_serve_command(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (no authentication: keep loopback)")
+    serve.add_argument("--port", type=int, default=8010)
+    serve.add_argument(
+        "--env",
+        default="consultgym/Consultation-v0",
+        choices=["consultgym/Consultation-v0", "consultgym/HistoryTaking-v0"],
+    )
+    serve.add_argument("--scenarios", nargs="+", default=["starter"], help="library name(s), folders or files")
+    serve.add_argument("--max-sessions", type=int, default=256, help="live episodes at most")
+    serve.add_argument("--max-turns", type=int, default=None)
+    serve.add_argument("--partial-credit", action=argparse.BooleanOptionalAction, default=True)
+    serve.add_argument("--patient", default="offline", choices=["offline", "llm"])
+    serve.add_argument("--guardian", default="offline", choices=["offline", "llm", "tiered", "off"])
+    serve.add_argument("--judge", default="offline", choices=["offline", "llm", "panel"])
+    add_role_arguments(serve, roles=("patient", "guardian", "judge"))
+    serve.set_defaults(handler=cmd_serve)
 
 
 def add_run_arguments(run: argparse.ArgumentParser) -> None:

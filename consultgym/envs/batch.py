@@ -36,8 +36,8 @@ from consultgym.scenarios.schema import Scenario
 
 T = TypeVar("T")
 
-# Text observations cannot live in shared memory: gymnasium encodes `Text` there as indices into the space's charset,
-# so any character outside it (a degree sign, an accent the sampler does not draw) raises KeyError. SAME_STEP resets a
+# Text observations cannot live in shared memory: gymnasium decodes a `Text` from it once, when the vector env is built
+# (so `UnicodeText` refuses it with a TypeError naming this fix, see envs.spaces). SAME_STEP resets a
 # finished sub-env inside the step that finished it; with NEXT_STEP (gymnasium's default) the following step only
 # resets it and ignores that sub-env's action, so the policy's generation for it is wasted.
 VECTOR_KWARGS: dict[str, dict[str, Any]] = {

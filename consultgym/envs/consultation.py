@@ -53,15 +53,19 @@ class ConsultationEnv(gym.Env[str, str]):
     opening. The same seed and options always give the same episode for the same actions.
 
     ## Episode End
-    Terminated by ``DIAGNOSIS:`` or ``END INQUIRY``; truncated after the scenario's turn limit (default 12).
-    ``info["judgement"]`` then holds the full score breakdown.
+    Terminated by ``DIAGNOSIS:`` or ``END INQUIRY``; truncated after the scenario's turn limit (default 12), or after
+    ``max_episode_steps`` when `gym.make` was given one (Gymnasium's `TimeLimit`, judged by the registered
+    `JudgeWhenCutShort` wrapper). ``info["judgement"]`` then holds
+    the full score breakdown. A truncated episode is judged as if the doctor had said ``END INQUIRY``: it earns its
+    coverage reward, with no diagnosis (``partial_credit=False``: 0.0). To stop an episode for a reason of your own
+    (a token budget), call ``env.unwrapped.cut_short()``: it judges the episode the same way and returns its reward.
 
     ## Arguments
     ``scenarios``: library name, folder, file or a list of `Scenario` (default "starter");
     ``patient``: offline|llm; ``guardian``: offline|llm|tiered|off; ``judge``: offline|llm|panel; LLM roles take
     ``<role>_model``, ``<role>_base_url`` ...; ``max_turns``, ``max_revisions``, ``questions_per_turn``,
     ``loop`` ("direct", the default, or "graph": the patient turn through LangGraph, same transcripts),
-    ``render_mode`` ("ansi").
+    ``partial_credit`` (default True), ``render_mode`` ("ansi").
 
     ## Version History
     * v0: initial release.
@@ -87,6 +91,7 @@ class ConsultationEnv(gym.Env[str, str]):
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
         loop: str = "direct",
+        partial_credit: bool = True,
         render_mode: str | None = None,
         **llm_options: Any,
     ) -> None:
@@ -101,6 +106,7 @@ class ConsultationEnv(gym.Env[str, str]):
             max_revisions=max_revisions,
             questions_per_turn=questions_per_turn,
             loop=loop,
+            partial_credit=partial_credit,
             **llm_options,
         )
         self.action_space = UnicodeText(max_length=MAX_ACTION_CHARS)
@@ -121,6 +127,19 @@ class ConsultationEnv(gym.Env[str, str]):
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         result = self._run(self.session.astep(action))
         return result.observation, result.reward, result.terminated, result.truncated, result.info
+
+    def cut_short(self) -> tuple[float, dict[str, Any]]:
+        """End the running episode now, judged as if the doctor had said ``END INQUIRY`` (no diagnosis).
+
+        Returns:
+            The reward it earns (its coverage reward; 0.0 with ``partial_credit=False``) and an info dict with the
+            ``judgement``.
+
+        Raises:
+            ActionError: the episode already ended or never started.
+        """
+        result = self._run(self.session.acut_short())
+        return result.reward, result.info
 
     def render(self) -> str | None:
         if self.render_mode == "ansi":

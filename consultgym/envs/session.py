@@ -73,6 +73,9 @@ class ConsultationSession:
         questions_per_turn: questions answered and credited per doctor turn.
         max_turns: overrides each scenario's turn limit.
         loop: how each patient turn is driven: ``direct`` (default) or ``graph`` (LangGraph); same transcripts.
+        partial_credit: an episode cut short (the turn limit, `acut_short`) is judged as if the doctor had said
+            ``END INQUIRY`` with no diagnosis, and earns that reward; False makes it earn 0.0 (the judgement is
+            still recorded).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class ConsultationSession:
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
         max_turns: int | None = None,
         loop: str = "direct",
+        partial_credit: bool = True,
     ) -> None:
         if not scenarios:
             raise ScenarioError("a consultation session needs at least one scenario")
@@ -95,6 +99,7 @@ class ConsultationSession:
         self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn, loop)
         self.questions_per_turn = questions_per_turn
         self.max_turns = max_turns
+        self.partial_credit = partial_credit
         self.scenario: Scenario | None = None
         self.seed = 0
         self.turns: list[Turn] = []
@@ -171,14 +176,36 @@ class ConsultationSession:
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
         info = self._step_info(turn, action, result)
-        reward = 0.0
-        if self.done:
-            before_judge = self._usage_snapshot()
-            self.judgement = await self.judge.judge(self.scenario, [t.doctor for t in self.turns], action.diagnosis)
-            turn.usage.update(self._usage_delta(before_judge))
-            reward = self.judgement.reward if self.judgement.scored else 0.0
-            info["judgement"] = self.judgement.model_dump(mode="json")
+        reward = await self._judge(action.diagnosis, info) if self.done else 0.0
         return StepResult(turn.reply, reward, self.terminated, self.truncated, info)
+
+    async def acut_short(self) -> StepResult:
+        """End an unfinished episode from outside (a token budget, an iteration cap, a trainer's turn limit).
+
+        It is judged as if the doctor had said ``END INQUIRY``: the coverage so far, no diagnosis. The reward is that
+        judgement's (0.0 with ``partial_credit=False``); the result is truncated, with the judgement in `info`.
+
+        Raises:
+            ActionError: the episode already ended or never started.
+        """
+        if self.scenario is None or self.done:
+            raise ActionError("the consultation is over or was never started; nothing to cut short")
+        self.truncated = True
+        info: dict[str, Any] = {"turn": len(self.turns), "cut_short": True}
+        reward = await self._judge(None, info)
+        return StepResult(ENDED, reward, False, True, info)
+
+    async def _judge(self, diagnosis: str | None, info: dict[str, Any]) -> float:
+        """Judge the ended episode; its usage counts to the last turn. Returns the reward it earns."""
+        assert self.scenario is not None
+        before_judge = self._usage_snapshot()
+        self.judgement = await self.judge.judge(self.scenario, [t.doctor for t in self.turns], diagnosis)
+        if self.turns:
+            self.turns[-1].usage.update(self._usage_delta(before_judge))
+        info["judgement"] = self.judgement.model_dump(mode="json")
+        if not self.judgement.scored or (self.truncated and not self.partial_credit):
+            return 0.0
+        return self.judgement.reward
 
     def _history(self) -> tuple[Exchange, ...]:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
@@ -310,6 +337,7 @@ def build_session(
     max_revisions: int = DEFAULT_MAX_REVISIONS,
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
     loop: str = "direct",
+    partial_credit: bool = True,
     **llm_options: Any,
 ) -> ConsultationSession:
     """A session with fresh roles built from plain settings: what `gym.make` and `consultgym run` both use.
@@ -328,4 +356,5 @@ def build_session(
         questions_per_turn=questions_per_turn,
         max_turns=max_turns,
         loop=loop,
+        partial_credit=partial_credit,
     )
