@@ -71,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         options=_role_options(args),
         progress=not args.quiet,
         loop=args.loop,
+        workers=args.workers,
     )
     if args.ray:
         from consultgym.integrations.ray_rollouts import run_ray
@@ -382,6 +383,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
         help="drive each patient turn with a plain loop (default) or the LangGraph graph; same transcripts",
     )
     run.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes playing episodes on this machine, each with its own event loop and HTTP pool "
+        "(default: the cores available, %(default)s); --concurrency is shared among them, so at most that many run",
+    )
+    run.add_argument(
         "--ray",
         nargs="?",
         const="local",
@@ -391,6 +399,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--ray-actors", type=int, default=2, help="Ray actors (processes) playing episodes")
     add_role_arguments(run)
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def add_role_arguments(

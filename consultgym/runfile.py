@@ -74,7 +74,12 @@ def _parse_line(line: bytes) -> tuple[Episode | None, str]:
 
 def append_episode(path: str | Path, episode: Episode) -> None:
     """Append one episode as a single line, in one write, flushed to the OS before returning."""
-    line = (episode.model_dump_json() + "\n").encode("utf-8")
+    append_line(path, episode.model_dump_json().encode("utf-8"))
+
+
+def append_line(path: str | Path, record: bytes) -> None:
+    """Append one serialised episode (JSON, no newline) as a line, in one write."""
+    line = record + b"\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)

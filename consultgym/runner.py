@@ -54,6 +54,7 @@ class RunSpec:
     options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     loop: str = "direct"  # how patient turns are driven; not in the records: both loops give the same transcripts
+    workers: int = 1  # processes playing episodes (`run` only); `concurrency` is shared among them
 
     def role_config(self) -> dict[str, Any]:
         """Settings written into records: role kinds and their options, never a secret."""
@@ -229,12 +230,10 @@ def _check_manifest(out: Path, manifest: RunManifest) -> None:
 
 
 async def arun(spec: RunSpec) -> RunSummary:
-    """Run (or resume) a batch of episodes; see the module docstring."""
+    """Run (or resume) a batch of episodes in this process; see the module docstring."""
     started = time.perf_counter()
     library, planned, finished, warnings = prepare(spec)
     todo = [p for p in planned if p not in finished]
-    build = session_factory(spec, library)
-    gate = asyncio.Semaphore(max(1, spec.concurrency))
     counts = {"completed": 0, "errored": 0}
     bar = tqdm(
         total=len(planned),
@@ -244,19 +243,36 @@ async def arun(spec: RunSpec) -> RunSummary:
         desc=spec.out.name,
     )
 
-    async def one(index: int, scenario_id: str, seed: int) -> None:
-        async with gate:
-            episode = await run_episode(spec, build, index, scenario_id, seed, spec.out.stem)
+    def record(episode: Episode) -> None:
         append_episode(spec.out, episode)
         counts["errored" if episode.error else "completed"] += 1
         bar.update(1)
 
     try:
-        await asyncio.gather(*(one(*p) for p in todo))
+        await play_planned(spec, session_factory(spec, library), todo, record)
     finally:
         bar.close()
-        await _close_llm_clients()
     return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
+
+
+async def play_planned(
+    spec: RunSpec,
+    build: Callable[[], ConsultationSession],
+    todo: list[tuple[int, str, int]],
+    record: Callable[[Episode], None],
+) -> None:
+    """Play the planned episodes, ``spec.concurrency`` at a time, handing each finished one to `record`."""
+    gate = asyncio.Semaphore(max(1, spec.concurrency))
+
+    async def one(index: int, scenario_id: str, seed: int) -> None:
+        async with gate:
+            episode = await run_episode(spec, build, index, scenario_id, seed, spec.out.stem)
+        record(episode)
+
+    try:
+        await asyncio.gather(*(one(*p) for p in todo))
+    finally:
+        await _close_llm_clients()
 
 
 async def _close_llm_clients() -> None:
@@ -268,5 +284,11 @@ async def _close_llm_clients() -> None:
 
 
 def run(spec: RunSpec) -> RunSummary:
-    """Synchronous entry point of `arun`."""
+    """Run (or resume) a batch: in this process, or in ``spec.workers`` processes (`consultgym.workers`)."""
+    if spec.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {spec.workers}")
+    if spec.workers > 1:
+        from consultgym.workers import run_workers
+
+        return run_workers(spec)
     return asyncio.run(arun(spec))

@@ -1,0 +1,83 @@
+"""`--workers N`: one run file from N processes, the same episodes as one process, resumable, no episode lost."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import Counter
+
+from consultgym.cli import build_parser, main
+from consultgym.runfile import load_run
+from consultgym.runner import RunSpec, run
+
+STABLE = ("duration_s", "run_id")  # wall time and the file's name differ between runs; nothing else may
+
+
+def episodes_by_key(path):
+    return {e.key: e.model_dump(mode="json", exclude=set(STABLE)) for e in load_run(path).episodes}
+
+
+def test_two_workers_write_the_same_episodes_as_one_process(tmp_path):
+    single, double = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    settings = {"scenarios": ["starter"], "episodes": 16, "concurrency": 4, "progress": False}
+    run(RunSpec(out=single, **settings))
+    summary = run(RunSpec(out=double, workers=2, **settings))
+    assert (summary.completed, summary.errored, summary.planned) == (16, 0, 16)
+    lines = double.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 16 and len({line for line in lines}) == 16  # whole lines, none written twice
+    assert episodes_by_key(single) == episodes_by_key(double)
+
+
+def test_a_workers_run_resumes_without_duplicates(tmp_path):
+    out = tmp_path / "run.jsonl"
+    settings = {"scenarios": ["starter"], "concurrency": 4, "progress": False, "workers": 2}
+    run(RunSpec(out=out, episodes=6, **settings))
+    again = run(RunSpec(out=out, episodes=14, **settings))
+    assert (again.skipped, again.completed) == (6, 8)
+    keys = [e.key for e in load_run(out).episodes]
+    assert len(keys) == 14 and len(set(keys)) == 14 and sorted(k[0] for k in keys) == list(range(14))
+
+
+def test_a_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path, fake_openai):
+    fake_openai.script("I'm not sure.")
+    fake_openai.latency = 0.2  # episodes take a while, so a worker can be killed mid-run
+    out = tmp_path / "run.jsonl"
+    options = {"patient_model": "p", "patient_base_url": fake_openai.base_url, "patient_timeout": 10.0}
+    spec = RunSpec(out=out, episodes=12, concurrency=4, patient="llm", options=options, progress=False, workers=2)
+    result = {}
+    runner = threading.Thread(target=lambda: result.setdefault("summary", run(spec)))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while fake_openai.request_count < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim = multiprocessing.active_children()[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    runner.join(120)
+    first = result["summary"]
+    assert first.errored >= 1 and first.completed + first.errored == 12
+    errors = [e.error for e in load_run(out).episodes if e.error]
+    assert errors and all("worker process ended (exit code -9)" in error for error in errors)
+
+    spec.progress = False
+    fake_openai.latency = 0.0
+    second = run(spec)
+    assert second.skipped == first.completed and second.completed == first.errored
+    counted = Counter(e.key for e in load_run(out).episodes)
+    assert len(counted) == 12 and set(counted.values()) == {1} and all(e.ok for e in load_run(out).episodes)
+
+
+def test_the_cli_defaults_to_the_cores_and_passes_workers(tmp_path, capsys):
+    parsed = build_parser().parse_args(["run", "--out", str(tmp_path / "x.jsonl")])
+    assert parsed.workers == len(os.sched_getaffinity(0))
+    out = tmp_path / "cli.jsonl"
+    code = main(["run", "--out", str(out), "--episodes", "4", "--concurrency", "2", "--workers", "2", "--quiet"])
+    assert code == 0 and "4 completed, 0 errored" in capsys.readouterr().out
+    assert len(load_run(out).episodes) == 4
+
+
+def test_zero_workers_is_refused(tmp_path, capsys):
+    code = main(["run", "--out", str(tmp_path / "x.jsonl"), "--workers", "0", "--quiet"])
+    assert code == 1 and "--workers must be at least 1, got 0" in capsys.readouterr().err
