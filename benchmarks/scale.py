@@ -217,7 +217,7 @@ def report_workers(scale: int, rounds: int = 2) -> None:
     if "workers" not in RunSpec.__dataclass_fields__:
         print("\n3. workers: this checkout has no `consultgym run --workers`")
         return
-    episodes = max(32, 256 // scale)
+    episodes = max(64, 512 // scale)
     print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
     with ServerProcess(0.0, SCRIPTS) as server:
         run_episodes(server.base_url, 4, 4, workers=1, doctor="long-doctor")  # warm-up

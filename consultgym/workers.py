@@ -6,9 +6,11 @@ processes on this machine; Ray (`consultgym.integrations.ray_rollouts`) stays th
 
 - The parent plans and resumes exactly as `runner.arun` (`runner.prepare`: same plan, manifest check and skipping of
   finished episodes), then deals the episodes still to play to the workers in turn.
-- Each worker is a fresh process (spawned: no state inherited from the parent's threads) that loads the library,
-  builds sessions with `runner.session_factory` and plays its share with `runner.play_planned` on its own event loop,
-  at most ``ceil(concurrency / workers)`` episodes in flight: ``--concurrency`` is the run's total, as with Ray.
+- Each worker is a child process that builds sessions with `runner.session_factory` and plays its share with
+  `runner.play_planned` on its own event loop, at most ``ceil(concurrency / workers)`` episodes in flight:
+  ``--concurrency`` is the run's total, as with Ray. A parent with no other thread (the ``consultgym`` command)
+  forks its workers, which start at once with the library already loaded; a parent that runs threads (an app, a
+  trainer, an env's loop) uses a fork server instead, since forking a threaded process can copy a held lock.
 - Only the parent writes the run file: a worker sends each finished episode, already serialised, over a pipe; the
   parent appends it as one line in one write (`runfile.append_line`). A worker that dies has its unfinished episodes
   recorded with an error, so a rerun with the same file plays them again; none is lost or written twice.
@@ -20,6 +22,7 @@ import asyncio
 import math
 import multiprocessing as mp
 import signal
+import threading
 import time
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -30,6 +33,7 @@ from consultgym.records import Episode
 from consultgym.runfile import append_line
 from consultgym.runner import RunSpec, RunSummary, play_planned, prepare, session_factory
 from consultgym.scenarios.loader import load_library
+from consultgym.scenarios.schema import Scenario
 
 Key = tuple[int, str, int]
 DONE = b""  # what a worker sends once its share is played
@@ -42,11 +46,12 @@ def run_workers(spec: RunSpec) -> RunSummary:
         ConfigError: bad settings, or a run file written with other settings (before any process starts).
     """
     started = time.perf_counter()
-    _, planned, finished, warnings = prepare(spec)
+    library, planned, finished, warnings = prepare(spec)
     todo = [p for p in planned if p not in finished]
     count = max(1, min(spec.workers, max(1, spec.concurrency), len(todo)))
-    shares = [todo[i::count] for i in range(count)]
+    shares = [share for share in (todo[i::count] for i in range(count)) if share]
     cap = math.ceil(max(1, spec.concurrency) / count)
+    pending = _start(spec, library, shares, cap)  # before the progress bar, whose monitor is a thread
     bar = tqdm(
         total=len(planned),
         initial=len(planned) - len(todo),
@@ -55,22 +60,31 @@ def run_workers(spec: RunSpec) -> RunSummary:
         desc=spec.out.name,
     )
     try:
-        counts = _collect(spec, [share for share in shares if share], cap, bar)
+        counts = _collect(spec, pending, bar)
     finally:
         bar.close()
     return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
 
 
-def _collect(spec: RunSpec, shares: list[list[Key]], cap: int, bar: Any) -> dict[str, int]:
-    """Start one worker per share; append each episode as it arrives; account for workers that die."""
-    context = mp.get_context("spawn")
+def _start(spec: RunSpec, library: list[Scenario], shares: list[list[Key]], cap: int) -> dict[Connection, Any]:
+    """One worker per share; each worker's process and the episodes it still owes, by the pipe it reports on."""
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    context = mp.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["consultgym.workers"])
     pending: dict[Connection, tuple[Any, set[Key]]] = {}
     for share in shares:
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_work, args=(spec, share, cap, sender), daemon=True)
+        given = library if method == "fork" else None  # a forked child inherits it; anything else would pickle it
+        process = context.Process(target=_work, args=(spec, given, share, cap, sender), daemon=True)
         process.start()
         sender.close()  # the child holds the only writing end: a dead child means EOF here
         pending[receiver] = (process, set(share))
+    return pending
+
+
+def _collect(spec: RunSpec, pending: dict[Connection, Any], bar: Any) -> dict[str, int]:
+    """Append each episode as it arrives; account for workers that die."""
     counts = {"completed": 0, "errored": 0}
     try:
         while pending:
@@ -123,18 +137,20 @@ def _lost(spec: RunSpec, key: Key, exitcode: int | None) -> Episode:
 
 
 # ------------------------------------------------------------------------------------------- in a worker process
-def _work(spec: RunSpec, share: list[Key], cap: int, sender: Connection) -> None:
+def _work(spec: RunSpec, library: list[Scenario] | None, share: list[Key], cap: int, sender: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
-        asyncio.run(_play_share(spec, share, cap, sender))
+        asyncio.run(_play_share(spec, library, share, cap, sender))
         sender.send(DONE)
     finally:
         sender.close()
 
 
-async def _play_share(spec: RunSpec, share: list[Key], cap: int, sender: Connection) -> None:
+async def _play_share(
+    spec: RunSpec, library: list[Scenario] | None, share: list[Key], cap: int, sender: Connection
+) -> None:
     local = RunSpec(**{**spec.__dict__, "concurrency": cap, "workers": 1, "progress": False})
-    build = session_factory(local, load_library(local.scenarios))
+    build = session_factory(local, library if library is not None else load_library(local.scenarios))
 
     def send(episode: Episode) -> None:
         # Serialised here, in the worker: the parent only appends bytes, so it never becomes the bottleneck.
