@@ -24,7 +24,6 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,12 +36,6 @@ FLOOR_REPLY = "I'm not sure."
 def cpu() -> float:
     """CPU seconds of this process so far: user + system, every thread."""
     return time.process_time()
-
-
-def cpu_with_children() -> float:
-    """CPU seconds of this process and of its waited-for children (worker processes of `--workers N`)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def machine_line() -> str:

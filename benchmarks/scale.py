@@ -2,8 +2,8 @@
 
     python benchmarks/scale.py [--quick] [--skip-ray] [--only offline runner workers ray envs memory]
 
-A program that prints figures (nothing is asserted). CPU time is `time.process_time` (every thread of the process)
-or `getrusage` with children (worker processes); each CPU figure also comes as a ratio to a floor measured in the
+A program that prints figures (nothing is asserted). CPU time is `time.process_time` (every thread of the process,
+plus what `--workers` processes report using); each CPU figure also comes as a ratio to a floor measured in the
 same run (see `harness`), because wall-clock rates on this shared machine move several-fold with the load. The
 loopback server always runs in its own process; its CPU is never counted as the client's.
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import Measured, ServerProcess, calibration, cpu, cpu_with_children, machine_line, raw_request_floor
+from harness import Measured, ServerProcess, calibration, cpu, machine_line, raw_request_floor
 
 LATENCY_S = 0.1
 QUESTIONS = [
@@ -147,7 +147,7 @@ class RunResult:
 def run_episodes(
     base_url: str, episodes: int, concurrency: int, *, workers: int = 0, ray_actors: int = 0, doctor: str = "doctor"
 ) -> RunResult:
-    """One run through the runner (`workers` processes when given, or Ray); CPU of this process and its children.
+    """One run through the runner (`workers` processes when given, or Ray); CPU of this process and its workers.
 
     For Ray, the CPU is the driver's only, so it is not the client's cost.
     """
@@ -167,7 +167,7 @@ def run_episodes(
         **extra,
     )
     try:
-        wall, started = time.perf_counter(), cpu_with_children()
+        wall, started = time.perf_counter(), cpu()
         if ray_actors:
             from consultgym.integrations.ray_rollouts import run_ray
 
@@ -175,10 +175,10 @@ def run_episodes(
         elif workers:
             from consultgym.runner import run
 
-            run(spec)
+            started -= run(spec).worker_cpu_s  # the CPU the worker processes report using
         else:
             asyncio.run(arun(spec))
-        measured = Measured(episodes, cpu_with_children() - started, time.perf_counter() - wall)
+        measured = Measured(episodes, cpu() - started, time.perf_counter() - wall)
         finished = load_run(spec.out).episodes
         ok = {e.key for e in finished if e.ok}
         return RunResult(measured, len(ok), sum(1 for e in finished if e.error))

@@ -82,6 +82,7 @@ class RunSummary:
     errored: int
     warnings: list[str]
     seconds: float
+    worker_cpu_s: float = 0.0  # CPU seconds the worker processes of a `--workers` run used (0 when in-process)
 
     @classmethod
     def of(

@@ -36,7 +36,7 @@ from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
 
 Key = tuple[int, str, int]
-DONE = b""  # what a worker sends once its share is played
+DONE = "done"  # what a worker sends, with the CPU seconds it used, once its share is played
 
 
 def run_workers(spec: RunSpec) -> RunSummary:
@@ -63,7 +63,9 @@ def run_workers(spec: RunSpec) -> RunSummary:
         counts = _collect(spec, pending, bar)
     finally:
         bar.close()
-    return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
+    summary = RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
+    summary.worker_cpu_s = round(counts.pop("cpu_s"), 3)
+    return summary
 
 
 def _start(spec: RunSpec, library: list[Scenario], shares: list[list[Key]], cap: int) -> dict[Connection, Any]:
@@ -84,8 +86,8 @@ def _start(spec: RunSpec, library: list[Scenario], shares: list[list[Key]], cap:
 
 
 def _collect(spec: RunSpec, pending: dict[Connection, Any], bar: Any) -> dict[str, int]:
-    """Append each episode as it arrives; account for workers that die."""
-    counts = {"completed": 0, "errored": 0}
+    """Append each episode as it arrives; account for workers that die; add up the CPU the workers report."""
+    counts: dict[str, Any] = {"completed": 0, "errored": 0, "cpu_s": 0.0}
     try:
         while pending:
             for receiver in wait(list(pending)):
@@ -103,13 +105,14 @@ def _collect(spec: RunSpec, pending: dict[Connection, Any], bar: Any) -> dict[st
     return counts
 
 
-def _receive(spec: RunSpec, receiver: Connection, left: set[Key], counts: dict[str, int], bar: Any) -> bool:
+def _receive(spec: RunSpec, receiver: Connection, left: set[Key], counts: dict[str, Any], bar: Any) -> bool:
     """Take one message from a worker; True when the worker is finished (its done mark, or it died)."""
     try:
         message = receiver.recv()
     except (EOFError, OSError):
         return True
-    if message == DONE:
+    if message[0] == DONE:
+        counts["cpu_s"] += message[1]
         return True
     key, ok, line = message
     left.discard(tuple(key))
@@ -117,7 +120,7 @@ def _receive(spec: RunSpec, receiver: Connection, left: set[Key], counts: dict[s
     return False
 
 
-def _record(spec: RunSpec, line: bytes, ok: bool, counts: dict[str, int], bar: Any) -> None:
+def _record(spec: RunSpec, line: bytes, ok: bool, counts: dict[str, Any], bar: Any) -> None:
     append_line(spec.out, line)
     counts["completed" if ok else "errored"] += 1
     bar.update(1)
@@ -141,7 +144,7 @@ def _work(spec: RunSpec, library: list[Scenario] | None, share: list[Key], cap: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
         asyncio.run(_play_share(spec, library, share, cap, sender))
-        sender.send(DONE)
+        sender.send((DONE, time.process_time()))
     finally:
         sender.close()
 
