@@ -6,9 +6,6 @@ import importlib.util
 import inspect
 import pickle
 import re
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -191,11 +188,3 @@ def test_missing_extras_raise_with_the_pip_command():
             grpo_trainer("some/model", train_dataset=[])
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def test_tools_demo_example_runs_offline(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["trl_tools_demo.py", "--group", "2", "--scenario", "back-pain-42m"])
-    runpy.run_path(str(EXAMPLES / "trl_tools_demo.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "submit_diagnosis(" in out and "GRPO group of 2" in out

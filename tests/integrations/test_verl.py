@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -153,11 +150,3 @@ def test_one_library_load_per_settings_across_interactions(monkeypatch):
         interaction = ConsultationInteraction(settings)
         asyncio.run(interaction.start_interaction(f"t{trajectory}", scenario=SCENARIO, seed=trajectory))
     assert len(loads) == 1
-
-
-def test_interaction_demo_example_runs_offline(monkeypatch, capsys):
-    examples = Path(__file__).resolve().parents[2] / "examples"
-    monkeypatch.setattr(sys, "argv", ["verl_interaction_demo.py", "--group", "2"])
-    runpy.run_path(str(examples / "verl_interaction_demo.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "consultation_interaction.yaml:" in out and "rewards of a group of 2" in out
