@@ -19,9 +19,11 @@ processes on this machine; Ray (`consultgym.integrations.ray_rollouts`) stays th
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import math
 import multiprocessing as mp
 import signal
+import sys
 import threading
 import time
 from multiprocessing.connection import Connection, wait
@@ -36,6 +38,7 @@ from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
 
 Key = tuple[int, str, int]
+PR_SET_PDEATHSIG = 1  # prctl(2)
 DONE = "done"  # what a worker sends, with the CPU seconds it used, once its share is played
 
 
@@ -142,6 +145,7 @@ def _lost(spec: RunSpec, key: Key, exitcode: int | None) -> Episode:
 # ------------------------------------------------------------------------------------------- in a worker process
 def _work(spec: RunSpec, library: list[Scenario] | None, share: list[Key], cap: int, sender: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    _die_with_parent()
     try:
         asyncio.run(_play_share(spec, library, share, cap, sender))
         sender.send((DONE, time.process_time()))
@@ -160,3 +164,13 @@ async def _play_share(
         sender.send((episode.key, not episode.error, episode.model_dump_json().encode("utf-8")))
 
     await play_planned(local, build, share, send)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when its parent dies (kill -9 included): an orphan would go on calling a paid
+    model until its first episode ended. Elsewhere the first episode it cannot hand over ends it."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass

@@ -81,3 +81,38 @@ def test_the_cli_defaults_to_the_cores_and_passes_workers(tmp_path, capsys):
 def test_zero_workers_is_refused(tmp_path, capsys):
     code = main(["run", "--out", str(tmp_path / "x.jsonl"), "--workers", "0", "--quiet"])
     assert code == 1 and "--workers must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_workers_end_when_the_run_is_killed(tmp_path, fake_openai):
+    import subprocess
+    import sys
+
+    fake_openai.script("I'm not sure.")
+    fake_openai.latency = 0.3
+    out = tmp_path / "run.jsonl"
+    command = [
+        sys.executable, "-m", "consultgym.cli", "run", "--episodes", "40", "--concurrency", "4", "--workers", "2",
+        "--out", str(out), "--quiet", "--patient", "llm", "--patient-model", "p", "--patient-base-url",
+        fake_openai.base_url,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while fake_openai.request_count < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = [int(pid) for pid in open(f"/proc/{process.pid}/task/{process.pid}/children").read().split()]
+    assert len(children) == 2
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 30
+    while any(map(alive, children)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if alive(pid)]
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
