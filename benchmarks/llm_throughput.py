@@ -36,8 +36,9 @@ from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.records import Episode
 from consultgym.report import summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, arun
+from consultgym.runner import arun
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import RunConfig
 
 FILLER = "Gosh, what a week it has been, honestly."
 _LIBRARY: list[Any] = []
@@ -87,7 +88,7 @@ class RunFigures:
 async def run_at(base_url: str, concurrency: int, episodes: int, folder: Path, loop: str | None) -> RunFigures:
     out = folder / f"c{concurrency}-{loop}-{time.monotonic_ns()}.jsonl"
     extra = {"loop": loop} if loop and loop != "default" else {}  # "default": the runner's own choice
-    spec = RunSpec(
+    spec = RunConfig(
         out=out,
         scenarios=["starter"],
         episodes=episodes,
@@ -95,7 +96,7 @@ async def run_at(base_url: str, concurrency: int, episodes: int, folder: Path, l
         patient="llm",
         guardian="tiered",
         judge="llm",
-        options=options(base_url),
+        **options(base_url),
         progress=False,
         **extra,
     )

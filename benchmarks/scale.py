@@ -152,19 +152,19 @@ def run_episodes(
     For Ray, the CPU is the driver's only, so it is not the client's cost.
     """
     from consultgym.runfile import load_run
-    from consultgym.runner import RunSpec, arun
+    from consultgym.runner import arun
+    from consultgym.settings import RunConfig
 
     folder = Path(tempfile.mkdtemp(prefix="consultgym-scale-"))
-    extra = {"workers": workers} if workers else {}
-    spec = RunSpec(
+    spec = RunConfig(
         out=folder / "run.jsonl",
         episodes=episodes,
         concurrency=concurrency,
         doctor="llm",
         patient="llm",
-        options=llm_options(base_url, doctor),
+        **llm_options(base_url, doctor),
         progress=False,
-        **extra,
+        workers=max(1, workers),
     )
     try:
         wall, started = time.perf_counter(), cpu()
@@ -212,11 +212,6 @@ def report_runner(scale: int) -> None:
 
 
 def report_workers(scale: int, rounds: int = 2) -> None:
-    from consultgym.runner import RunSpec
-
-    if "workers" not in RunSpec.__dataclass_fields__:
-        print("\n3. workers: this checkout has no `consultgym run --workers`")
-        return
     episodes = max(64, 512 // scale)
     print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
     with ServerProcess(0.0, SCRIPTS) as server:
@@ -300,10 +295,10 @@ def report_envs(count: int = 200) -> None:
 
 # ------------------------------------------------------------------------------------------------ 6. memory
 async def _live_sessions(count: int, base_url: str | None, turns: int) -> list[Any]:
-    from consultgym.envs.batch import session_builder
+    from consultgym.envs.builder import session_factory
 
     kwargs = {"patient": "llm", "patient_model": "patient", "patient_base_url": base_url} if base_url else {}
-    build = session_builder("starter", **kwargs)
+    build = session_factory(scenarios="starter", **kwargs)
     sessions = [build() for _ in range(count)]
     for index, session in enumerate(sessions):
         await session.areset(None, index)

@@ -9,13 +9,15 @@ Two shapes:
 - **sft**: the good episodes only (finished, unfailed, reward at least ``min_reward``), each as the ``messages`` of a
   chat, the doctor's system prompt first: what TRL's `SFTTrainer` and veRL's multi-turn SFT data set read.
 
-Parquet needs only pyarrow; ``--format hf`` writes `datasets.Dataset.save_to_disk` (``pip install 'consultgym[export]'``).
+Parquet needs only pyarrow; ``--format hf`` writes `datasets.Dataset.save_to_disk`
+(``pip install 'consultgym[export]'``).
 
 Example:
     >>> import tempfile, pathlib
-    >>> from consultgym.runner import RunSpec, run
+    >>> from consultgym.runner import run
+    >>> from consultgym.settings import RunConfig
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = run(RunSpec(out=folder / "run.jsonl", scenarios=["starter"], episodes=2, progress=False))
+    >>> _ = run(RunConfig(out=folder / "run.jsonl", scenarios=["starter"], episodes=2, progress=False))
     >>> export_run(folder / "run.jsonl", folder / "episodes.parquet")
     2
     >>> import pyarrow.parquet as pq
@@ -77,7 +79,12 @@ def sft_rows(episodes: list[Episode], min_reward: float = DEFAULT_MIN_REWARD) ->
     system = render_prompt("doctor", questions_per_turn=DEFAULT_QUESTIONS_PER_TURN, max_turns=DEFAULT_MAX_TURNS)
     good = [e for e in episodes if e.ok and e.terminated and e.judgement.scored and e.judgement.reward >= min_reward]
     return [
-        {"messages": episode_messages(e, system), "scenario": e.scenario_id, "seed": e.seed, "reward": e.judgement.reward}
+        {
+            "messages": episode_messages(e, system),
+            "scenario": e.scenario_id,
+            "seed": e.seed,
+            "reward": e.judgement.reward,
+        }
         for e in good
     ]
 

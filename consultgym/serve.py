@@ -36,6 +36,7 @@ from starlette.routing import Route
 from consultgym.config import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS
 from consultgym.envs.session import ConsultationSession, StepResult
 from consultgym.errors import ActionError, ConfigError, ConsultGymError, ScenarioError
+from consultgym.settings import EnvConfig
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8010
@@ -115,7 +116,7 @@ def create_app(
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S,
 ) -> Starlette:
-    """The Starlette app serving the sessions `build` makes (e.g. ``session_builder("starter")``)."""
+    """The Starlette app serving the sessions `build` makes (e.g. ``session_factory(scenarios="starter")``)."""
     store = EpisodeStore(build, max_sessions, idle_timeout)
 
     async def reset(body: dict[str, Any]) -> dict[str, Any]:
@@ -250,8 +251,8 @@ def running_server(app: Starlette, host: str = DEFAULT_HOST) -> Iterator[str]:
     """Serve `app` on a free port in a background thread; yields its base URL (for tests, benchmarks, notebooks).
 
     Example:
-        >>> from consultgym.envs.batch import session_builder
-        >>> with running_server(create_app(session_builder("starter"))) as url:
+        >>> from consultgym.envs.builder import session_factory
+        >>> with running_server(create_app(session_factory(scenarios="starter"))) as url:
         ...     url.startswith("http://127.0.0.1:")
         True
     """
@@ -275,7 +276,7 @@ def running_server(app: Starlette, host: str = DEFAULT_HOST) -> Iterator[str]:
 
 
 def serve_settings(
-    settings: dict[str, Any],
+    settings: EnvConfig,
     *,
     env_id: str = "consultgym/Consultation-v0",
     host: str = DEFAULT_HOST,
@@ -286,10 +287,10 @@ def serve_settings(
     """`consultgym serve`: serve sessions built from `settings` (what `gym.make` takes) until interrupted."""
     import sys
 
-    from consultgym.envs.batch import session_builder
+    from consultgym.envs.builder import session_factory
 
-    settings = {**settings, "diagnosis": env_id != "consultgym/HistoryTaking-v0"}
-    app = create_app(session_builder(**settings), env_id=env_id, max_sessions=max_sessions, idle_timeout=idle_timeout)
+    settings = settings.model_copy(update={"diagnosis": env_id != "consultgym/HistoryTaking-v0"})
+    app = create_app(session_factory(settings), env_id=env_id, max_sessions=max_sessions, idle_timeout=idle_timeout)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {host}: the server has no authentication", file=sys.stderr)
     print(f"consultgym serve: {env_id} on http://{host}:{port} (at most {max_sessions} live episodes)", file=sys.stderr)

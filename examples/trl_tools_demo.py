@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from consultgym.agents.doctor.scripted import ScriptedDoctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.integrations.trl import ConsultationToolEnv, dataset_rows, tool_calls_for, tool_env_factory
 
 

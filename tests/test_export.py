@@ -10,7 +10,8 @@ import pytest
 from consultgym.cli import main
 from consultgym.export import export_run
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 HAS_DATASETS = importlib.util.find_spec("datasets") is not None
 
@@ -18,13 +19,13 @@ HAS_DATASETS = importlib.util.find_spec("datasets") is not None
 @pytest.fixture(scope="module")
 def run_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "run.jsonl"
-    run(RunSpec(out=out, scenarios=["starter"], episodes=6, progress=False))
+    run(RunConfig(out=out, scenarios=["starter"], episodes=6, progress=False))
     return out
 
 
 def test_episodes_cut_short_by_the_turn_limit_export_their_coverage_reward(tmp_path):
     out = tmp_path / "short.jsonl"
-    run(RunSpec(out=out, scenarios=["starter"], episodes=2, max_turns=2, progress=False))
+    run(RunConfig(out=out, scenarios=["starter"], episodes=2, max_turns=2, progress=False))
     export_run(out, tmp_path / "short.parquet")
     rows = pq.read_table(tmp_path / "short.parquet").to_pylist()
     assert all(row["truncated"] and row["judgement"]["diagnosis_given"] is None for row in rows)

@@ -17,7 +17,8 @@ from consultgym.errors import ConfigError
 from consultgym.records import Episode, ItemResult, Judgement, Turn, Verdict
 from consultgym.report import bootstrap_ci, summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, plan, run
+from consultgym.runner import plan, run
+from consultgym.settings import RunConfig
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "chest_pain.yaml")
 
@@ -35,9 +36,9 @@ def test_plan_is_seeded_and_cycles():
 
 def test_run_writes_one_record_per_episode_and_resumes(tmp_path):
     out = tmp_path / "run.jsonl"
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=5, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=5, progress=False))
     assert (summary.completed, summary.errored) == (5, 0)
-    again = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=8, progress=False))
+    again = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=8, progress=False))
     assert (again.skipped, again.completed) == (5, 3)
     assert sorted(keys(out)) == sorted(set(keys(out))) and len(keys(out)) == 8
     episode = load_run(out).episodes[0]
@@ -46,9 +47,9 @@ def test_run_writes_one_record_per_episode_and_resumes(tmp_path):
 
 def test_resume_refuses_other_settings(tmp_path):
     out = tmp_path / "run.jsonl"
-    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=2, progress=False))
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=2, progress=False))
     with pytest.raises(ConfigError, match="different seed"):
-        run(RunSpec(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
+        run(RunConfig(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
 
 
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
@@ -61,11 +62,11 @@ def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
         raise RuntimeError("doctor crashed")
 
     monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", broken)
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.errored == 3
     assert all("doctor crashed" in e.error for e in load_run(out).episodes)
     monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", original)
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.completed == 3
     episodes = load_run(out).episodes
     assert len(episodes) == 3 and all(e.ok for e in episodes)
@@ -73,13 +74,13 @@ def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
 
 def test_truncated_and_foreign_lines_are_skipped_with_warnings(tmp_path):
     out = tmp_path / "run.jsonl"
-    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     with open(out, "a") as f:
         f.write('{"some": "other tool"}\n{"scenario_id": "x", "turns": [], "ind')
     loaded = load_run(out)
     assert len(loaded.episodes) == 3 and len(loaded.warnings) == 2
     assert "truncated last line" in loaded.warnings[1] and ":5:" in loaded.warnings[1]
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=4, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=4, progress=False))
     assert summary.completed == 1 and len(summary.warnings) == 2
     assert load_run(out).warnings == []  # compacted; the bad lines were moved aside, not lost
     assert len((tmp_path / "run.rejected.jsonl").read_text().splitlines()) == 2

@@ -16,9 +16,9 @@ from gymnasium.utils.env_checker import check_env
 
 import consultgym  # noqa: F401 - registers the ids
 from consultgym.agents.doctor.scripted import ScriptedDoctor
-from consultgym.envs.batch import session_builder
+from consultgym.envs.builder import session_factory
+from consultgym.envs.driver import run_sync
 from consultgym.envs.remote import RemoteConsultationEnv
-from consultgym.envs.session import run_sync
 from consultgym.errors import ActionError, BackendError, ScenarioError
 from consultgym.serve import create_app, running_server
 
@@ -27,7 +27,7 @@ SCENARIO = "chest-pain-58m"
 
 @pytest.fixture(scope="module")
 def url():
-    with running_server(create_app(session_builder("starter"))) as base_url:
+    with running_server(create_app(session_factory(scenarios="starter"))) as base_url:
         yield base_url
 
 
@@ -118,7 +118,8 @@ def test_bad_requests_get_one_line_errors(url):
 
 
 def test_sessions_are_bounded_and_idle_ones_make_room():
-    with running_server(create_app(session_builder("starter"), max_sessions=2, idle_timeout=3600)) as base_url:
+    build = session_factory(scenarios="starter")
+    with running_server(create_app(build, max_sessions=2, idle_timeout=3600)) as base_url:
         first, second, third = (RemoteConsultationEnv(base_url) for _ in range(3))
         first.reset(seed=0)
         second.reset(seed=1)
@@ -126,7 +127,7 @@ def test_sessions_are_bounded_and_idle_ones_make_room():
             third.reset(seed=2)
         first.close()
         assert third.reset(seed=2)[0]
-    with running_server(create_app(session_builder("starter"), max_sessions=1, idle_timeout=0.05)) as base_url:
+    with running_server(create_app(build, max_sessions=1, idle_timeout=0.05)) as base_url:
         idle, fresh = RemoteConsultationEnv(base_url), RemoteConsultationEnv(base_url)
         idle.reset(seed=0)
         time.sleep(0.1)

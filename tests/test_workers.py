@@ -9,9 +9,10 @@ import threading
 import time
 from collections import Counter
 
-from consultgym.cli import build_parser, main
+from consultgym.cli import main
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 STABLE = ("duration_s", "run_id")  # wall time and the file's name differ between runs; nothing else may
 
@@ -23,8 +24,8 @@ def episodes_by_key(path):
 def test_two_workers_write_the_same_episodes_as_one_process(tmp_path):
     single, double = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     settings = {"scenarios": ["starter"], "episodes": 16, "concurrency": 4, "progress": False}
-    run(RunSpec(out=single, **settings))
-    summary = run(RunSpec(out=double, workers=2, **settings))
+    run(RunConfig(out=single, **settings))
+    summary = run(RunConfig(out=double, workers=2, **settings))
     assert (summary.completed, summary.errored, summary.planned) == (16, 0, 16) and summary.worker_cpu_s > 0
     lines = double.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 16 and len({line for line in lines}) == 16  # whole lines, none written twice
@@ -34,8 +35,8 @@ def test_two_workers_write_the_same_episodes_as_one_process(tmp_path):
 def test_a_workers_run_resumes_without_duplicates(tmp_path):
     out = tmp_path / "run.jsonl"
     settings = {"scenarios": ["starter"], "concurrency": 4, "progress": False, "workers": 2}
-    run(RunSpec(out=out, episodes=6, **settings))
-    again = run(RunSpec(out=out, episodes=14, **settings))
+    run(RunConfig(out=out, episodes=6, **settings))
+    again = run(RunConfig(out=out, episodes=14, **settings))
     assert (again.skipped, again.completed) == (6, 8)
     keys = [e.key for e in load_run(out).episodes]
     assert len(keys) == 14 and len(set(keys)) == 14 and sorted(k[0] for k in keys) == list(range(14))
@@ -46,7 +47,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path, fake_open
     fake_openai.latency = 0.2  # episodes take a while, so a worker can be killed mid-run
     out = tmp_path / "run.jsonl"
     options = {"patient_model": "p", "patient_base_url": fake_openai.base_url, "patient_timeout": 10.0}
-    spec = RunSpec(out=out, episodes=12, concurrency=4, patient="llm", options=options, progress=False, workers=2)
+    spec = RunConfig(out=out, episodes=12, concurrency=4, patient="llm", **options, progress=False, workers=2)
     result = {}
     runner = threading.Thread(target=lambda: result.setdefault("summary", run(spec)))
     runner.start()
@@ -61,7 +62,6 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path, fake_open
     errors = [e.error for e in load_run(out).episodes if e.error]
     assert errors and all("worker process ended (exit code -9)" in error for error in errors)
 
-    spec.progress = False
     fake_openai.latency = 0.0
     second = run(spec)
     assert second.skipped == first.completed and second.completed == first.errored
@@ -69,18 +69,28 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path, fake_open
     assert len(counted) == 12 and set(counted.values()) == {1} and all(e.ok for e in load_run(out).episodes)
 
 
-def test_the_cli_defaults_to_the_cores_and_passes_workers(tmp_path, capsys):
-    parsed = build_parser().parse_args(["run", "--out", str(tmp_path / "x.jsonl")])
-    assert parsed.workers == len(os.sched_getaffinity(0))
+def test_the_cli_uses_every_core_unless_told(tmp_path, capsys, monkeypatch):
+    import consultgym.workers
+
+    cores, seen = len(os.sched_getaffinity(0)), []
+    original = consultgym.workers.run_workers
+    monkeypatch.setattr(
+        consultgym.workers, "run_workers", lambda config: seen.append(config.workers) or original(config)
+    )
     out = tmp_path / "cli.jsonl"
-    code = main(["run", "--out", str(out), "--episodes", "4", "--concurrency", "2", "--workers", "2", "--quiet"])
-    assert code == 0 and "4 completed, 0 errored" in capsys.readouterr().out
-    assert len(load_run(out).episodes) == 4
+    assert main(["run", "--out", str(out), "--episodes", "4", "--concurrency", "2", "--quiet"]) == 0
+    assert "4 completed, 0 errored" in capsys.readouterr().out and len(load_run(out).episodes) == 4
+    assert seen == ([cores] if cores > 1 else [])
+    settings = tmp_path / "run.yaml"
+    settings.write_text("workers: 1\nconcurrency: 2\nepisodes: 4\n", encoding="utf-8")
+    assert main(["run", "--config", str(settings), "--out", str(tmp_path / "file.jsonl"), "--quiet"]) == 0
+    assert main(["run", "--out", str(tmp_path / "flag.jsonl"), "--episodes", "4", "--workers", "1", "--quiet"]) == 0
+    assert seen == ([cores] if cores > 1 else [])  # a config file or a flag that says 1 is obeyed
 
 
 def test_zero_workers_is_refused(tmp_path, capsys):
     code = main(["run", "--out", str(tmp_path / "x.jsonl"), "--workers", "0", "--quiet"])
-    assert code == 1 and "--workers must be at least 1, got 0" in capsys.readouterr().err
+    assert code == 1 and capsys.readouterr().err == "error: --workers=0: Input should be greater than or equal to 1\n"
 
 
 def test_workers_end_when_the_run_is_killed(tmp_path, fake_openai):

@@ -24,13 +24,16 @@ import logging
 import os
 import random
 import re
+import socket
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -89,6 +92,34 @@ def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
 async def aclose_clients() -> None:
     """Close the pooled HTTP connections of the running loop (call before closing a loop that ran LLM roles)."""
     await aclose_sessions()
+
+
+PROBE_TIMEOUT_S = 3.0
+
+
+def probe_endpoint(endpoint: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why a TCP connection to the endpoint (or the proxy that reaches it) fails; None when it opens.
+
+    Nothing is sent, so no key travels: it only tells a typo in the host or port, or a server that is not running,
+    in seconds instead of after every episode's retries.
+    """
+    parts = urlsplit(endpoint)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        proxied = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = proxied.hostname or host, proxied.port or 80
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror:
+        return f"the host {host!r} does not resolve"
+    except ConnectionRefusedError:
+        return "connection refused"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 # ----------------------------------------------------------------------------------------------------------- cache

@@ -1,27 +1,27 @@
-"""A consultation played by a person in the app, without Streamlit: build the roles, step, save the episode.
+"""A consultation played by a person in the app, without Streamlit: build the session, step, save the episode.
 
-The patient turn runs through the LangGraph graph here (``loop="graph"``), where it pays for itself: `Play.send`
-hands each node's event (draft, guard, revise, emit, fallback) to the page as it happens. A graph needs an event
-loop that outlives one step (so do async HTTP clients), so the play gets the env's loop runner.
+The session is built and driven as the env does it (`envs.builder.build_session`, `envs.driver.SessionDriver`). Its
+patient turns run through the LangGraph graph here (``loop="graph"``), where the graph pays for itself: `Play.send`
+hands each node's event (draft, guard, revise, emit, fallback) to the page as the node finishes.
 """
 
 from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
 from consultgym.app.data import next_episode_index
 from consultgym.config import DEFAULT_API_KEY_ENV
-from consultgym.envs.consultation import LoopRunner
-from consultgym.envs.session import ConsultationSession, StepResult, run_sync
+from consultgym.envs.builder import build_session
+from consultgym.envs.driver import SessionDriver
+from consultgym.envs.session import ConsultationSession, StepResult
 from consultgym.records import Episode, Verdict
 from consultgym.runfile import append_episode
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 
 PLAY_RUN_ID = "play"
 DEFAULT_SAVE_PATH = "runs/play.jsonl"
@@ -42,7 +42,7 @@ class LLMChoice:
         return cls(os.environ.get(MODEL_ENV, ""), os.environ.get(BASE_URL_ENV, ""))
 
     def options(self) -> dict[str, str]:
-        """The ``patient_*`` options `make_patient` takes (empty fields left to the backend's defaults)."""
+        """The ``patient_*`` settings (empty fields left to the backend's defaults)."""
         given = {"model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env}
         return {f"patient_{name}": value.strip() for name, value in given.items() if value.strip()}
 
@@ -55,7 +55,7 @@ class NodeEvent:
     note: str
 
 
-def node_event(node: str, update: dict[str, Any]) -> NodeEvent:
+def node_event(node: str, update: dict) -> NodeEvent:
     if node == "guard":
         verdict: Verdict = update["verdicts"][-1]
         count = len(verdict.issues)
@@ -74,8 +74,7 @@ class Play:
     """One consultation in progress: the session, how to drive it, and where it was saved."""
 
     session: ConsultationSession
-    run: Callable[[Coroutine[Any, Any, Any]], Any]
-    runner: LoopRunner | None = None
+    driver: SessionDriver
     saved: list[str] = field(default_factory=list)  # "path#index" of each save
 
     @property
@@ -92,13 +91,11 @@ class Play:
 
         `on_event` gets each node event of the patient turn in the caller's thread, as soon as the node finishes.
         """
-        if on_event is None or self.runner is None:
-            return self._send_collected(doctor_text, on_event)
         events: queue.SimpleQueue[NodeEvent] = queue.SimpleQueue()
         self.session.turn_loop.on_node = lambda node, update: events.put(node_event(node, update))
         try:
-            future = self.runner.submit(self.session.astep(doctor_text))
-            while not (future.done() and events.empty()):
+            future = self.driver.submit(self.session.astep(doctor_text))
+            while on_event is not None and not (future.done() and events.empty()):
                 try:
                     on_event(events.get(timeout=0.05))
                 except queue.Empty:
@@ -106,17 +103,6 @@ class Play:
             return future.result()
         finally:
             self.session.turn_loop.on_node = None
-
-    def _send_collected(self, doctor_text: str, on_event: Callable[[NodeEvent], None] | None) -> StepResult:
-        seen: list[NodeEvent] = []
-        self.session.turn_loop.on_node = lambda node, update: seen.append(node_event(node, update))
-        try:
-            result = self.run(self.session.astep(doctor_text))
-        finally:
-            self.session.turn_loop.on_node = None
-        for event in seen if on_event is not None else ():
-            on_event(event)
-        return result
 
     def episode(self, index: int = 0) -> Episode:
         return self.session.to_episode(index=index, run_id=PLAY_RUN_ID)
@@ -131,8 +117,7 @@ class Play:
         return index
 
     def close(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
+        self.driver.close()
 
 
 def start_play(
@@ -150,10 +135,10 @@ def start_play(
         ImportError: the LLM patient's module is not installed.
     """
     options = llm.options() if patient == "llm" and llm else {}
-    session = ConsultationSession(
-        [scenario], make_patient(patient, **options), make_guardian(guardian), make_judge("offline"), loop=loop
+    config = EnvConfig.parse(
+        {"scenarios": [scenario], "patient": patient, "guardian": guardian, "loop": loop, **options}
     )
-    runner = None if session.synchronous else LoopRunner()
-    play = Play(session, run_sync if runner is None else runner.run, runner)
-    play.run(session.areset(scenario.id, seed))
+    session = build_session(config, [scenario])
+    play = Play(session, SessionDriver(session))
+    play.driver.run(session.areset(scenario.id, seed))
     return play

@@ -17,10 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from consultgym.errors import ConsultGymError, ScenarioError
 from consultgym.authoring.generator import generate_many, write_scenarios
 from consultgym.authoring.gold import gold_check
 from consultgym.authoring.importers.agentclinic import SOURCE_NAME, import_agentclinic
+from consultgym.errors import ConsultGymError, ScenarioError
 from consultgym.scenarios.loader import LIBRARY_ROOT
 from consultgym.scenarios.schema import Scenario
 

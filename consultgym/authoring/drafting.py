@@ -16,9 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.llm import ChatBackend, render_prompt
+from consultgym.authoring.gold import gold_check, lint
 from consultgym.config import LLMSettings
 from consultgym.errors import ConfigError, ScenarioError
-from consultgym.authoring.gold import gold_check, lint
 from consultgym.scenarios.loader import parse_scenario
 from consultgym.scenarios.schema import Scenario, slugify
 

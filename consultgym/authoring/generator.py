@@ -25,8 +25,6 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from consultgym.scenarios.retrieval import facts_for_question
-from consultgym.errors import ScenarioError
 from consultgym.authoring import ddxplus_tables as tables
 from consultgym.authoring.ddxplus_wording import (
     ADULT_AGE,
@@ -43,8 +41,10 @@ from consultgym.authoring.ddxplus_wording import (
     PatientSketch,
     join_and,
 )
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import CITATION, LICENSE, Evidence, KnowledgeBase, load_knowledge
 from consultgym.scenarios.loader import dump_scenario
+from consultgym.scenarios.retrieval import facts_for_question
 from consultgym.scenarios.schema import (
     Diagnosis,
     Fact,

@@ -6,9 +6,9 @@ one machine steps consultations served from another. Each reset starts a new epi
 the previous one; `close` releases the last.
 
 Example:
-    >>> from consultgym.envs.batch import session_builder
+    >>> from consultgym.envs.builder import session_factory
     >>> from consultgym.serve import create_app, running_server
-    >>> with running_server(create_app(session_builder("starter"))) as url:
+    >>> with running_server(create_app(session_factory(scenarios="starter"))) as url:
     ...     env = RemoteConsultationEnv(url)
     ...     obs, info = env.reset(seed=0, options={"scenario": "chest-pain-58m"})
     ...     obs, reward, terminated, truncated, info = env.step("DIAGNOSIS: inferior STEMI")

@@ -9,9 +9,9 @@ observation, and in `info` only once the episode has ended.
 from __future__ import annotations
 
 import random
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.agents.base import (
@@ -22,21 +22,13 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.judge.offline import items_covered_in_turn
 from consultgym.agents.guardian.leaks import names_diagnosis
-from consultgym.agents.patient.offline import revealed_facts
 from consultgym.agents.patient.turn import PatientTurn, TurnResult
-from consultgym.config import (
-    DEFAULT_COVERAGE_WEIGHT,
-    DEFAULT_DIAGNOSIS_WEIGHT,
-    DEFAULT_MAX_REVISIONS,
-    DEFAULT_QUESTIONS_PER_TURN,
-)
+from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.errors import ActionError, ScenarioError
 from consultgym.records import Episode, GuardianIssue, IssueKind, Judgement, Turn, Usage
 from consultgym.scenarios.schema import Scenario
 
-T = TypeVar("T")
 ENDED = "The consultation has ended."
 
 
@@ -47,20 +39,6 @@ class StepResult:
     terminated: bool
     truncated: bool
     info: dict[str, Any] = field(default_factory=dict)
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine that never suspends (offline roles) without an event loop: about 1 µs instead of 300.
-
-    Raises:
-        RuntimeError: the coroutine awaited real I/O, so it needs an event loop.
-    """
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("run_sync() was given a coroutine that awaits I/O; run it in an event loop instead")
 
 
 class ConsultationSession:
@@ -171,7 +149,7 @@ class ConsultationSession:
         else:
             ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
             result = await self.turn_loop.run(ctx)
-            revealed = revealed_facts(ctx, self.questions_per_turn)
+            revealed = self.patient.revealed(ctx)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
@@ -220,8 +198,10 @@ class ConsultationSession:
     ) -> Turn:
         assert self.scenario is not None
         weights = {item.id: item.priority.weight for item in self.scenario.must_ask}
-        for item_id, _ in items_covered_in_turn(self.scenario, action.text, self._covered, self.questions_per_turn):
-            self._gained += weights[item_id]
+        for item_id in self.judge.items_covered(self.scenario, action.text, self._covered):
+            if item_id in weights and item_id not in self._covered:
+                self._covered.add(item_id)
+                self._gained += weights[item_id]
         turn = Turn(
             index=index,
             doctor=action.text,
@@ -324,37 +304,3 @@ class ConsultationSession:
             truncated=self.truncated,
             usage=usage,
         )
-
-
-def build_session(
-    library: Sequence[Scenario],
-    patient: str = "offline",
-    guardian: str = "offline",
-    judge: str = "offline",
-    *,
-    diagnosis: bool = True,
-    max_turns: int | None = None,
-    max_revisions: int = DEFAULT_MAX_REVISIONS,
-    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
-    loop: str = "direct",
-    partial_credit: bool = True,
-    **llm_options: Any,
-) -> ConsultationSession:
-    """A session with fresh roles built from plain settings: what `gym.make` and `consultgym run` both use.
-
-    `diagnosis=False` is history taking: the reward is weighted coverage only.
-    """
-    from consultgym.agents.factory import make_guardian, make_judge, make_patient
-
-    weights = (DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT) if diagnosis else (1.0, 0.0)
-    return ConsultationSession(
-        library,
-        make_patient(patient, questions_per_turn, **llm_options),
-        make_guardian(guardian, **llm_options),
-        make_judge(judge, questions_per_turn, *weights, **llm_options),
-        max_revisions=max_revisions,
-        questions_per_turn=questions_per_turn,
-        max_turns=max_turns,
-        loop=loop,
-        partial_credit=partial_credit,
-    )

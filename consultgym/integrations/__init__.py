@@ -12,14 +12,13 @@ functions that build a trainer or start a cluster import it, through `require`.
 from __future__ import annotations
 
 import importlib
-import json
 import threading
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
 from consultgym.envs.session import ConsultationSession
 from consultgym.errors import MissingExtraError
+from consultgym.settings import EnvConfig
 
 _builders: dict[str, Callable[[], ConsultationSession]] = {}
 _builders_lock = threading.Lock()
@@ -35,17 +34,17 @@ def require(module: str, extra: str) -> ModuleType:
         ) from None
 
 
-def shared_session_builder(settings: dict[str, Any]) -> Callable[[], ConsultationSession]:
+def shared_session_builder(settings: EnvConfig) -> Callable[[], ConsultationSession]:
     """One session builder per distinct settings in this process: the library is loaded once, not per trajectory.
 
     Trainers build an adapter per rollout slot (TRL) or per trajectory (veRL's agent loop builds its interactions for
     every sample); loading the library each time costs 2 to 86 ms. Each call of the builder still returns a session
     with fresh roles, so concurrent episodes never share state.
     """
-    from consultgym.envs.batch import session_builder
+    from consultgym.envs.builder import session_factory
 
-    key = json.dumps(settings, sort_keys=True, default=repr)
+    key = settings.model_dump_json()
     with _builders_lock:
         if key not in _builders:
-            _builders[key] = session_builder(**settings)
+            _builders[key] = session_factory(settings)
         return _builders[key]

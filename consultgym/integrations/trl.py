@@ -32,17 +32,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from consultgym.actions import ActionKind, parse_action
 from consultgym.config import DEFAULT_MAX_TURNS, DEFAULT_QUESTIONS_PER_TURN
-from consultgym.envs.consultation import LoopRunner
-from consultgym.envs.session import ConsultationSession, StepResult, run_sync
+from consultgym.envs.driver import SessionDriver
+from consultgym.envs.session import ConsultationSession, StepResult
 from consultgym.errors import MissingExtraError
 from consultgym.integrations import require, shared_session_builder
-
-T = TypeVar("T")
+from consultgym.settings import EnvConfig
 
 TOOL_SYSTEM_PROMPT = f"""You are a doctor seeing a patient. Take a focused history, examine, order tests, then \
 give your diagnosis. Use the tools:
@@ -60,9 +59,10 @@ class ConsultationToolEnv:
     """One consultation at a time, driven through doctor tools (TRL ``environment_factory``).
 
     Args:
-        config: the settings `gym.make("consultgym/Consultation-v0", ...)` takes: ``scenarios`` (library name, folders
-            or files), ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``partial_credit``, and the
-            LLM roles' ``<role>_model``, ``<role>_base_url`` ... Offline roles by default.
+        config: the settings as an `EnvConfig`; or give them as keyword arguments, as `gym.make` takes them:
+            ``scenarios`` (library name, folders or files), ``patient``, ``guardian``, ``judge``, ``diagnosis``,
+            ``max_turns``, ``partial_credit``, and the LLM roles' ``<role>_model``, ``<role>_base_url`` ... Offline
+            roles by default. An unknown option raises `ConfigError` here.
 
     Attributes:
         reward: the episode's reward so far (the judge's score once it ended, else 0.0).
@@ -75,19 +75,19 @@ class ConsultationToolEnv:
     Pickling keeps the configuration only (what a worker needs to rebuild it), not a running consultation.
     """
 
-    def __init__(self, **config: Any) -> None:
-        self.config = config
+    def __init__(self, config: EnvConfig | None = None, **settings: Any) -> None:
+        self.config = EnvConfig.parse(config if config is not None else settings)  # bad settings fail here
         self.session: ConsultationSession | None = None
         self.reward = 0.0
         self.done = False
         self._build: Callable[[], ConsultationSession] | None = None
-        self._runner: LoopRunner | None = None
+        self._driver: SessionDriver | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"config": self.config}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state["config"])  # type: ignore[misc]
+        self.__init__(config=state["config"])  # type: ignore[misc]
 
     def reset(self, **kwargs: Any) -> str:
         """Start a consultation. TRL passes the dataset row: ``scenario`` (id) and ``seed`` pick the patient.
@@ -105,10 +105,11 @@ class ConsultationToolEnv:
                 f"reset() got a row without 'scenario' or 'seed' (columns: {sorted(kwargs)}), so every rollout would "
                 "meet the same patient; build the dataset with consultgym.integrations.trl.dataset_rows(...)"
             )
-        if self.session is None:
+        if self.session is None or self._driver is None:
             self._build = self._build or shared_session_builder(self.config)
             self.session = self._build()
-        opening, _ = self._run(self.session.areset(scenario, int(kwargs.get("seed") or 0)))
+            self._driver = SessionDriver(self.session)
+        opening, _ = self._driver.run(self.session.areset(scenario, int(kwargs.get("seed") or 0)))
         self.reward, self.done = 0.0, False
         return f"\n\nPatient: {opening}"
 
@@ -170,7 +171,8 @@ class ConsultationToolEnv:
             The judge's reward (0.0 before any reset).
         """
         if self.session is not None and self.session.scenario is not None and not self.done:
-            self.reward += self._run(self.session.acut_short()).reward
+            assert self._driver is not None  # set with the session
+            self.reward += self._driver.run(self.session.acut_short()).reward
             self.done = True
         return self.reward
 
@@ -179,19 +181,13 @@ class ConsultationToolEnv:
             raise ValueError("No consultation is running: reset() must be called first.")
         if self.done:
             raise ValueError(OVER)
-        step: StepResult = self._run(self.session.astep(text))
+        assert self._driver is not None  # set with the session
+        step: StepResult = self._driver.run(self.session.astep(text))
         self.reward += step.reward
         self.done = step.terminated or step.truncated
         if step.truncated:
             return f"{step.observation}\n(The turn limit is reached. {OVER})"
         return step.observation
-
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        assert self.session is not None
-        if self.session.synchronous:
-            return run_sync(coro)
-        self._runner = self._runner or LoopRunner()
-        return self._runner.run(coro)
 
 
 def _one_line(text: object) -> str:

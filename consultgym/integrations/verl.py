@@ -36,6 +36,7 @@ from consultgym.envs.wrappers import coverage_weight
 from consultgym.errors import ActionError
 from consultgym.integrations import shared_session_builder
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 
 CLASS_PATH = "consultgym.integrations.verl.ConsultationInteraction"
 DATA_SOURCE = "consultgym"  # the rows' data_source: what `compute_score` scores
@@ -70,7 +71,7 @@ class ConsultationInteraction(_Base):
     Args:
         config: veRL's interaction config; besides ``name`` it takes the settings `gym.make` takes (``scenarios``,
             ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``partial_credit``,
-            ``<role>_model`` ...).
+            ``<role>_model`` ...); an unknown option raises `ConfigError` here.
 
     The library is loaded once per process and settings (veRL builds interactions per sample). Pickling keeps the
     configuration, not live instances (their sessions belong to one process and loop).
@@ -79,8 +80,8 @@ class ConsultationInteraction(_Base):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         config = dict(config or {})
         super().__init__(config)
-        self.settings = {key: value for key, value in config.items() if key not in RESERVED}
-        self.partial_credit = bool(self.settings.get("partial_credit", True))
+        self.settings = EnvConfig.parse({key: value for key, value in config.items() if key not in RESERVED})
+        self.partial_credit = self.settings.partial_credit
         self._build: Callable[[], ConsultationSession] | None = None
         self._instances: OrderedDict[str, _Instance] = OrderedDict()
 

@@ -18,10 +18,15 @@ from consultgym.config import DEFAULT_MAX_TURNS, PRIORITY_WEIGHTS
 from consultgym.text import TOPICS, contains_phrase, normalize
 
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+# Bounds far above any real case (the shipped library's longest text has 287 characters, its largest case 50 facts and
+# 19 items), so that a pasted book or a generated flood fails at once with the field that broke them.
+MAX_TEXT_CHARS = 4_000
+MAX_FACTS = 500
+MAX_ITEMS = 200
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, str_max_length=MAX_TEXT_CHARS)
 
 
 class FactCategory(StrEnum):
@@ -149,8 +154,10 @@ class Scenario(_Model):
     source: Source = Field(description="Provenance and licence.")
     patient: Patient = Field(description="Age, sex and persona of the simulated patient.")
     opening: str = Field(min_length=1, description="What the patient says first, in their own words.")
-    facts: list[Fact] = Field(min_length=1, description="The atomic facts the patient knows.")
-    must_ask: list[RubricItem] = Field(min_length=1, description="Items a good doctor must cover.")
+    facts: list[Fact] = Field(min_length=1, max_length=MAX_FACTS, description="The atomic facts the patient knows.")
+    must_ask: list[RubricItem] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="Items a good doctor must cover."
+    )
     diagnosis: Diagnosis = Field(description="The expected diagnosis.")
     max_turns: int | None = Field(default=None, ge=1, le=100, description="Turn limit; default from config.")
     tags: list[str] = Field(default_factory=list, description="Free labels, e.g. DDXPlus condition name.")

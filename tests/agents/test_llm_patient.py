@@ -156,7 +156,7 @@ def test_the_langgraph_path_runs_the_llm_patient(chest_scenario, fake_openai):
 
 def test_describe_has_the_settings_and_no_key(fake_openai, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
-    patient = LLMPatient.from_options(model="m", base_url=fake_openai.base_url, temperature=0.3)
+    patient = LLMPatient(LLMSettings(model="m", base_url=fake_openai.base_url, temperature=0.3))
     described = patient.describe()
     assert described["kind"] == "llm" and described["model"] == "m" and described["temperature"] == 0.3
     assert "sk-very-secret" not in str(described)

@@ -9,7 +9,7 @@ from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.patient.offline import TOO_MANY, OfflinePatient, fact_only_reply
 from consultgym.agents.patient.turn import PatientTurn
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 
 
 def ask(scenario, text, seed=0, turn=0):

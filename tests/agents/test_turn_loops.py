@@ -11,10 +11,11 @@ from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.agents.llm import aclose_clients
 from consultgym.agents.patient.turn import LOOPS, PatientTurn, mermaid
 from consultgym.cli import main
-from consultgym.envs.batch import play_episode
-from consultgym.envs.session import build_session
+from consultgym.envs.builder import build_session
+from consultgym.envs.driver import play_episode
 from consultgym.errors import ConfigError
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import EnvConfig
 
 INVENTED = "I also take warfarin 5 mg every night."
 
@@ -48,8 +49,8 @@ def episode_turns(loop: str, base_url: str | None, scenario: str, events: list[t
             for key, value in {"model": "m", "base_url": base_url, "timeout": 5.0, "max_retries": 0}.items()
         }
     library = load_library("starter")
-    kinds = ("llm", "llm") if base_url else ("offline", "offline")
-    session = build_session(library, *kinds, "offline", loop=loop, **options)
+    kinds = {"patient": "llm", "guardian": "llm"} if base_url else {}
+    session = build_session(EnvConfig(loop=loop, **kinds, **options), library)
     session.turn_loop.on_node = lambda node, update: events.append((node, sorted(update)))
 
     async def play():
@@ -89,9 +90,9 @@ def test_llm_episodes_with_revisions_and_fallbacks_are_identical_through_both_lo
 
 def test_the_direct_loop_is_the_default_and_a_bad_loop_is_refused():
     library = load_library("starter")
-    assert build_session(library).turn_loop.loop == "direct"
-    with pytest.raises(ConfigError, match="loop='dag'"):
-        build_session(library, loop="dag")
+    assert build_session(EnvConfig(), library).turn_loop.loop == "direct"
+    with pytest.raises(ConfigError, match="loop='dag' is not one of 'direct' or 'graph'"):
+        EnvConfig(loop="dag")
 
 
 def test_the_direct_loop_never_imports_langgraph():

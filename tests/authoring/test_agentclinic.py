@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from consultgym.actions import parse_action
-from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
-from consultgym.errors import ScenarioError
 from consultgym.authoring.build_library import DEFAULT_AGENTCLINIC
 from consultgym.authoring.gold import gold_check
 from consultgym.authoring.importers import agentclinic
 from consultgym.authoring.importers.agentclinic import convert_case, import_agentclinic, import_command, read_cases
 from consultgym.authoring.importers.wording import denial_items, first_person, patient_wording, sentences
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.loader import LIBRARY_ROOT, dump_scenario, load_library, load_scenario
+from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.scenarios.schema import FactCategory, Priority
 from consultgym.text import contains_phrase
 

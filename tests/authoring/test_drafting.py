@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from consultgym.cli import main
 from consultgym.authoring.gold import gold_check
+from consultgym.cli import main
 from consultgym.scenarios.loader import load_scenario
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from consultgym.scenarios.retrieval import facts_for_question
-from consultgym.errors import ScenarioError
 from consultgym.authoring import ddxplus_tables
 from consultgym.authoring.ddxplus_wording import third_person
 from consultgym.authoring.generator import generate_command, generate_many, generate_scenario
 from consultgym.authoring.gold import gold_check
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import CITATION, load_knowledge
 from consultgym.scenarios.loader import LIBRARY_ROOT, dump_scenario, load_library, load_scenario
+from consultgym.scenarios.retrieval import facts_for_question
 from consultgym.scenarios.schema import Fact, FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import contains_phrase
 

@@ -6,8 +6,8 @@ import gymnasium as gym
 import pytest
 
 import consultgym
-from consultgym.envs.batch import session_builder
-from consultgym.envs.session import run_sync
+from consultgym.envs.builder import session_factory
+from consultgym.envs.driver import run_sync
 from consultgym.errors import ActionError
 
 SCENARIO = "chest-pain-58m"
@@ -52,7 +52,7 @@ def test_cut_short_ends_a_running_episode_with_its_coverage_reward():
 
 
 def test_session_cut_short_before_any_question_earns_zero():
-    session = session_builder("starter")()
+    session = session_factory(scenarios="starter")()
     run_sync(session.areset(SCENARIO, 0))
     result = run_sync(session.acut_short())
     assert (result.reward, result.truncated, result.terminated) == (0.0, True, False)

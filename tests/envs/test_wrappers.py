@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 
 import consultgym
 from consultgym.agents.doctor.scripted import ScriptedDoctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.envs.wrappers import ChatMessages, ScenarioNormalized, ShapedCoverage, TurnCost, session_of
 from consultgym.errors import ConfigError
 

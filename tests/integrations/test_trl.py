@@ -10,7 +10,7 @@ import re
 import pytest
 
 from consultgym.agents.doctor.scripted import ScriptedDoctor
-from consultgym.envs.session import run_sync
+from consultgym.envs.driver import run_sync
 from consultgym.errors import MissingExtraError
 from consultgym.integrations import require
 from consultgym.integrations.trl import (
@@ -21,6 +21,7 @@ from consultgym.integrations.trl import (
     tool_calls_for,
     tool_env_factory,
 )
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 
 TOOLS = {"ask_patient", "examine", "order_test", "submit_diagnosis"}
@@ -116,10 +117,10 @@ def test_pickle_round_trip_keeps_the_configuration():
     env = ConsultationToolEnv(scenarios="starter", max_turns=5)
     play(env, ROW)
     clone = pickle.loads(pickle.dumps(env))
-    assert clone.config == {"scenarios": "starter", "max_turns": 5} and clone.session is None
+    assert clone.config == env.config and clone.config.max_turns == 5 and clone.session is None
     assert play(clone, ROW) == play(ConsultationToolEnv(scenarios="starter", max_turns=5), ROW)
     factory = pickle.loads(pickle.dumps(tool_env_factory(max_turns=5)))
-    assert factory().config == {"max_turns": 5}
+    assert factory().config == EnvConfig(max_turns=5)
 
 
 def test_llm_patient_behind_the_tools():
@@ -131,7 +132,7 @@ def test_llm_patient_behind_the_tools():
         assert env.ask_patient("When did it start?") == "It began at breakfast."
         env.submit_diagnosis("inferior STEMI")
         assert env.done and server.request_count == 1
-        assert pickle.loads(pickle.dumps(env)).config["patient"] == "llm"
+        assert pickle.loads(pickle.dumps(env)).config.patient.kind == "llm"
 
 
 def test_dataset_rows_carry_the_columns_reset_reads():

@@ -18,6 +18,7 @@ from consultgym.integrations.verl import (
     interaction_config,
 )
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 
 SCENARIO, SEED = "chest-pain-58m", 4
@@ -46,7 +47,7 @@ def test_the_methods_veRL_calls_are_coroutines_with_its_signatures():
         assert inspect.iscoroutinefunction(method), name
         assert "instance_id" in inspect.signature(method).parameters
     interaction = ConsultationInteraction({"name": "consultation"})
-    assert interaction.name == "consultation" and interaction.settings == {}
+    assert interaction.name == "consultation" and interaction.settings == EnvConfig()
 
 
 def test_a_whole_episode_scores_the_judge_reward_and_finalizes():
@@ -88,7 +89,7 @@ def test_pickle_round_trip_keeps_the_configuration():
     interaction = ConsultationInteraction(config)
     asyncio.run(interaction.start_interaction("x", scenario=SCENARIO, seed=SEED))
     clone = pickle.loads(pickle.dumps(interaction))
-    assert clone.config == config and clone.settings == {"scenarios": "starter", "max_turns": 3}
+    assert clone.config == config and clone.settings == EnvConfig(scenarios="starter", max_turns=3)
     responses, _ = asyncio.run(play(clone, "x"))
     assert len(responses) == 3 and responses[-1][3]["truncated"]
 

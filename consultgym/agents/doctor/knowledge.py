@@ -10,8 +10,8 @@ Like `ScriptedDoctor`, it sees only the patient's words.
 
 from __future__ import annotations
 
-from consultgym.agents.guardian.offline import clauses
 from consultgym.agents.doctor.scripted import ScriptedDoctor, pick_profile, rank_diagnoses
+from consultgym.agents.guardian.offline import clauses
 from consultgym.scenarios.knowledge import KnowledgeBase, load_knowledge
 from consultgym.text import contains_phrase, is_negated
 

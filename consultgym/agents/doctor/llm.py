@@ -7,8 +7,6 @@ side, as `ConsultationSession.messages` gives it: the patient is the user, the d
 
 from __future__ import annotations
 
-from typing import Any
-
 from consultgym.agents.base import DoctorAgent
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.config import DEFAULT_MAX_TURNS, DEFAULT_QUESTIONS_PER_TURN, LLMSettings
@@ -39,16 +37,6 @@ class LLMDoctor(LLMParticipant, DoctorAgent):
         self.max_turns = max_turns
         self.messages: list[Message] = []
         self.connect(settings, "doctor")
-
-    @classmethod
-    def from_options(
-        cls,
-        questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
-        max_turns: int = DEFAULT_MAX_TURNS,
-        **options: Any,
-    ) -> LLMDoctor:
-        """Build from ``doctor_*`` options with the prefix removed."""
-        return cls(LLMSettings.from_options("doctor", **options), questions_per_turn, max_turns)
 
     def system_prompt(self) -> str:
         return render_prompt("doctor", questions_per_turn=self.questions_per_turn, max_turns=self.max_turns)

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consultgym.agents.base import ScenarioCache
 from consultgym.agents.lexicon import RELATIVES
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import FactCategory, Scenario
 from consultgym.text import contains_phrase, normalize, normalize_apostrophes
 
@@ -84,7 +84,8 @@ class LeakNames:
     prefix: dict[str, str]  # the first three letters of the name as `leak_forms` spells it: a cheap first test
 
 
-def _build_leak_names(scenario: Scenario) -> LeakNames:
+@per_scenario
+def leak_names(scenario: Scenario) -> LeakNames:
     names = tuple(scenario.diagnosis.names)
     forms = {name: leak_forms(name) for name in names}
     family = frozenset(
@@ -96,9 +97,6 @@ def _build_leak_names(scenario: Scenario) -> LeakNames:
     )
     prefix = {name: form[2].replace(" ", "")[:3] for name, form in forms.items()}
     return LeakNames(names, {n: f[1] for n, f in forms.items()}, {n: f[2] for n, f in forms.items()}, family, prefix)
-
-
-leak_names = ScenarioCache(_build_leak_names)
 
 
 def names_diagnosis(text: str, scenario: Scenario) -> bool:

@@ -14,7 +14,7 @@ says so (``llm-failed:offline``, or ``tiered:llm-failed:offline``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -94,11 +94,6 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
         self.tiered = tiered
         self.offline_guardian = OfflineGuardian()
         self.connect(settings, "guardian")
-
-    @classmethod
-    def from_options(cls, tiered: bool = False, **options: Any) -> LLMGuardian:
-        """Build from ``guardian_*`` options with the prefix removed."""
-        return cls(LLMSettings.from_options("guardian", **options), tiered)
 
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
         prefix = "tiered:" if self.tiered else ""

@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
+from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
 from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, Scenario
 from consultgym.text import (
     TOPICS,
@@ -49,7 +50,8 @@ class Grounding:
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
 
 
-def _build_grounding(scenario: Scenario) -> Grounding:
+@per_scenario
+def grounding(scenario: Scenario) -> Grounding:
     texts = [
         scenario.opening,
         scenario.patient.persona,
@@ -87,9 +89,6 @@ def _fact_denies(fact: Fact, keyword: str) -> bool:
             if contains_phrase(clause, keyword):
                 return is_negated(clause)
     return not fact.present
-
-
-grounding = ScenarioCache(_build_grounding)
 
 
 def clauses(reply: str) -> list[tuple[str, int]]:

@@ -14,8 +14,8 @@ item unscored: it is kept and counted, but excluded from means (and the env's re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Sequence, Set
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -177,14 +177,13 @@ class LLMJudge(LLMParticipant, JudgeAgent):
         self.offline_judge = offline or RubricJudge()
         self.connect(settings, "judge")
 
-    @classmethod
-    def from_options(cls, offline: RubricJudge | None = None, **options: Any) -> LLMJudge:
-        """Build from ``judge_*`` options with the prefix removed."""
-        return cls(LLMSettings.from_options("judge", **options), offline)
-
     @property
     def label(self) -> str:
         return f"llm:{self.backend.settings.model}"
+
+    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+        """The offline judge's running estimate: the model grades the whole consultation once, at the end."""
+        return self.offline_judge.items_covered(scenario, doctor_text, already)
 
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         messages = judge_messages(scenario, doctor_turns, diagnosis, self.offline_judge.questions_per_turn)
@@ -230,31 +229,6 @@ class PanelJudge(JudgeAgent):
         self.vote = vote
         self.offline_judge = offline or RubricJudge()
 
-    @classmethod
-    def from_options(
-        cls,
-        offline: RubricJudge | None = None,
-        models: str | Sequence[str] = "",
-        vote: str = "majority",
-        **options: Any,
-    ) -> PanelJudge:
-        """Build from ``judge_*`` options: ``models`` ('a,b,offline' or a list) and ``vote``; the rest is shared."""
-        single = options.pop("model", "")  # judge_model alone makes a panel of one
-        models = models or single
-        names = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
-        if not names:
-            raise ConfigError(
-                "judge_models is required for judge='panel', e.g. judge_models=gpt-4o-mini,llama3,offline"
-            )
-        offline = offline or RubricJudge()
-        members: list[JudgeAgent] = [
-            offline
-            if name == "offline"
-            else LLMJudge(LLMSettings.from_options("judge", model=name, **options), offline)
-            for name in names
-        ]
-        return cls(members, vote, offline)
-
     @property
     def offline(self) -> bool:
         return all(judge.offline for judge in self.judges)
@@ -262,6 +236,10 @@ class PanelJudge(JudgeAgent):
     @property
     def label(self) -> str:
         return f"panel:{self.vote}(" + ",".join(_label(j) for j in self.judges) + ")"
+
+    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+        """The offline judge's running estimate: the members grade the whole consultation once, at the end."""
+        return self.offline_judge.items_covered(scenario, doctor_text, already)
 
     def describe(self) -> dict[str, object]:
         return {"kind": "panel", "vote": self.vote, "judges": [j.describe() for j in self.judges]}

@@ -16,13 +16,14 @@ STEMI' is a hedge, not an answer).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from consultgym.actions import parse_action
-from consultgym.agents.base import JudgeAgent, ScenarioCache
+from consultgym.agents.base import JudgeAgent
 from consultgym.agents.patient.offline import answer_units, facts_for_unit
 from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import ItemResult, Judgement
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.text import content_words, is_negated, keyword_matches, normalize
 
@@ -64,7 +65,8 @@ def _restates(words: set[str], example_words: frozenset[str]) -> bool:
     return overlap >= 2 and overlap / len(example_words) >= RESTATEMENT_OVERLAP
 
 
-def _build_example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
+@per_scenario
+def _example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
     return {
         item.id: [
             frozenset(content_words(t))
@@ -73,9 +75,6 @@ def _build_example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
         ]
         for item in scenario.must_ask
     }
-
-
-_example_words = ScenarioCache(_build_example_words)
 
 
 def items_covered_in_turn(
@@ -225,3 +224,7 @@ class RubricJudge(JudgeAgent):
 
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         return self.score(scenario, doctor_turns, diagnosis)
+
+    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+        found = items_covered_in_turn(scenario, doctor_text, set(already), self.questions_per_turn)
+        return [item_id for item_id, _ in found]

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from consultgym.actions import DoctorAction, parse_action
-from consultgym.agents.base import Exchange, PatientAgent, PatientContext, ScenarioCache
+from consultgym.agents.base import Exchange, PatientAgent, PatientContext
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
-from consultgym.agents.patient.offline import answer_units, fact_only_reply
+from consultgym.agents.patient.offline import answer_units, fact_only_reply, revealed_facts
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
 from consultgym.records import Verdict
+from consultgym.scenarios.prepared import per_scenario, prepared
 from consultgym.scenarios.schema import Scenario
 
 STYLES = {
@@ -71,7 +71,7 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es|'s)?(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-redactor = ScenarioCache(Redactor.for_scenario)
+redactor = per_scenario(Redactor.for_scenario)
 
 
 def _system_prompt(scenario: Scenario, questions_per_turn: int) -> str:
@@ -96,15 +96,9 @@ def _system_prompt(scenario: Scenario, questions_per_turn: int) -> str:
     return redactor(scenario).scrub(text)
 
 
-system_prompts: dict[int, ScenarioCache[str]] = {}
-
-
 def system_prompt(scenario: Scenario, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> str:
-    """The patient's system prompt for a scenario (cached per scenario and question limit)."""
-    cache = system_prompts.setdefault(
-        questions_per_turn, ScenarioCache(lambda s: _system_prompt(s, questions_per_turn))
-    )
-    return cache(scenario)
+    """The patient's system prompt for a scenario (prepared once per scenario and question limit)."""
+    return prepared(scenario, ("patient_prompt", questions_per_turn), lambda s: _system_prompt(s, questions_per_turn))
 
 
 class LLMPatient(LLMParticipant, PatientAgent):
@@ -121,10 +115,9 @@ class LLMPatient(LLMParticipant, PatientAgent):
         self._history_memo: list[tuple[tuple[str, int, Exchange], list[Message]]] = []
         self.connect(settings, "patient")
 
-    @classmethod
-    def from_options(cls, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN, **options: Any) -> LLMPatient:
-        """Build from ``patient_*`` options with the prefix removed (model, base_url, temperature ...)."""
-        return cls(LLMSettings.from_options("patient", **options), questions_per_turn)
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        """The facts retrieval finds for the turn: what the reply may say (the guardian holds it to them)."""
+        return revealed_facts(ctx, self.questions_per_turn)
 
     async def respond(self, ctx: PatientContext) -> str:
         if not ctx.action.questions:

@@ -19,9 +19,10 @@ import random
 import re
 
 from consultgym.actions import DoctorAction
-from consultgym.agents.base import PatientAgent, PatientContext, ScenarioCache
-from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
+from consultgym.agents.base import PatientAgent, PatientContext
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
+from consultgym.scenarios.prepared import per_scenario
+from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import split_questions
 
@@ -75,7 +76,11 @@ def _retrieve(scenario: Scenario, kind: str, text: str) -> list[Fact]:
 
 
 MEMO_SIZE = 4096
-_unit_memo: ScenarioCache[dict[tuple[str, str], list[Fact]]] = ScenarioCache(lambda scenario: {})
+
+
+@per_scenario
+def _unit_memo(scenario: Scenario) -> dict[tuple[str, str], list[Fact]]:
+    return {}
 
 
 def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> tuple[str, list[str]]:
@@ -143,3 +148,6 @@ class OfflinePatient(PatientAgent):
 
     async def respond(self, ctx: PatientContext) -> str:
         return fact_only_reply(ctx, self.questions_per_turn)[0]
+
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        return revealed_facts(ctx, self.questions_per_turn)

@@ -24,7 +24,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from consultgym.errors import ScenarioError
 from consultgym.authoring.importers.agentclinic_rubric import CaseOutline, derive_must_ask
 from consultgym.authoring.importers.agentclinic_tables import (
     DIAGNOSIS_SYNONYMS,
@@ -45,6 +44,7 @@ from consultgym.authoring.importers.wording import (
     sentences,
     text_topics,
 )
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import load_knowledge
 from consultgym.scenarios.loader import format_validation_error
 from consultgym.scenarios.schema import (

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
-from consultgym.errors import ScenarioError
 from consultgym.authoring.importers.wording import clean_phrase, humanise
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import load_knowledge
+from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.scenarios.schema import Fact, FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase, keyword_matches, normalize
 
