@@ -38,7 +38,7 @@ class PreparedScenarios:
     def __init__(self, capacity: int = MAX_PREPARED) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[int, tuple[Scenario, dict[Hashable, Any]]] = OrderedDict()
-        self._lock = threading.Lock()  # a LoopRunner thread and the caller's thread may both prepare
+        self._lock = threading.Lock()  # the shared loop's thread and the caller's thread may both prepare
 
     def get(self, scenario: Scenario, key: Hashable, build: Callable[[Scenario], T]) -> T:
         """The value `build(scenario)` under `key`, built on first use."""
