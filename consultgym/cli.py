@@ -92,7 +92,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     summary = summarize(run_file.episodes)
     print(json.dumps(summary) if args.json else format_report(summary, title=str(args.file)))
-    return 0
+    if summary["episodes"] and summary["errors"] < summary["episodes"]:
+        return 0
+    what = f"none of its {summary['episodes']} episodes finished" if summary["episodes"] else "it holds no episode"
+    print(f"error: {args.file}: {what}; nothing to report", file=sys.stderr)
+    return 1
 
 
 def cmd_scenario_validate(args: argparse.Namespace) -> int:

@@ -1,11 +1,14 @@
 """Summary statistics of a run file: what `consultgym report` prints.
 
 Coverage is the mean weighted coverage of scored episodes with a 95% percentile-bootstrap interval (seeded, so the
-same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in.
+same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in:
+with no scored episode, coverage and diagnosis accuracy are null ("n/a"), never a misleading 0, and the most common
+errors are listed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,9 +58,11 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "episodes": len(episodes),
         "errors": len(episodes) - len(finished),
         "unscored": len(finished) - len(scored),
-        "coverage_mean": round(float(np.mean(coverages)), 4) if coverages else float("nan"),
-        "coverage_ci95": list(bootstrap_ci(coverages)),
-        "diagnosis_accuracy": _rate(sum(e.judgement.diagnosis_correct for e in scored if e.judgement), len(scored)),
+        "coverage_mean": round(float(np.mean(coverages)), 4) if coverages else None,
+        "coverage_ci95": list(bootstrap_ci(coverages)) if coverages else [None, None],
+        "diagnosis_accuracy": (
+            _rate(sum(e.judgement.diagnosis_correct for e in scored if e.judgement), len(scored)) if scored else None
+        ),
         "turns_mean": round(turns_total / len(finished), 4) if finished else 0.0,
         "guardian_flag_rate": _rate(sum(t.flagged for t in patient_turns), len(patient_turns)),
         "draft_flag_rate": _rate(sum(t.flagged for t in patient_turns), len(patient_turns)),
@@ -66,7 +71,18 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "llm_calls_per_turn": {role: _rate(u["calls"], turns_total) for role, u in usage.items() if role != "judge"},
         "judge_calls_per_episode": _rate(usage.get("judge", {}).get("calls", 0), len(finished)),
         "tokens_per_episode": _rate(sum(u["tokens"] for u in usage.values()), len(finished)),
+        "common_errors": common_errors(episodes),
     }
+
+
+def common_errors(episodes: Sequence[Episode], limit: int = 3) -> list[list[Any]]:
+    """The most common error messages of errored episodes, with their counts: [[message, count], ...]."""
+    counts = Counter(e.error or "no judgement" for e in episodes if not e.ok)
+    return [[message, count] for message, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))[:limit]]
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def format_report(summary: dict[str, Any], title: str = "") -> str:
@@ -75,8 +91,8 @@ def format_report(summary: dict[str, Any], title: str = "") -> str:
     lines = [title] if title else []
     lines += [
         f"episodes            {summary['episodes']}  (errors {summary['errors']}, unscored {summary['unscored']})",
-        f"coverage            {summary['coverage_mean']:.3f}  95% CI [{low:.3f}, {high:.3f}]",
-        f"diagnosis accuracy  {summary['diagnosis_accuracy']:.3f}",
+        f"coverage            {_number(summary['coverage_mean'])}  95% CI [{_number(low)}, {_number(high)}]",
+        f"diagnosis accuracy  {_number(summary['diagnosis_accuracy'])}",
         f"turns (mean)        {summary['turns_mean']:.2f}",
         f"guardian flag rate  {summary['guardian_flag_rate']:.3f}"
         f"  (emitted with issues {summary['emitted_flag_rate']:.3f})",
@@ -87,4 +103,6 @@ def format_report(summary: dict[str, Any], title: str = "") -> str:
             f"LLM calls per turn  {calls or '-'}; judge calls per episode {summary['judge_calls_per_episode']:.2f}"
         )
         lines.append(f"tokens per episode  {summary['tokens_per_episode']:.0f}")
+    for message, count in summary.get("common_errors", []):
+        lines.append(f"{f'error (x{count})':<20}{message}")
     return "\n".join(lines)

@@ -63,13 +63,14 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def parse(cls: type[S], data: Any, *, source: str = "", flags: Collection[str] = ()) -> S:
+    def parse(cls: type[S], data: Any, *, source: str = "", flags: Collection[str] | None = None) -> S:
         """Validate settings; errors name the option as the user wrote it.
 
         Args:
             data: flat or nested settings (a mapping), an instance (returned as it is), or for a role its kind.
             source: the config file they came from (errors then name it and the key path), or empty.
-            flags: the flat names given as command-line flags (errors name those as ``--flag``).
+            flags: on the command line, the flat names given as flags (errors name options as ``--flag``, but those
+                that came from `source`).
         """
         if isinstance(data, cls):
             return data
@@ -454,7 +455,7 @@ def load_settings_file(path: str | Path) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------------------- errors
 def config_error(
-    exc: ValidationError, model: type[BaseModel], source: str = "", flags: Collection[str] = ()
+    exc: ValidationError, model: type[BaseModel], source: str = "", flags: Collection[str] | None = None
 ) -> ConfigError:
     """One line naming the first bad option as the user wrote it: ``patient_model``, ``--max-turns``, ``file: key``."""
     error = exc.errors(include_url=False)[0]
@@ -473,12 +474,12 @@ def config_error(
 class _Namer:
     """Spells an option as it was given: a flag (--max-turns), a config file key (patient.model), or a kwarg."""
 
-    def __init__(self, source: str, flags: Collection[str]) -> None:
-        self.source, self.flags = source, set(flags)
+    def __init__(self, source: str, flags: Collection[str] | None) -> None:
+        self.source, self.cli, self.flags = source, flags is not None, set(flags or ())
 
     def __call__(self, parts: list[str]) -> str:
         flat = "_".join(p for p in parts if not p.isdigit())
-        if flat in self.flags:
+        if flat in self.flags or (self.cli and not self.source):
             return "--" + flat.replace("_", "-")
         return ".".join(parts) if self.source else flat
 

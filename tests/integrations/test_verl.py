@@ -141,11 +141,11 @@ def test_compute_score_sums_turn_scores_and_explains_a_missing_field():
 
 
 def test_one_library_load_per_settings_across_interactions(monkeypatch):
-    import consultgym.envs.batch as batch
+    import consultgym.envs.builder as builder
 
     loads = []
-    real = batch.load_library
-    monkeypatch.setattr(batch, "load_library", lambda names: loads.append(names) or real(names))
+    real = builder.load_library
+    monkeypatch.setattr(builder, "load_library", lambda names: loads.append(names) or real(names))
     settings = {"name": "consultation", "max_turns": 7}  # settings no other test uses: a fresh cache entry
     for trajectory in range(5):  # veRL builds an interaction per sample
         interaction = ConsultationInteraction(settings)

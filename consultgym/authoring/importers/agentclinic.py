@@ -9,9 +9,12 @@ time course of the complaint, each secondary symptom, the relevant history, the 
 and each test; when the diagnosis is a DDXPlus condition, also the evidences that separate it from its differentials
 and that the case reports. Statements whose wording would name the diagnosis are dropped.
 
-Example:
-    >>> scenarios = import_agentclinic("agentclinic_medqa_extended.jsonl")  # doctest: +SKIP
-    >>> scenarios[0].id, scenarios[0].diagnosis.name  # doctest: +SKIP
+Example (the first case of the shipped source file; `import_agentclinic` converts them all):
+    >>> import json
+    >>> from consultgym.scenarios.loader import LIBRARY_ROOT
+    >>> source = LIBRARY_ROOT.parent / "data" / "agentclinic" / SOURCE_NAME
+    >>> scenario = convert_case(json.loads(source.read_text(encoding="utf-8").splitlines()[0]), line=1)
+    >>> scenario.id, scenario.diagnosis.name
     ('agentclinic-medqa-001', 'Myasthenia gravis')
 """
 
