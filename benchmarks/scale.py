@@ -31,6 +31,7 @@ import os
 import random
 import shutil
 import tempfile
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -274,7 +275,8 @@ def _gym_envs(count: int, base_url: str, results: Any) -> None:
         envs.append(make())
     gc.collect()
     rss_after, spent = _status("VmRSS"), cpu() - cpu_before
-    results.put((_status("Threads"), (rss_after - rss_before) / (count - 1), spent / (count - 1)))
+    names = sorted(t.name for t in threading.enumerate())
+    results.put((_status("Threads"), names, (rss_after - rss_before) / (count - 1), spent / (count - 1)))
     for env in envs:
         env.close()
 
@@ -285,11 +287,12 @@ def report_envs(count: int = 200) -> None:
         results = ctx.Queue()
         child = ctx.Process(target=_gym_envs, args=(count, server.base_url, results))
         child.start()
-        threads, kib, spent = results.get(timeout=600)
+        threads, names, kib, spent = results.get(timeout=600)
         child.join(30)
     print(
         f"\n5. {count} LLM gym envs in one fresh process (each reset and stepped once): {threads} threads in the "
-        f"process, {kib:.0f} KiB RSS per env, {spent * 1e3:.1f} ms CPU per env (make + reset + step)"
+        f"process (Python's: {', '.join(names)}), {kib:.0f} KiB RSS per env, {spent * 1e3:.1f} ms CPU per env "
+        "(make + reset + step)"
     )
 
 

@@ -117,7 +117,7 @@ def test_play_streams_node_events_from_the_graph_while_an_llm_patient_answers(ch
     fake_openai.script([hallucinated, grounded])
     play = start_play(chest_scenario, patient="llm", llm=LLMChoice("m", fake_openai.base_url))
     try:
-        assert play.session.turn_loop.loop == "graph" and play.runner is not None
+        assert play.session.turn_loop.loop == "graph" and not play.session.synchronous
         seen: list[tuple[str, str, bool]] = []
         caller = threading.get_ident()
         step = play.send(
