@@ -30,6 +30,7 @@ from consultgym.scenarios.schema import Scenario
 
 T = TypeVar("T")
 MAX_PREPARED = 1024  # scenarios kept prepared per process (the shipped library has 373)
+_MISSING = object()
 
 
 class PreparedScenarios:
@@ -42,6 +43,17 @@ class PreparedScenarios:
 
     def get(self, scenario: Scenario, key: Hashable, build: Callable[[Scenario], T]) -> T:
         """The value `build(scenario)` under `key`, built on first use."""
+        # Hits take no lock: roles look things up hundreds of times per episode. A dict read and move_to_end are each
+        # atomic under the GIL; the lock only guards the read-modify-write of a miss.
+        entry = self._entries.get(id(scenario))
+        if entry is not None and entry[0] is scenario:
+            value = entry[1].get(key, _MISSING)
+            if value is not _MISSING:
+                try:
+                    self._entries.move_to_end(id(scenario))
+                except KeyError:  # evicted by another thread meanwhile: the value is still right
+                    pass
+                return value  # type: ignore[no-any-return]
         with self._lock:
             data = self._data(scenario)
             if key in data:
