@@ -187,5 +187,3 @@ def test_missing_extras_raise_with_the_pip_command():
     if importlib.util.find_spec("trl") is None:
         with pytest.raises(MissingExtraError, match=r"pip install 'consultgym\[trl\]'"):
             grpo_trainer("some/model", train_dataset=[])
-
-
