@@ -33,7 +33,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out.exists():
         out.unlink()  # the demo always starts fresh
     summary = run(RunConfig(out=out, scenarios=["starter"], seed=0, concurrency=4, progress=not args.quiet))
-    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: scripted doctor, {out}"))
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo, {out}"))
     print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
     return 0
 
@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
-        "demo", help="run the scripted doctor over the starter library, offline", formatter_class=HELP
+        "demo", help="run the systematic-history doctor over the starter library, offline", formatter_class=HELP
     )
     demo.add_argument("--out", default="runs/demo.jsonl", help="run file to write (replaced)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -71,6 +71,9 @@ class Judgement(_Record):
     diagnosis_given: str | None = Field(default=None, description="The diagnosis the doctor gave, if any.")
     diagnosis_expected: str = Field(default="", description="The scenario's diagnosis.")
     diagnosis_correct: bool = Field(default=False)
+    tests_ordered: list[str] = Field(
+        default_factory=list, description="Every EXAMINE:/TEST: request in order, e.g. 'TEST: ECG' (for test costs)."
+    )
     diagnosis_offline_match: bool | None = Field(default=None, description="The offline match, beside an LLM verdict.")
     reward: float = Field(default=0.0, description="The episode's reward from this judgement.")
     judge: str = Field(default="offline", description="Which judge produced it.")
@@ -86,6 +89,11 @@ class Turn(_Record):
     verdicts: list[Verdict] = Field(default_factory=list, description="The guardian's verdict on each draft.")
     reply: str = Field(default="", description="What the patient said (the observation).")
     fallback: bool = Field(default=False, description="True when the reply was built only from facts.")
+    fallback_issue: bool = Field(
+        default=False,
+        description="True when the fact-only fallback itself failed the guardian's check, so the patient said the "
+        "neutral line instead (revealing nothing).",
+    )
     facts_revealed: list[str] = Field(default_factory=list, description="Ids of facts revealed by this turn.")
     coverage: Share = Field(default=0.0, description="Offline weighted coverage after this turn.")
     usage: dict[str, Usage] = Field(default_factory=dict, description="LLM usage by role during this turn.")
@@ -97,8 +105,9 @@ class Turn(_Record):
 
     @property
     def emitted_with_issues(self) -> bool:
-        """The emitted reply still had issues (no guardian verdict approved it and no fallback replaced it)."""
-        return bool(self.verdicts) and not self.verdicts[-1].ok and not self.fallback
+        """The emitted reply had issues: the last verdict (on the last draft or on the fact-only fallback) rejected
+        it, and it was not replaced by the neutral line."""
+        return bool(self.verdicts) and not self.verdicts[-1].ok and not self.fallback_issue
 
 
 class Episode(_Record):

@@ -3,7 +3,8 @@
 Coverage is the mean weighted coverage of scored episodes with a 95% percentile-bootstrap interval (seeded, so the
 same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in:
 with no scored episode, coverage and diagnosis accuracy are null ("n/a"), never a misleading 0, and the most common
-errors are listed.
+errors are listed. Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a fallback that failed its
+own check (so the neutral line was said instead) is counted and listed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from consultgym.config import DEFAULT_BOOTSTRAP_SAMPLES
 from consultgym.records import Episode
+from consultgym.scenarios.loader import shipped_library_of
 
 
 def bootstrap_ci(
@@ -46,6 +48,28 @@ def _usage_by_role(episodes: Sequence[Episode]) -> dict[str, dict[str, int]]:
     return totals
 
 
+MAX_LISTED = 10
+
+
+def fallback_issues(episodes: Sequence[Episode]) -> list[dict[str, Any]]:
+    """The turns whose fact-only fallback failed the guardian's check: where, what the fallback would have said, why."""
+    listed = []
+    for episode in episodes:
+        for turn in episode.turns:
+            if turn.fallback_issue:
+                verdict = turn.verdicts[-1] if turn.verdicts else None
+                issue = verdict.issues[0] if verdict and verdict.issues else None
+                listed.append(
+                    {
+                        "scenario": episode.scenario_id,
+                        "turn": turn.index,
+                        "fallback": turn.drafts[-1] if turn.drafts else "",
+                        "issue": f"{issue.kind.value}: {issue.detail}" if issue else "",
+                    }
+                )
+    return listed
+
+
 def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
     """The report as one JSON-ready dict (keys documented in README.md)."""
     finished = [e for e in episodes if e.ok]
@@ -55,6 +79,7 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
     usage = _usage_by_role(finished)
     turns_total = sum(len(e.turns) for e in finished)
     return {
+        "doctor": _doctors(episodes),
         "episodes": len(episodes),
         "errors": len(episodes) - len(finished),
         "unscored": len(finished) - len(scored),
@@ -68,9 +93,12 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "draft_flag_rate": _rate(sum(t.flagged for t in patient_turns), len(patient_turns)),
         "emitted_flag_rate": _rate(sum(t.emitted_with_issues for t in patient_turns), len(patient_turns)),
         "fallback_rate": _rate(sum(t.fallback for t in patient_turns), len(patient_turns)),
+        "fallback_issue_count": sum(t.fallback_issue for t in patient_turns),
+        "fallback_issues": fallback_issues(finished)[:MAX_LISTED],
         "llm_calls_per_turn": {role: _rate(u["calls"], turns_total) for role, u in usage.items() if role != "judge"},
         "judge_calls_per_episode": _rate(usage.get("judge", {}).get("calls", 0), len(finished)),
         "tokens_per_episode": _rate(sum(u["tokens"] for u in usage.values()), len(finished)),
+        "by_library": by_library(scored),
         "common_errors": common_errors(episodes),
     }
 
@@ -85,18 +113,62 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+BASELINES = {
+    "systematic": "the baseline: a generic history, no knowledge of any case",
+    "knowledge": "reads the DDXPlus knowledge base the generated library is built from: compare on other libraries",
+}
+
+
+def _doctors(episodes: Sequence[Episode]) -> str:
+    """The doctor kind(s) that produced the run ('systematic', 'knowledge', 'llm'), comma-separated."""
+    return ", ".join(sorted({str(e.config.get("doctor", "")) for e in episodes if e.config.get("doctor")}))
+
+
+def by_library(scored: Sequence[Episode]) -> dict[str, dict[str, float]]:
+    """Coverage and diagnosis accuracy per shipped library ('other' for scenarios from elsewhere)."""
+    groups: dict[str, list[Episode]] = {}
+    for episode in scored:
+        groups.setdefault(shipped_library_of(episode.scenario_id) or "other", []).append(episode)
+    return {
+        name: {
+            "episodes": len(group),
+            "coverage_mean": round(float(np.mean([e.judgement.coverage for e in group if e.judgement])), 4),
+            "diagnosis_accuracy": _rate(sum(e.judgement.diagnosis_correct for e in group if e.judgement), len(group)),
+        }
+        for name, group in sorted(groups.items())
+    }
+
+
+def _library_lines(rows: dict[str, dict[str, float]]) -> list[str]:
+    if len(rows) < 2:
+        return []
+    return [
+        f"  {name:17s} {row['episodes']:4d} episodes, coverage {row['coverage_mean']:.3f}, "
+        f"diagnosis accuracy {row['diagnosis_accuracy']:.3f}"
+        for name, row in rows.items()
+    ]
+
+
 def format_report(summary: dict[str, Any], title: str = "") -> str:
     """The report as aligned text lines."""
     low, high = summary["coverage_ci95"]
     lines = [title] if title else []
+    doctor = summary.get("doctor", "")
+    if doctor:
+        lines.append(f"doctor              {doctor}" + (f"  ({BASELINES[doctor]})" if doctor in BASELINES else ""))
     lines += [
         f"episodes            {summary['episodes']}  (errors {summary['errors']}, unscored {summary['unscored']})",
         f"coverage            {_number(summary['coverage_mean'])}  95% CI [{_number(low)}, {_number(high)}]",
         f"diagnosis accuracy  {_number(summary['diagnosis_accuracy'])}",
+        *_library_lines(summary.get("by_library", {})),
         f"turns (mean)        {summary['turns_mean']:.2f}",
         f"guardian flag rate  {summary['guardian_flag_rate']:.3f}"
         f"  (emitted with issues {summary['emitted_flag_rate']:.3f})",
+        f"fallback rate       {summary['fallback_rate']:.3f}"
+        f"  (fallbacks that failed their check, neutral line said: {summary['fallback_issue_count']})",
     ]
+    for row in summary["fallback_issues"]:
+        lines.append(f"  {row['scenario']} turn {row['turn'] + 1}: {row['issue']}: {row['fallback']!r:.100}")
     if summary["llm_calls_per_turn"] or summary["judge_calls_per_episode"]:
         calls = ", ".join(f"{role} {rate:.2f}" for role, rate in summary["llm_calls_per_turn"].items())
         lines.append(

@@ -223,10 +223,13 @@ class JudgeConfig(RoleConfig):
 
 
 class DoctorConfig(RoleConfig):
-    """The doctor of a run: the ``scripted`` checklist, ``knowledge`` (checklist + knowledge graph), or ``llm``."""
+    """The doctor of a run: ``systematic`` (the baseline: a generic history, no knowledge of any case), ``knowledge``
+    (a condensed history and the DDXPlus knowledge graph's questions), or ``llm``."""
 
     role: ClassVar[str] = "doctor"
-    kind: Literal["scripted", "knowledge", "llm"] = Field(default="scripted", description="scripted|knowledge|llm.")
+    kind: Literal["systematic", "knowledge", "llm"] = Field(
+        default="systematic", description="systematic|knowledge|llm."
+    )
 
 
 # -------------------------------------------------------------------------------------------------- env and run
@@ -344,7 +347,7 @@ class RunConfig(EnvConfig):
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the plan; episode i gets seed + i.")
     concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY, description="Episodes in flight at once.")
     env: EnvId = Field(default=CONSULTATION_ID, description="Consultation-v0 or HistoryTaking-v0 (coverage only).")
-    doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="scripted, knowledge or llm.")
+    doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="systematic, knowledge or llm.")
     progress: bool = Field(default=True, description="Show a progress bar.")
     ray: str | None = Field(
         default=None,

@@ -13,6 +13,9 @@ on it (`consultgym.agents.chat_client`: a thin aiohttp client, measured to cost 
   (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
 - Errors become `BackendError` with one line that names the role, model and base_url and what to check. The API key
   is never put in a message, a record or a log line.
+- Every reply is scrubbed like an error body (`scrub_secrets`) before it is validated, cached, stored or shown: a
+  server or proxy that reflects the key into completion text ("Debug header Bearer sk-...") must not get it into a
+  draft, a guardian issue, a judge quote or the app.
 """
 
 from __future__ import annotations
@@ -67,6 +70,40 @@ class _Permanent(Exception):
 
 class _Retryable(Exception):
     """A failure worth another attempt (timeout, refused connection, 5xx, 429, malformed or invalid reply)."""
+
+
+# --------------------------------------------------------------------------------------------------------- secrets
+# What a reflected key looks like even when it is not ours: a bearer token, or an OpenAI-style 'sk-...' key.
+_TOKEN_SHAPED = re.compile(r"\bbearer\s+[\w.~+/=-]{8,}|\b(?:sk|rk|pk)-[\w-]{8,}", re.IGNORECASE)
+_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
+REDACTED = "***"
+
+
+def scrub_secrets(text: str, key: str = "") -> str:
+    """`text` with the API key, any run of 8 or more of its characters, and anything shaped like a bearer token or an
+    ``sk-`` key replaced by ``***``.
+
+    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
+    'Debug header Bearer *** ok'
+    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
+    'proxy saw key=***'
+    """
+    if len(key) >= 4:
+        text = text.replace(key, REDACTED)
+        text = _scrub_fragments(text, key)
+    return _TOKEN_SHAPED.sub(REDACTED, text)
+
+
+def _scrub_fragments(text: str, key: str) -> str:
+    for i in range(len(key) - _FRAGMENT + 1):
+        found = text.find(key[i : i + _FRAGMENT])
+        while found >= 0:
+            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
+            while end < len(text) and offset < len(key) and text[end] == key[offset]:
+                end, offset = end + 1, offset + 1
+            text = text[:found] + REDACTED + text[end:]
+            found = text.find(key[i : i + _FRAGMENT])
+    return text
 
 
 def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
@@ -201,6 +238,7 @@ class ChatBackend:
         self.cache = ResponseCache(settings.cache, settings.cache_dir)
         # Read once, at construction: a missing key fails here, not mid-episode. The key goes only into this header.
         self._headers = auth_headers(api_key_for(settings, role))
+        self._secret = os.environ.get(settings.api_key_env, "").strip()
         self._url = f"{settings.endpoint}/chat/completions"
 
     async def complete(self, messages: Sequence[Message]) -> str:
@@ -286,7 +324,7 @@ class ChatBackend:
         try:
             async with asyncio.timeout(self.settings.timeout):
                 reply = await post_chat(self._url, self._headers, body)
-            content = _reply_text(reply)
+            content = scrub_secrets(_reply_text(reply), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
             raise _classify(exc, self.settings) from None
@@ -297,11 +335,12 @@ class ChatBackend:
         """Names the role, model and endpoint, for messages."""
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
+    def _key(self) -> str:
+        """The key this backend sends (read with its headers): what replies and errors are scrubbed of."""
+        return self._secret
+
     def _message(self, problem: str) -> str:
-        text = f"{self.where()}: {problem}"
-        key = os.environ.get(self.settings.api_key_env, "")
-        if len(key) >= 4:
-            text = text.replace(key, "***")
+        text = scrub_secrets(f"{self.where()}: {problem}", self._key())
         return " ".join(text.split())  # one line, whatever the server said
 
 

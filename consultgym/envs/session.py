@@ -147,9 +147,9 @@ class ConsultationSession:
             result = TurnResult(reply=ENDED)
             revealed: list[str] = []
         else:
-            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
+            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed, self._revealed())
             result = await self.turn_loop.run(ctx)
-            revealed = self.patient.revealed(ctx)
+            revealed = [] if result.fallback_issue else self.patient.revealed(ctx)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
@@ -188,6 +188,9 @@ class ConsultationSession:
     def _history(self) -> tuple[Exchange, ...]:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
 
+    def _revealed(self) -> frozenset[str]:
+        return frozenset(fact_id for turn in self.turns for fact_id in turn.facts_revealed)
+
     def _record_turn(
         self,
         index: int,
@@ -210,6 +213,7 @@ class ConsultationSession:
             verdicts=result.verdicts,
             reply=result.reply,
             fallback=result.fallback,
+            fallback_issue=result.fallback_issue,
             facts_revealed=revealed,
             coverage=round(self._gained / self.scenario.total_weight, 6),
             usage=self._usage_delta(usage_before),
@@ -236,6 +240,7 @@ class ConsultationSession:
                 "issues": issues,
                 "source": verdict.source if verdict else "none",
                 "fallback": result.fallback,
+                "fallback_issue": result.fallback_issue,
             },
         }
 

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.integrations.verl import (
     CLASS_PATH,
     ConsultationInteraction,
@@ -25,11 +25,11 @@ SCENARIO, SEED = "chest-pain-58m", 4
 
 
 async def play(interaction: ConsultationInteraction, instance_id: str, scenario: str = SCENARIO, seed: int = SEED):
-    """veRL's loop, with the scripted doctor as the policy: returns every response tuple and the final score."""
+    """veRL's loop, with the systematic doctor as the policy: returns every response tuple and the final score."""
     await interaction.start_interaction(instance_id, scenario=scenario, seed=seed)
     opening = interaction.session(instance_id).scenario.opening
     messages = [{"role": "user", "content": opening}]
-    doctor, responses = ScriptedDoctor(), []
+    doctor, responses = SystematicDoctor(), []
     doctor.reset(opening, seed)
     heard = opening
     while True:

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import JudgeAgent
-from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches
+from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches, tests_ordered
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
@@ -129,13 +129,13 @@ def judgement_from_report(
         for item in scenario.must_ask
     ]
     correct = bool(diagnosis and diagnosis.strip()) and report.diagnosis.correct
-    return _scored(items, scenario, len(doctor_turns), diagnosis, correct, offline, judge)
+    return _scored(items, scenario, doctor_turns, diagnosis, correct, offline, judge)
 
 
 def _scored(
     items: list[ItemResult],
     scenario: Scenario,
-    n_turns: int,
+    doctor_turns: Sequence[str],
     diagnosis: str | None,
     correct: bool,
     offline: RubricJudge,
@@ -144,11 +144,14 @@ def _scored(
 ) -> Judgement:
     """Coverage, curve and reward from item results, with the offline judge's weights."""
     judgement = assemble(
-        scenario, items, n_turns, diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
+        scenario, items, len(doctor_turns), diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
     )
-    return judgement.model_copy(
-        update={"diagnosis_offline_match": diagnosis_matches(scenario, diagnosis), "error": error}
-    )
+    update = {
+        "diagnosis_offline_match": diagnosis_matches(scenario, diagnosis),
+        "error": error,
+        "tests_ordered": tests_ordered(doctor_turns),
+    }
+    return judgement.model_copy(update=update)
 
 
 def unscored(scenario: Scenario, diagnosis: str | None, judge: str, error: str) -> Judgement:
@@ -273,7 +276,7 @@ def combine(
     items = [_vote_item(item.id, item.priority.weight, scored, vote) for item in scenario.must_ask]
     correct = passes(sum(j.diagnosis_correct for j in scored), len(scored), vote)
     error = f"{len(judgements) - len(scored)} of {len(judgements)} judges failed: {failures}" if failures else ""
-    return _scored(items, scenario, len(doctor_turns), diagnosis, correct, offline, label, error)
+    return _scored(items, scenario, doctor_turns, diagnosis, correct, offline, label, error)
 
 
 def _vote_item(item_id: str, weight: float, judgements: list[Judgement], vote: str) -> ItemResult:
