@@ -3,8 +3,8 @@
 Coverage is the mean weighted coverage of scored episodes with a 95% percentile-bootstrap interval (seeded, so the
 same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in:
 with no scored episode, coverage and diagnosis accuracy are null ("n/a"), never a misleading 0, and the most common
-errors are listed. Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a fallback that failed its
-own check (so the neutral line was said instead) is counted and listed.
+errors are listed. Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a
+fallback that failed its own check (so the neutral line was said instead) is counted and listed.
 """
 
 from __future__ import annotations
