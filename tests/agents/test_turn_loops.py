@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.agents.llm import aclose_clients
 from consultgym.agents.patient.turn import LOOPS, PatientTurn, mermaid
 from consultgym.cli import main
@@ -55,7 +55,7 @@ def episode_turns(loop: str, base_url: str | None, scenario: str, events: list[t
 
     async def play():
         try:
-            return await play_episode(session, ScriptedDoctor(), scenario, seed=3)
+            return await play_episode(session, SystematicDoctor(), scenario, seed=3)
         finally:
             await aclose_clients()
 
