@@ -174,9 +174,9 @@ def run_episodes(
 
             run_ray(spec, actors=ray_actors)
         elif workers:
-            from consultgym.runner import run
+            from consultgym.workers import run_workers
 
-            started -= run(spec).worker_cpu_s  # the CPU the worker processes report using
+            started -= run_workers(spec).worker_cpu_s  # the CPU the worker processes report using
         else:
             asyncio.run(arun(spec))
         measured = Measured(episodes, cpu() - started, time.perf_counter() - wall)

@@ -40,8 +40,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from consultgym.flags import given_settings, settings_from
-    from consultgym.runner import run
     from consultgym.settings import RunConfig
+    from consultgym.workers import run_workers
 
     config: RunConfig = settings_from(RunConfig, args.config, given_settings(args, RunConfig))
     if "workers" not in config.model_fields_set:  # the command uses every core unless told otherwise
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         summary = run_ray(config)
     else:
-        summary = run(config)
+        summary = run_workers(config)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(

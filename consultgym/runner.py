@@ -234,9 +234,14 @@ async def _close_llm_clients() -> None:
 
 
 def run(config: RunConfig) -> RunSummary:
-    """Run (or resume) a batch: in this process, or in ``config.workers`` processes (`consultgym.workers`)."""
-    if config.workers > 1:
-        from consultgym.workers import run_workers
+    """Synchronous entry point of `arun`: the run in this process.
 
-        return run_workers(config)
+    Raises:
+        ConfigError: ``config.workers`` asks for more processes: `consultgym.workers.run_workers` plays those.
+    """
+    if config.workers > 1:
+        raise ConfigError(
+            f"workers={config.workers}: runner.run plays in this process; use consultgym.workers.run_workers(config) "
+            "(what `consultgym run --workers` does), or workers=1"
+        )
     return asyncio.run(arun(config))

@@ -5,8 +5,9 @@ client's own work is the ceiling. ``consultgym run --workers N`` (`RunConfig.wor
 cores available) spreads the episodes over N processes on this machine; Ray (`consultgym.integrations.ray_rollouts`)
 stays the way to use many machines.
 
-- The parent plans and resumes exactly as `runner.arun` (`runner.prepare`: same plan, manifest check and skipping of
-  finished episodes), then deals the episodes still to play to the workers in turn.
+- `run_workers(config)` is the entry (``consultgym run`` calls it; `runner.run` plays in one process only, Ray's
+  `run_ray` across machines). The parent plans and resumes exactly as `runner.arun` (`runner.prepare`: same plan,
+  manifest check and skipping of finished episodes), then deals the episodes still to play to the workers in turn.
 - Each worker is a child process that builds sessions with `envs.builder.session_factory` and plays its share with
   `runner.play_planned` on its own event loop, at most ``ceil(concurrency / workers)`` episodes in flight:
   ``--concurrency`` is the run's total, as with Ray, so a rate-limited server sees the same load whatever the workers.
@@ -39,6 +40,7 @@ from consultgym.envs.driver import RecordLabels
 from consultgym.records import Episode
 from consultgym.runfile import append_line
 from consultgym.runner import Key, RunSummary, Tally, play_planned, prepare
+from consultgym.runner import run as run_here
 from consultgym.scenarios.schema import Scenario
 from consultgym.settings import RunConfig
 
@@ -49,9 +51,13 @@ DONE = "done"  # what a worker sends, with the CPU seconds it used, once its sha
 def run_workers(config: RunConfig) -> RunSummary:
     """Run (or resume) `config` in ``config.workers`` processes; the run file is the one `runner.run` writes in one.
 
+    With one worker (or at most one episode in flight) the run is played in this process, by `runner.run`.
+
     Raises:
         ConfigError: bad settings, or a run file written with other settings (before any process starts).
     """
+    if min(config.workers, config.concurrency) == 1:
+        return run_here(config.model_copy(update={"workers": 1}))
     started = time.perf_counter()
     run = prepare(config)
     todo = run.todo
