@@ -29,11 +29,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from consultgym.runner import run
     from consultgym.settings import RunConfig
 
-    out = Path(args.out)
-    if out.exists():
-        out.unlink()  # the demo always starts fresh
-    summary = run(RunConfig(out=out, scenarios=["starter"], seed=0, concurrency=4, progress=not args.quiet))
-    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo, {out}"))
+    settings = {"out": args.out, "scenarios": ["starter"], "seed": 0, "concurrency": 4, "progress": not args.quiet}
+    config = RunConfig.parse(settings, flags={"out"})
+    out = config.out  # a regular file or nothing, or the settings were refused
+    out.unlink(missing_ok=True)  # the demo always starts fresh
+    summary = run(config)
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: systematic doctor, {out}"))
     print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
     return 0
 

@@ -1,10 +1,10 @@
 """Summary statistics of a run file: what `consultgym report` prints.
 
 Coverage is the mean weighted coverage of scored episodes with a 95% percentile-bootstrap interval (seeded, so the
-same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in:
-with no scored episode, coverage and diagnosis accuracy are null ("n/a"), never a misleading 0, and the most common
-errors are listed. Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a
-fallback that failed its own check (so the neutral line was said instead) is counted and listed.
+same file always gives the same interval). Errored episodes and unscored judgements are counted, never averaged in.
+Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a fallback that failed its
+own check (so the neutral line was said instead) is counted and listed; with no scored episode, coverage and diagnosis
+accuracy are null ("n/a"), never a misleading 0, and the most common errors are listed.
 """
 
 from __future__ import annotations
@@ -103,16 +103,6 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
     }
 
 
-def common_errors(episodes: Sequence[Episode], limit: int = 3) -> list[list[Any]]:
-    """The most common error messages of errored episodes, with their counts: [[message, count], ...]."""
-    counts = Counter(e.error or "no judgement" for e in episodes if not e.ok)
-    return [[message, count] for message, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))[:limit]]
-
-
-def _number(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
 BASELINES = {
     "systematic": "the baseline: a generic history, no knowledge of any case",
     "knowledge": "reads the DDXPlus knowledge base the generated library is built from: compare on other libraries",
@@ -147,6 +137,16 @@ def _library_lines(rows: dict[str, dict[str, float]]) -> list[str]:
         f"diagnosis accuracy {row['diagnosis_accuracy']:.3f}"
         for name, row in rows.items()
     ]
+
+
+def common_errors(episodes: Sequence[Episode], limit: int = 3) -> list[list[Any]]:
+    """The most common error messages of errored episodes, with their counts: [[message, count], ...]."""
+    counts = Counter(e.error or "no judgement" for e in episodes if not e.ok)
+    return [[message, count] for message, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))[:limit]]
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def format_report(summary: dict[str, Any], title: str = "") -> str:

@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "text": 0,
     "config": 0,
     "files": 0,
+    "option_errors": 0,
     # the data model: scenarios, doctor actions, records
     "actions": 1,
     "records": 1,

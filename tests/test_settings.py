@@ -58,7 +58,7 @@ def test_every_run_setting_has_a_flag_and_help_shows_its_default(capsys):
         main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     for shown in ("(default: 1)", "(default: starter)", "(default: offline)", "(default: consultgym/Consultation-v0)",
-                  "(default: 60.0)", "(default: scripted)", "(required)"):  # fmt: skip
+                  "(default: 60.0)", "(default: systematic)", "(required)"):  # fmt: skip
         assert shown in text, shown
 
 

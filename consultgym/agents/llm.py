@@ -72,38 +72,6 @@ class _Retryable(Exception):
     """A failure worth another attempt (timeout, refused connection, 5xx, 429, malformed or invalid reply)."""
 
 
-# --------------------------------------------------------------------------------------------------------- secrets
-# What a reflected key looks like even when it is not ours: a bearer token, or an OpenAI-style 'sk-...' key.
-_TOKEN_SHAPED = re.compile(r"\bbearer\s+[\w.~+/=-]{8,}|\b(?:sk|rk|pk)-[\w-]{8,}", re.IGNORECASE)
-_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
-REDACTED = "***"
-
-
-def scrub_secrets(text: str, key: str = "") -> str:
-    """`text` with the API key, any run of 8 or more of its characters, and anything shaped like a bearer token or an
-    ``sk-`` key replaced by ``***``.
-
-    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
-    'Debug header Bearer *** ok'
-    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
-    'proxy saw key=***'
-    """
-    if len(key) >= 4:
-        text = text.replace(key, REDACTED)
-        text = _scrub_fragments(text, key)
-    return _TOKEN_SHAPED.sub(REDACTED, text)
-
-
-def _scrub_fragments(text: str, key: str) -> str:
-    for i in range(len(key) - _FRAGMENT + 1):
-        found = text.find(key[i : i + _FRAGMENT])
-        while found >= 0:
-            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
-            while end < len(text) and offset < len(key) and text[end] == key[offset]:
-                end, offset = end + 1, offset + 1
-            text = text[:found] + REDACTED + text[end:]
-            found = text.find(key[i : i + _FRAGMENT])
-    return text
 
 
 def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
@@ -191,9 +159,10 @@ class ResponseCache:
         if not self.reads:
             return None
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
+            content = json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged entry is a miss, never an error
+        return content if isinstance(content, str) else None
 
     def put(self, key: str, content: str, model: str) -> None:
         if not self.writes:
@@ -255,7 +224,8 @@ class ChatBackend:
         Raises:
             BackendError: every attempt failed or gave a reply that does not validate against `schema`.
         """
-        return (await self._request(messages, schema))[1]  # type: ignore[return-value]
+        parsed: M = (await self._request(messages, schema))[1]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return self.settings.describe()
@@ -314,7 +284,7 @@ class ChatBackend:
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
+        delay: float = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
@@ -342,6 +312,43 @@ class ChatBackend:
     def _message(self, problem: str) -> str:
         text = scrub_secrets(f"{self.where()}: {problem}", self._key())
         return " ".join(text.split())  # one line, whatever the server said
+
+
+# What a server or proxy may echo: the Authorization header, or a key in OpenAI's or a similar format. A token ends at
+# a quote, comma or bracket, so that scrubbing a JSON reply leaves it JSON.
+_SECRET_TEXT = re.compile(
+    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)\]}]{4,}"
+    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+)
+_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
+
+
+def scrub_secrets(text: str, key: str = "") -> str:
+    """`text` with the given API key, any run of 8 or more of its characters, and anything that looks like a
+    credential replaced by ``***``: the rule for error bodies and for every model reply.
+
+    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
+    '401: bad header *** for key ***'
+    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
+    'Debug header Bearer *** ok'
+    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
+    'proxy saw key=***'
+    """
+    if len(key) >= 4:
+        text = _scrub_fragments(text.replace(key, "***"), key)
+    return _SECRET_TEXT.sub("***", text)
+
+
+def _scrub_fragments(text: str, key: str) -> str:
+    for i in range(len(key) - _FRAGMENT + 1):
+        found = text.find(key[i : i + _FRAGMENT])
+        while found >= 0:
+            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
+            while end < len(text) and offset < len(key) and text[end] == key[offset]:
+                end, offset = end + 1, offset + 1
+            text = text[:found] + "***" + text[end:]
+            found = text.find(key[i : i + _FRAGMENT])
+    return text
 
 
 def _token_counts(reply: ChatReply | None) -> dict[str, int]:

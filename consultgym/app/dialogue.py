@@ -23,7 +23,7 @@ REVEALED = ":material/search:"
 STATUS_NOTES = {
     ReplyStatus.revised: ":gray[Revised: the guardian rejected earlier drafts and approved this one.]",
     ReplyStatus.fallback: ":gray[Fact-only fallback, approved by the guardian.]",
-    ReplyStatus.neutral: ":gray[Neutral line: the fact-only fallback failed the guardian's check too; nothing revealed.]",
+    ReplyStatus.neutral: ":gray[Neutral line: the fallback failed its check too; nothing was revealed.]",
     ReplyStatus.unchecked_fallback: ":orange[:material/help: Fact-only fallback that no guardian verdict checked.]",
     ReplyStatus.issue: ":red[:material/error: Emitted with guardian issues]",
 }

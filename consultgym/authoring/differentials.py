@@ -4,8 +4,8 @@ A generated case takes its differentials from the knowledge graph, and an import
 condition does too. AgentClinic-MedQA cases carry no answer options, so the others take the diagnoses of their
 library neighbours: the cases whose facts (history, examination and tests) share the most distinctive words with
 theirs, by TF-IDF cosine similarity, lowered when the patients' sexes differ. A neighbour's diagnosis is skipped when
-it is the case's own diagnosis under another name (one contains the other), so a differential is never an accepted
-answer.
+it is the case's own diagnosis under another name (one contains the other, or the judge would accept it), so a
+differential is never an accepted answer.
 
 Deterministic: ties break on scenario id, and nothing depends on set or dict iteration order.
 """
@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from consultgym.agents.judge.diagnosis import is_correct
 from consultgym.scenarios.schema import Diagnosis, Scenario
 from consultgym.text import contains_phrase, content_words
 
@@ -54,7 +55,7 @@ def _distinct_names(own: Diagnosis, candidates: list[str], count: int) -> list[s
     for name in candidates:
         if len(chosen) == count:
             break
-        if _same(name, own.names) or _same(name, chosen):
+        if _same(name, own.names) or _same(name, chosen) or is_correct(own, name):
             continue
         chosen.append(name)
     return chosen

@@ -288,7 +288,9 @@ class ConsultationSession:
             )
         return "\n".join(lines) + "\n"
 
-    def to_episode(self, index: int = 0, run_id: str = "", env_id: str = "", config: dict | None = None) -> Episode:
+    def to_episode(
+        self, index: int = 0, run_id: str = "", env_id: str = "", config: dict[str, Any] | None = None
+    ) -> Episode:
         """The finished (or interrupted) consultation as a run record."""
         assert self.scenario is not None
         usage: dict[str, Usage] = {}

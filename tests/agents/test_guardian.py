@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from consultgym.actions import parse_action
+from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
 from consultgym.records import IssueKind
 
@@ -94,6 +96,10 @@ def test_clauses_and_numbers():
 
 # An echo repeats the doctor's own words in a denial or a question. The patient does not know the diagnosis, so an
 # honest echo reads the same whichever illness the doctor names: blocking it only for the diagnosis would name it.
+def asked(scenario, question: str) -> PatientContext:
+    return PatientContext(scenario, parse_action(question))
+
+
 ECHOES = [
     ("Have you ever been told you have a STEMI?", "No, I've never been told I have a STEMI."),
     ("Have you ever been told you have costochondritis?", "No, I've never been told I have costochondritis."),
@@ -105,7 +111,7 @@ ECHOES = [
 
 @pytest.mark.parametrize(("question", "reply"), ECHOES, ids=[r for _, r in ECHOES])
 def test_an_echo_of_the_doctors_own_words_is_no_issue(chest_scenario, question, reply):
-    verdict = OfflineGuardian().verdict(reply, chest_scenario, question)
+    verdict = OfflineGuardian().verdict(reply, chest_scenario, asked(chest_scenario, question))
     assert verdict.ok, verdict.issues
 
 
@@ -120,14 +126,15 @@ def test_an_echo_of_the_doctors_own_words_is_no_issue(chest_scenario, question, 
     ],
 )
 def test_what_is_not_an_echo_is_still_flagged(chest_scenario, question, reply, kind):
-    verdict = OfflineGuardian().verdict(reply, chest_scenario, question)
+    verdict = OfflineGuardian().verdict(reply, chest_scenario, asked(chest_scenario, question))
     assert kind in {issue.kind for issue in verdict.issues}, verdict.issues
 
 
 def test_an_echoed_denial_never_depends_on_which_candidate_is_the_diagnosis(chest_scenario):
     candidates = ["STEMI", "heart attack", "pneumonia", "costochondritis", "a chest infection", "croup", "GERD"]
+    guardian = OfflineGuardian()
+    echo = "No, I've never been told I have {}."
     verdicts = [
-        OfflineGuardian().verdict(f"No, I've never been told I have {c}.", chest_scenario, f"Were you told {c}?").ok
-        for c in candidates
+        guardian.verdict(echo.format(c), chest_scenario, asked(chest_scenario, f"Told {c}?")).ok for c in candidates
     ]
     assert verdicts == [True] * len(candidates)

@@ -121,7 +121,7 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
 
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
         prefix = "tiered:" if self.tiered else ""
-        offline = self.offline_guardian.verdict(reply, ctx.scenario, ctx.action.text)
+        offline = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
         if self.tiered:
             if not offline.ok:
                 return offline.model_copy(update={"source": "tiered:offline"})

@@ -338,11 +338,11 @@ class OfflineGuardian(GuardianAgent):
         super().__init__(name="offline")
 
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
-        return self.verdict(reply, ctx.scenario, ctx.action.text)
+        return self.verdict(reply, ctx.scenario, ctx)
 
-    def verdict(self, reply: str, scenario: Scenario, question: str = "") -> Verdict:
-        """The verdict on a reply to the doctor's `question` (which only matters for echoes of the doctor's words)."""
-        issues = review(reply, scenario, question)
+    def verdict(self, reply: str, scenario: Scenario, ctx: PatientContext | None = None) -> Verdict:
+        """The verdict on `reply`; with the turn's context `ctx`, an echo of the doctor's own words is no issue."""
+        issues = review(reply, scenario, ctx.action.text if ctx is not None else "")
         return Verdict(ok=not issues, issues=issues, source="offline")
 
 

@@ -100,17 +100,17 @@ def judgement_from_report(
     judge: str,
 ) -> Judgement:
     """Check the report's evidence and score it with the offline judge's weights. Pure."""
-    grades = {}
+    grades: dict[str, ItemGrade] = {}
     for grade in report.items:
         grades.setdefault(grade.id, grade)  # the first grade of an item counts; repeats cannot add credit
     claims = []
     for order, item in enumerate(scenario.must_ask):
-        grade = grades.get(item.id)
-        if grade is None or not grade.covered or grade.turn is None:
+        graded = grades.get(item.id)
+        if graded is None or not graded.covered or graded.turn is None:
             continue
-        index = grade.turn - 1
-        if 0 <= index < len(doctor_turns) and quote_in_turn(grade.quote, doctor_turns[index]):
-            claims.append((index, order, item.id, grade.quote))
+        index = graded.turn - 1
+        if 0 <= index < len(doctor_turns) and quote_in_turn(graded.quote, doctor_turns[index]):
+            claims.append((index, order, item.id, graded.quote))
     credited: dict[str, tuple[int, str]] = {}
     per_turn: dict[int, int] = {}
     for index, _, item_id, quote in sorted(claims):

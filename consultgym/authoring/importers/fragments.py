@@ -42,6 +42,7 @@ _PRESENT_VERBS = frozenset(
 feels sleeps walks runs avoids prefers wears has is does participates
 engages""".split()
 )
+_BASE_VERBS = frozenset("use drink smoke work live exercise eat take play attend enjoy".split())
 _PARTICIPLES = {
     "diagnosed": "was",
     "treated": "was",
@@ -247,6 +248,9 @@ def _clause(part: str, category: str, speaker: Speaker) -> str | None:
     if first in _PRESENT_VERBS:
         verb, _, rest = lower.partition(" ")
         return f"{speaker.subject} {_agree(verb, speaker)} {rest}".strip()
+    if first in _BASE_VERBS:
+        verb, _, rest = lower.partition(" ")
+        return f"{speaker.subject} {speaker.verb(verb)} {rest}".strip()
     if first in _PAST_VERBS:
         return (
             later_verbs(f"{speaker.subject} {re.sub(r'^noted ', 'had ', lower)}")
@@ -312,10 +316,12 @@ def _drugs(what: str) -> str:
 
 
 def _article(phrase: str) -> str:
+    """The phrase with the article its head noun needs: 'a teacher', 'an engineer', 'the first child', 'students'."""
     if re.match(r"^(currently|now|also)\b", phrase):
         adverb, _, rest = phrase.partition(" ")
         return f"{adverb} {_article(rest)}"
-    if re.match(r"^(a|an|the)\b", phrase) or re.match(r"^\w+s\b", phrase.split(",")[0].split()[-1] + " "):
+    person = _PERSON.match(phrase)
+    if re.match(r"^(a|an|the)\b", phrase) or (person and person.group(0).endswith("s")):
         return phrase
     if re.match(r"^(first|second|third|only|eldest|youngest|oldest)\b", phrase):
         return "the " + phrase

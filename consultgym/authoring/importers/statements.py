@@ -55,7 +55,7 @@ _HISTORY_SECTION = re.compile(r"^(?:the )?(?:past )?(?:medical|surgical|family|s
 _UNREMARKABLE = re.compile(r"\b(unremarkable|non-?contributory|negative|noncontributory)\b", re.IGNORECASE)
 _OBSERVED = re.compile(
     r"\b(is|are|was|were) (noted|observed|evident|seen|visible|found)( on)?\b(?! to have\b.*\bat birth\b)|"
-    r"\bevident\b|\bon (physical )?(examination|exam)\b|\bphysical exam\w*\b|\b(appears?|appeared|looks?) "
+    r"\bevident\b|\b(on|during) (the )?(physical )?(examination|exam)\b|\b(appears?|appeared|looks?) "
     r"(to be )?(anxious|ill|unwell|comfortable|distressed|tired|pale|well|agitated|confused|lethargic|in distress|"
     r"in pain|cachectic|jaundiced|flushed|diaphoretic|disheveled|dishevelled|withdrawn|unable)\b|"
     r"\brespirations? (are|is)\b|"
