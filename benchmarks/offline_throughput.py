@@ -1,6 +1,7 @@
 """Offline env throughput in CPU time: steps per CPU-second, as calibration units, against another checkout.
 
     python benchmarks/offline_throughput.py [--steps 4000] [--library starter] [--inflate 10] [--baseline DIR]
+                                            [--guardian off] [--repeat]
 
 Every figure is CPU time of the process that steps (`time.process_time`), and each is also given in units of a fixed
 pure-Python workload measured in the same process (`harness.calibration`), so it holds on a loaded machine.
@@ -15,7 +16,8 @@ pure-Python workload measured in the same process (`harness.calibration`), so it
 
 A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
 the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
-new to any memo, as with a policy being trained. Resets are not counted.
+new to any memo, as with a policy being trained (``--repeat``: the templates as they are, memo hits). Resets are not
+counted. ``--guardian off`` times the patient and the judge alone.
 """
 
 from __future__ import annotations
@@ -60,9 +62,9 @@ TEMPLATES = [
 WORDS = "today lately recently really exactly please honestly now again also though overall".split()
 
 
-def question(rng: random.Random) -> str:
+def question(rng: random.Random, repeat: bool = False) -> str:
     text = rng.choice(TEMPLATES)
-    if text.startswith(("EXAMINE", "TEST")):
+    if repeat or text.startswith(("EXAMINE", "TEST")):
         return text
     return f"{text[:-1]} {rng.choice(WORDS)} {rng.randrange(10_000)}?"
 
@@ -103,7 +105,9 @@ def inflate(library: list[Any], factor: int) -> list[Any]:
     return inflated
 
 
-def measure(library_name: str, steps: int, factor: int, turns: int, seed: int) -> dict[str, Any]:
+def measure(
+    library_name: str, steps: int, factor: int, turns: int, seed: int, guardian: str = "offline", repeat: bool = False
+) -> dict[str, Any]:
     """Step a fresh env `steps` times; CPU seconds of the steps, the judge's share, and the calibration unit."""
     import time
 
@@ -116,20 +120,20 @@ def measure(library_name: str, steps: int, factor: int, turns: int, seed: int) -
     library = load_library(library_name)
     if factor > 1:
         library = inflate(library, factor)
-    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1).unwrapped
+    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian).unwrapped
     rng = random.Random(seed)
     ids = [s.id for s in library]
     # Warm up on every scenario first: per-scenario caches are built once per run, not per step.
     for index, scenario_id in enumerate(ids):
         env.reset(seed=index, options={"scenario": scenario_id})
-        env.step(question(rng))
+        env.step(question(rng, repeat))
     done = step_cpu = judge_cpu = 0.0
     episodes = 0
     while done < steps:
         env.reset(seed=episodes, options={"scenario": ids[episodes % len(ids)]})
         started = time.process_time()
         for _ in range(turns):
-            env.step(question(rng))
+            env.step(question(rng, repeat))
         middle = time.process_time()
         env.step("DIAGNOSIS: unknown")
         ended = time.process_time()
@@ -151,14 +155,15 @@ def measure(library_name: str, steps: int, factor: int, turns: int, seed: int) -
 
 
 # ------------------------------------------------------------------------------------------------------ the driver
-def run_child(code: Path | None, library: str, steps: int, factor: int, turns: int, seed: int) -> dict[str, Any]:
+def run_child(code: Path | None, factor: int, seed: int, args: argparse.Namespace) -> dict[str, Any]:
     """`measure` in a fresh Python process over the checkout `code` (None: the installed consultgym)."""
     env = dict(os.environ)
     paths = [str(HERE)] + ([str(code)] if code is not None else [])
     env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
-    args = [sys.executable, str(Path(__file__)), "--child", "--library", library, "--steps", str(steps)]
-    args += ["--inflate", str(factor), "--turns", str(turns), "--seed", str(seed)]
-    output = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    command = [sys.executable, str(Path(__file__)), "--child", "--library", args.library, "--steps", str(args.steps)]
+    command += ["--inflate", str(factor), "--turns", str(args.turns), "--seed", str(seed), "--guardian", args.guardian]
+    command += ["--repeat"] if args.repeat else []
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if output.returncode != 0:
         raise SystemExit(f"the measuring process over {code or 'this checkout'} failed:\n{output.stderr[-2000:]}")
     result = json.loads(output.stdout.strip().splitlines()[-1])
@@ -188,16 +193,22 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout to compare with (its folder)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--guardian", default="offline", help="offline, or off to time the patient and judge alone")
+    parser.add_argument("--repeat", action="store_true", help="the templates as they are (memo hits)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.library, args.steps, args.inflate, args.turns, args.seed)))
+        figures = measure(args.library, args.steps, args.inflate, args.turns, args.seed, args.guardian, args.repeat)
+        print(json.dumps(figures))
         return
 
     from harness import machine_line
 
     print(machine_line())
-    print(f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round")
+    print(
+        f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round, "
+        f"guardian {args.guardian}, {'repeated' if args.repeat else 'fresh'} questions"
+    )
     codes: dict[str, tuple[Path | None, int]] = {"current": (None, 1), f"current x{args.inflate}": (None, args.inflate)}
     if args.baseline is not None:
         codes[f"baseline {args.baseline}"] = (args.baseline.resolve(), 1)
@@ -205,7 +216,7 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in codes}
     for round_ in range(args.rounds):
         for name, (code, factor) in codes.items():
-            results[name].append(run_child(code, args.library, args.steps, factor, args.turns, args.seed + round_))
+            results[name].append(run_child(code, factor, args.seed + round_, args))
     print(f"medians of {args.rounds} rounds, CPU time of the stepping process:")
     figures = {name: describe(name, runs) for name, runs in results.items()}
     base, big = figures["current"], figures[f"current x{args.inflate}"]

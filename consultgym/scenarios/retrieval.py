@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from consultgym.actions import DoctorAction
 from consultgym.scenarios.prepared import per_scenario
@@ -215,7 +216,7 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     anchored = frozenset().union(*(m.explained for m in candidates))
     if not anchored <= frozenset().union(*(m.explained for m in chosen)):
         return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
-    return UnitMatch("ask", question, Focus.focused, candidates, in_order(chosen), words)
+    return UnitMatch("ask", question, Focus.focused, candidates, tuple(m.fact for m in chosen), words)
 
 
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
@@ -237,7 +238,7 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
     for position in by_topic.keys() | by_keyword.keys():
         profile = index.profiles[position]
         keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
-        explained = frozenset((by_topic.get(position, set()) | keyword_words | profile.vocabulary) & words.words)
+        explained = (words.words & profile.vocabulary) | keyword_words | (words.words & by_topic.get(position, set()))
         if explained:
             topics = frozenset(topics_hit.get(position, ()))
             match = FactMatch(profile.fact, explained, keyword_words, topics, position)
@@ -330,12 +331,10 @@ def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]
 _LONGEST = 6
 
 
+@lru_cache(maxsize=2)
 def _lexicon(category: FactCategory) -> frozenset[str]:
     groups = EXAM_GROUPS if category == FactCategory.exam else TEST_GROUPS
-    return _LEXICONS.setdefault(category, frozenset(name_key(n) for group in groups for n in group))
-
-
-_LEXICONS: dict[FactCategory, frozenset[str]] = {}
+    return frozenset(name_key(name) for group in groups for name in group)
 
 
 def facts_for_request(scenario: Scenario, request: str, category: FactCategory) -> list[Fact]:

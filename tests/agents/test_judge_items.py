@@ -6,7 +6,7 @@ from collections import Counter
 
 from consultgym.agents.judge.items import item_covered_by, items_covered_in_turn
 from consultgym.agents.judge.offline import score
-from consultgym.scenarios.loader import load_library
+from consultgym.scenarios.loader import load_library, parse_scenario
 
 STARTER = {s.id: s for s in load_library("starter")}
 
@@ -52,14 +52,23 @@ def test_a_shotgun_turn_covers_nothing(chest_scenario):
     assert covered(chest_scenario, ["TEST: ECG troponin CBC CXR CT MRI"]) == []
 
 
-def test_the_more_specific_item_wins_a_tie():
-    # Both items are about taking medication; 'Do you take any medications?' is the general one, not the item
-    # about starting an antipsychotic, whose own wording the question leaves mostly out.
-    scenario = {s.id: s for s in load_library("generated")}["ddxplus-02-1"]
+def test_the_more_specific_item_wins_a_tie(chest_scenario):
+    # Both items are about medication; 'Do you take any medications?' is the general one, not the item about one
+    # drug, whose own wording the question leaves mostly out.
+    data = chest_scenario.model_dump(mode="json", exclude_defaults=True)
+    data["must_ask"].append(
+        {
+            "id": "ask_ramipril",
+            "ask": "Whether he takes an ACE inhibitor such as ramipril",
+            "facts": ["meds"],
+            "examples": ["Do you take ramipril or any other blood pressure tablets?"],
+        }
+    )
+    scenario = parse_scenario(data)
     items = {item.id: item for item in scenario.must_ask}
-    assert item_covered_by(items["ask_medications"], scenario, "ask", "Do you take any medications?")
-    assert not item_covered_by(items["ask_antipsychotic"], scenario, "ask", "Do you take any medications?")
-    assert item_covered_by(items["ask_antipsychotic"], scenario, "ask", "Have you taken any antipsychotic drugs?")
+    assert item_covered_by(items["ask_meds"], scenario, "ask", "Do you take any medications?")
+    assert not item_covered_by(items["ask_ramipril"], scenario, "ask", "Do you take any medications?")
+    assert item_covered_by(items["ask_ramipril"], scenario, "ask", "Do you take ramipril?")
 
 
 def test_per_turn_credit_never_exceeds_the_limit():

@@ -18,6 +18,7 @@ from consultgym.agents.patient.offline import (
     fact_only_reply,
 )
 from consultgym.agents.patient.turn import PatientTurn
+from consultgym.scenarios.loader import parse_scenario
 from consultgym.envs.driver import run_sync
 
 
@@ -114,16 +115,24 @@ def test_a_shotgun_turn_gets_one_thing_at_a_time_and_reveals_nothing(chest_scena
         assert ask(chest_scenario, turn) == (ONE_THING, [])
 
 
-def test_asking_again_brings_out_the_facts_not_yet_said():
-    from consultgym.scenarios.loader import load_library
+def with_past_history(scenario):
+    """The fixture with three past-history facts (more than one question reveals)."""
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data["facts"] += [
+        {"id": "pmh_cholesterol", "category": "pmh", "text": "High cholesterol.", "say": "My cholesterol is high."},
+        {"id": "pmh_gout", "category": "pmh", "text": "Gout in 2019.", "say": "I had gout a few years ago."},
+    ]
+    return parse_scenario(data)
 
-    scenario = {s.id: s for s in load_library("starter")}["chest-pain-58m"]
+
+def test_asking_again_brings_out_the_facts_not_yet_said(chest_scenario):
+    scenario = with_past_history(chest_scenario)
     first = fact_only_reply(PatientContext(scenario, parse_action("Do you have any medical conditions?")))[1]
-    assert first == ["pmh_hypertension", "pmh_cholesterol"]  # two facts at most
+    assert first == ["pmh", "pmh_cholesterol"]  # two facts at most
     again = PatientContext(scenario, parse_action("Any other medical conditions?"), revealed=frozenset(first))
-    assert fact_only_reply(again)[1] == ["no_diabetes"]
+    assert fact_only_reply(again)[1] == ["pmh_gout"]
     same_turn = "Do you have any medical conditions? Any other medical conditions?"
-    assert fact_only_reply(PatientContext(scenario, parse_action(same_turn)))[1] == [*first, "no_diabetes"]
+    assert fact_only_reply(PatientContext(scenario, parse_action(same_turn)))[1] == [*first, "pmh_gout"]
 
 
 def test_more_than_the_limit_is_refused(chest_scenario):

@@ -1,7 +1,7 @@
 """Reading a diagnosis out of examination and test findings, the way a clinician reads a report's conclusion.
 
 A doctor without a disease model can still name a diagnosis when a finding states one: 'Ultrasound: findings
-consistent with acute cholecystitis', 'Skin biopsy: suggestive of leprosy'. `conditions_named` takes the condition a
+consistent with acute cholecystitis', 'Lymph node biopsy: suggestive of sarcoidosis'. `conditions_named` takes the condition a
 report *concludes*: the words after 'consistent with', 'suggestive of', 'diagnostic of' ..., kept when they look like a
 disease (a word such as 'disease', 'syndrome' or 'cancer', a disease suffix such as '-itis' or '-oma', or a condition
 of the general lexicon the guardian uses, `consultgym.agents.lexicon.CONDITIONS`). Negated clauses ('no evidence of

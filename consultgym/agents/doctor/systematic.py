@@ -9,7 +9,7 @@ concludes (`consultgym.agents.doctor.findings`), else the profile's working diag
 cause'). Like every doctor it sees only the patient's words.
 
 Example:
-    >>> from consultgym.envs.session import run_sync
+    >>> from consultgym.envs.driver import run_sync
     >>> doctor = SystematicDoctor()
     >>> doctor.reset("I've had a rash on my arm for a week.")
     >>> run_sync(doctor.act("I've had a rash on my arm for a week."))

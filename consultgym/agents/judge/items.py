@@ -5,13 +5,14 @@ the patient agree on what a unit is. Then:
 
 - A shotgun unit covers nothing, and neither does any unit of a turn that holds one.
 - A question covers the item it is *about*: the item is anchored (the question anchors one of the item's facts, asks
-  one of its topics or names one of its keywords; an item with neither facts nor keywords is anchored by two words of
-  its own wording) and at least half of the question's words belong to the item (`consultgym.scenarios.units`
-  precision: its wording, keywords, topics and its facts' words). Among such items the best is the one explaining the
-  largest share, then the most words of its own wording (ask, examples, keywords), then the fewest own words the
-  question leaves out (the more specific item: 'Any allergies?' is the allergy item, not the family-allergy one), then
-  the most words, then the first in the rubric; it is credited unless already covered, whatever the coverage so far
-  (asking the same question again never reaches a second item).
+  one of its topics, names one of its keywords, or repeats two words of its own wording: 'Do you take ramipril?')
+  and at least half of the question's words belong to the item (`consultgym.scenarios.units` precision: its
+  wording, keywords, topics and its facts' words). Among such items the best is the one explaining the largest share,
+  then one the question reaches rather than only repeats, then the most words of its own wording (ask, examples,
+  keywords), then the fewest own words the question leaves out (the more specific item: 'Any allergies?' is the
+  allergy item, not the family-allergy one), then the most words, then the first in the rubric. It is credited unless
+  already covered, whatever the coverage so far (asking the same question again never reaches a second item).
+- An item whose facts are all findings is covered by a request only, never by talking about it.
 - A request (``EXAMINE:``/``TEST:``) covers the item whose facts it reveals best (the largest share of the item's
   facts, then the heaviest item, then the first).
 """
@@ -44,6 +45,7 @@ class ItemProfile:
     phrases: tuple[str, ...]  # stemmed, space-padded keyword phrases of the item and its history facts
     vocabulary: frozenset[str]
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
+    findings_only: bool  # every fact it links is an exam or lab finding
 
 
 @per_scenario
@@ -67,6 +69,7 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
                 tuple(stemmed(p) for p in phrases),
                 frozenset(vocabulary),
                 frozenset(own),
+                bool(facts) and not history,
             )
         )
     return tuple(profiles)
@@ -95,30 +98,36 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
     assert match.words is not None
     words, anchored_facts = match.words, {m.fact.id: m.explained for m in match.candidates}
     padded = stemmed(match.text)
-    best: tuple[float, int, int, int, int] | None = None
+    best: tuple[float, int, int, int, int, int] | None = None
     chosen = None
     for profile in item_profiles(scenario):
+        if profile.findings_only:
+            continue  # an examination or a test is asked for with EXAMINE:/TEST:, not by talking about it
         explained = set(words.words & profile.vocabulary)
         for topic in words.topics & profile.topics:
             explained |= words.topic_words[topic]
         for fact_id in profile.facts & anchored_facts.keys():
             explained |= anchored_facts[fact_id]
         share = precision(frozenset(explained), words.words)
-        if share < PRECISION or not _anchored(profile, anchored_facts, words.topics, padded, explained):
+        if share < PRECISION:
+            continue
+        anchor = _anchor(profile, anchored_facts, words.topics, padded, explained)
+        if not anchor:
             continue
         own = len(explained & profile.wording)
-        key = (share, own, own - len(profile.wording), len(explained), -profile.position)
+        key = (share, anchor, own, own - len(profile.wording), len(explained), -profile.position)
         if best is None or key > best:
             best, chosen = key, profile.item
     return chosen
 
 
-def _anchored(
+def _anchor(
     profile: ItemProfile, facts: dict[str, frozenset[str]], topics: frozenset[str], padded: str, explained: set[str]
-) -> bool:
+) -> int:
+    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording; 0: neither."""
     if profile.facts & facts.keys() or topics & profile.topics or any(p in padded for p in profile.phrases):
-        return True
-    return not profile.facts and not profile.phrases and len(explained) >= RESTATEMENT_WORDS
+        return 2
+    return int(len(explained & profile.wording) >= RESTATEMENT_WORDS)  # it restates the item's own wording
 
 
 def _item_for_findings(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
