@@ -1,16 +1,23 @@
-"""Offline env throughput: CPU time per step (patient + guardian + coverage), judge CPU time per episode.
+"""Offline env throughput in CPU time: steps per CPU-second, as calibration units, against another checkout.
 
-    python benchmarks/offline_throughput.py [--episodes 300] [--guardian off] [--baseline /tmp/old_cg]
+    python benchmarks/offline_throughput.py [--steps 4000] [--library starter] [--inflate 10] [--baseline DIR]
+                                            [--guardian off] [--repeat]
 
-Questions are drawn from history-taking templates with a random detail appended, so that (almost) every question is
-new to the retrieval memo, as with a policy being trained; `--repeat` uses the fixed checklist instead.
+Every figure is CPU time of the process that steps (`time.process_time`), and each is also given in units of a fixed
+pure-Python workload measured in the same process (`harness.calibration`), so it holds on a loaded machine.
 
-Figures are CPU time (`time.process_time`), not wall clock: the machine is shared. Before every block of 10 episodes
-the run also times a fixed pure-Python calibration slice, and reports the step cost in slices (the median over
-blocks), so runs on a busier or slower machine, or while the load drifts, stay comparable. `--baseline DIR` runs the same measurement in a subprocess against another
-checkout of the package (e.g. an older commit: ``git archive <commit> | tar -x -C /tmp/old_cg``), alternating with
-this tree in fresh processes for `--rounds` rounds, and prints the ratio of the two, each normalised by its own
-calibration, per round and as the median.
+- ``current``: this checkout, on the library as shipped and on the library inflated `--inflate` times: every
+  scenario gets the facts and rubric items of the next N-1 scenarios too (renamed, so the case is N times as large
+  while the questions stay the same). A step whose cost follows the words of the question, not the size of the case,
+  costs about the same on both.
+- ``--baseline DIR``: the same measurement over another checkout of consultgym (e.g. an old commit extracted with
+  ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
+  current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
+
+A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
+the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
+new to any memo, as with a policy being trained (``--repeat``: the templates as they are, memo hits). Resets are not
+counted. ``--guardian off`` times the patient and the judge alone.
 """
 
 from __future__ import annotations
@@ -22,14 +29,10 @@ import random
 import statistics
 import subprocess
 import sys
-import time
+from pathlib import Path
+from typing import Any
 
-import gymnasium as gym
-import numpy as np
-
-import consultgym  # noqa: F401  (registers the env ids)
-from consultgym.agents.judge.offline import score
-
+HERE = Path(__file__).resolve().parent
 TEMPLATES = [
     "When did this start?",
     "How long does it last?",
@@ -57,135 +60,175 @@ TEMPLATES = [
     "TEST: ECG",
 ]
 WORDS = "today lately recently really exactly please honestly now again also though overall".split()
-CALIBRATION_ROUNDS = 3
-BLOCK = 10  # episodes between calibration slices
 
 
-def question(rng: random.Random, repeat: bool) -> str:
+def question(rng: random.Random, repeat: bool = False) -> str:
     text = rng.choice(TEMPLATES)
     if repeat or text.startswith(("EXAMINE", "TEST")):
         return text
     return f"{text[:-1]} {rng.choice(WORDS)} {rng.randrange(10_000)}?"
 
 
-def calibration_slice(iterations: int = 40_000) -> float:
-    """CPU seconds of a fixed pure-Python workload (string, dict and arithmetic work, like a step)."""
-    started = time.process_time()
-    table: dict[str, int] = {}
-    for i in range(iterations):
-        key = f"w{i % 997}"
-        table[key] = table.get(key, 0) + (i * i) % 7
-    return time.process_time() - started
+# ------------------------------------------------------------------------------------- inside the measuring process
+def inflate(library: list[Any], factor: int) -> list[Any]:
+    """Each scenario with the facts and rubric items of the next `factor - 1` scenarios added under new ids.
 
-
-def measure(episodes: int, turns: int, library: str, repeat: bool, guardian: str) -> dict[str, float]:
-    """Run the episodes and return CPU figures (seconds), the calibration time and the calibrated step cost.
-
-    The machine's speed drifts while other processes come and go, so a calibration slice runs before every block of
-    `BLOCK` episodes: each block's step CPU is divided by its slice, and the median over blocks is the step's cost in
-    calibration units (`calibrated`).
+    A donor whose facts would make the scenario invalid (they name its diagnosis) is passed over for the next one.
     """
+    from consultgym.scenarios.schema import Scenario
+
+    inflated = []
+    for index, scenario in enumerate(library):
+        data = scenario.model_dump(mode="json")
+        added, offset = 0, 1
+        while added < factor - 1 and offset < len(library) * 2:
+            donor = library[(index + offset) % len(library)].model_dump(mode="json")
+            offset += 1
+            tag = f"x{offset}"
+            rename = {fact["id"]: f"{fact['id']}-{tag}" for fact in donor["facts"]}
+            for fact in donor["facts"]:
+                fact["id"] = rename[fact["id"]]
+            for item in donor["must_ask"]:
+                item["id"] = f"{item['id']}-{tag}"
+                item["facts"] = [rename[f] for f in item["facts"]]
+            candidate = {
+                **data,
+                "facts": data["facts"] + donor["facts"],
+                "must_ask": data["must_ask"] + donor["must_ask"],
+            }
+            try:
+                Scenario.model_validate(candidate)
+            except ValueError:
+                continue
+            data, added = candidate, added + 1
+        inflated.append(Scenario.model_validate(data))
+    return inflated
+
+
+def measure(
+    library_name: str, steps: int, factor: int, turns: int, seed: int, guardian: str = "offline", repeat: bool = False
+) -> dict[str, Any]:
+    """Step a fresh env `steps` times; CPU seconds of the steps, the judge's share, and the calibration unit."""
+    import time
+
+    import gymnasium as gym
+    from harness import calibration
+
+    import consultgym  # noqa: F401  (registers the env ids)
+    from consultgym.scenarios.loader import load_library
+
+    library = load_library(library_name)
+    if factor > 1:
+        library = inflate(library, factor)
     env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian).unwrapped
-    rng = random.Random(0)
-    step_cpu: list[float] = []
-    judge_cpu: list[float] = []
-    slices: list[float] = []
-    block_costs: list[float] = []
-    for episode in range(episodes):
-        if episode % BLOCK == 0:
-            slices.append(min(calibration_slice() for _ in range(CALIBRATION_ROUNDS)))
-            block_start = len(step_cpu)
-        env.reset(seed=episode)
-        sent = []
-        for _ in range(turns):
-            action = question(rng, repeat)
-            started = time.process_time()
-            env.step(action)
-            step_cpu.append(time.process_time() - started)
-            sent.append(action)
-        scenario = env.session.scenario
+    rng = random.Random(seed)
+    ids = [s.id for s in library]
+    # Warm up on every scenario first: per-scenario caches are built once per run, not per step.
+    for index, scenario_id in enumerate(ids):
+        env.reset(seed=index, options={"scenario": scenario_id})
+        env.step(question(rng, repeat))
+    done = step_cpu = judge_cpu = 0.0
+    episodes = 0
+    while done < steps:
+        env.reset(seed=episodes, options={"scenario": ids[episodes % len(ids)]})
         started = time.process_time()
-        score(scenario, sent, "unknown")
-        judge_cpu.append(time.process_time() - started)
+        for _ in range(turns):
+            env.step(question(rng, repeat))
+        middle = time.process_time()
         env.step("DIAGNOSIS: unknown")
-        if episode % BLOCK == BLOCK - 1 or episode == episodes - 1:
-            block = step_cpu[block_start:]
-            block_costs.append(sum(block) / len(block) / slices[-1])
-    steps = np.asarray(step_cpu)
+        ended = time.process_time()
+        step_cpu += ended - started
+        judge_cpu += ended - middle
+        done += turns + 1
+        episodes += 1
+    facts = statistics.mean(len(s.facts) for s in library)
+    items = statistics.mean(len(s.must_ask) for s in library)
     return {
-        "steps": float(steps.size),
-        "step_cpu_s": float(steps.sum()),
-        "step_p50_s": float(np.percentile(steps, 50)),
-        "step_p99_s": float(np.percentile(steps, 99)),
-        "judge_cpu_s": float(np.mean(judge_cpu)),
-        "calibration_s": float(np.median(slices)),
-        "calibrated": float(np.median(block_costs)),
+        "steps": int(done),
+        "episodes": episodes,
+        "cpu_s": step_cpu,
+        "last_step_cpu_s": judge_cpu,
+        "unit_s": calibration(),
+        "facts": facts,
+        "items": items,
     }
 
 
-def describe(label: str, figures: dict[str, float]) -> str:
-    per_step = figures["step_cpu_s"] / figures["steps"]
-    p50, p99 = figures["step_p50_s"] * 1e6, figures["step_p99_s"] * 1e6
-    return (
-        f"{label}: {figures['steps'] / figures['step_cpu_s']:.0f} steps per CPU-second, "
-        f"{per_step * 1e6:.1f} us CPU/step (p50 {p50:.1f}, p99 {p99:.1f}), "
-        f"judge {figures['judge_cpu_s'] * 1e3:.2f} ms CPU/episode; "
-        f"calibration slice {figures['calibration_s'] * 1e3:.2f} ms; "
-        f"one step = {figures['calibrated']:.4f} calibration slices (median over blocks)"
+# ------------------------------------------------------------------------------------------------------ the driver
+def run_child(code: Path | None, factor: int, seed: int, args: argparse.Namespace) -> dict[str, Any]:
+    """`measure` in a fresh Python process over the checkout `code` (None: the installed consultgym)."""
+    env = dict(os.environ)
+    paths = [str(HERE)] + ([str(code)] if code is not None else [])
+    env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
+    command = [sys.executable, str(Path(__file__)), "--child", "--library", args.library, "--steps", str(args.steps)]
+    command += ["--inflate", str(factor), "--turns", str(args.turns), "--seed", str(seed), "--guardian", args.guardian]
+    command += ["--repeat"] if args.repeat else []
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if output.returncode != 0:
+        raise SystemExit(f"the measuring process over {code or 'this checkout'} failed:\n{output.stderr[-2000:]}")
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    result["module"] = result.get("module", "")
+    return result
+
+
+def describe(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Median figures of a few rounds."""
+    per_step = statistics.median(r["cpu_s"] / r["steps"] for r in runs)
+    units = statistics.median(r["cpu_s"] / r["steps"] / r["unit_s"] for r in runs)
+    judge = statistics.median(r["last_step_cpu_s"] / r["episodes"] for r in runs)
+    facts, items = runs[0]["facts"], runs[0]["items"]
+    print(
+        f"  {name:34s} {1 / per_step:8,.0f} steps/CPU-s  {per_step * 1e6:7.1f} us/step  = {units:6.1f} calibration "
+        f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case)"
     )
-
-
-def measure_in(folder: str | None, args: argparse.Namespace) -> dict[str, float]:
-    """The same measurement in a fresh process, against the package in `folder` (None: this tree)."""
-    command = [sys.executable, __file__, "--json", "--episodes", str(args.episodes), "--turns", str(args.turns)]
-    command += ["--library", args.library, "--guardian", args.guardian] + (["--repeat"] if args.repeat else [])
-    env = {**os.environ, "PYTHONPATH": folder} if folder else dict(os.environ)
-    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def calibrated_cost(figures: dict[str, float]) -> float:
-    """CPU time per step in calibration slices, timed beside each block of episodes in the same process."""
-    return figures["calibrated"]
-
-
-def compare(args: argparse.Namespace) -> None:
-    """Alternate this tree and the baseline, each in a fresh process, `rounds` times; print every ratio and the
-    median (the machine's load changes between runs; alternating and the median keep that out of the figure)."""
-    ratios = []
-    for number in range(1, args.rounds + 1):
-        new, old = measure_in(None, args), measure_in(args.baseline, args)
-        ratios.append(calibrated_cost(old) / calibrated_cost(new))
-        print(f"round {number}")
-        print("  " + describe("this tree", new))
-        print("  " + describe(f"baseline ({args.baseline})", old))
-        print(f"  steps per CPU-second, calibrated: this tree / baseline = {ratios[-1]:.3f}")
-    print(f"median over {args.rounds} rounds: this tree / baseline = {statistics.median(ratios):.3f}")
+    return {"per_step": per_step, "units": units}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--episodes", type=int, default=300)
-    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=4000, help="steps per measurement")
+    parser.add_argument("--turns", type=int, default=10, help="questions per episode before the diagnosis")
     parser.add_argument("--library", default="starter")
-    parser.add_argument("--repeat", action="store_true", help="reuse the same questions (memo hits)")
+    parser.add_argument("--inflate", type=int, default=10, help="the larger case is this many times the facts+rubric")
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare with (its folder)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guardian", default="offline", help="offline, or off to time the patient and judge alone")
-    parser.add_argument("--baseline", help="a checkout of an older consultgym to compare with (its top folder)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each tree with --baseline")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument("--repeat", action="store_true", help="the templates as they are (memo hits)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.baseline:
-        compare(args)
-        return
-    figures = measure(args.episodes, args.turns, args.library, args.repeat, args.guardian)
-    if args.json:
+    if args.child:
+        figures = measure(args.library, args.steps, args.inflate, args.turns, args.seed, args.guardian, args.repeat)
         print(json.dumps(figures))
         return
+
+    from harness import machine_line
+
+    print(machine_line())
     print(
-        f"episodes {args.episodes}, steps {figures['steps']:.0f}, library {args.library}, "
-        f"{'repeated' if args.repeat else 'fresh'} questions, guardian {args.guardian}"
+        f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round, "
+        f"guardian {args.guardian}, {'repeated' if args.repeat else 'fresh'} questions"
     )
-    print(describe(f"this tree ({consultgym.__file__.rsplit('/', 2)[0]})", figures))
+    codes: dict[str, tuple[Path | None, int]] = {"current": (None, 1), f"current x{args.inflate}": (None, args.inflate)}
+    if args.baseline is not None:
+        codes[f"baseline {args.baseline}"] = (args.baseline.resolve(), 1)
+        codes[f"baseline x{args.inflate}"] = (args.baseline.resolve(), args.inflate)
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in codes}
+    for round_ in range(args.rounds):
+        for name, (code, factor) in codes.items():
+            results[name].append(run_child(code, factor, args.seed + round_, args))
+    print(f"medians of {args.rounds} rounds, CPU time of the stepping process:")
+    figures = {name: describe(name, runs) for name, runs in results.items()}
+    base, big = figures["current"], figures[f"current x{args.inflate}"]
+    print(f"x{args.inflate} facts+rubric costs x{big['per_step'] / base['per_step']:.2f} per step (current code)")
+    if args.baseline is not None:
+        old = figures[f"baseline {args.baseline}"]
+        old_big = figures[f"baseline x{args.inflate}"]
+        print(
+            f"speed-up over the baseline: x{old['per_step'] / base['per_step']:.2f} steps per CPU-second "
+            f"(x{old['units'] / base['units']:.2f} in calibration units); the baseline's x{args.inflate} case costs "
+            f"x{old_big['per_step'] / old['per_step']:.2f} per step"
+        )
 
 
 if __name__ == "__main__":

@@ -1,19 +1,25 @@
-"""Scale benchmark: offline steps/s per process, LLM-path episodes/s by concurrency and on Ray, memory per session.
+"""Scale benchmark in CPU time: offline steps per CPU-second, LLM episodes by concurrency, workers, Ray, gym envs.
 
-    python benchmarks/scale.py [--quick] [--skip-ray]
+    python benchmarks/scale.py [--quick] [--skip-ray] [--only offline runner workers ray envs memory]
 
-What it measures (a program that prints figures; nothing here is asserted):
+A program that prints figures (nothing is asserted). CPU time is `time.process_time` (every thread of the process,
+plus what `--workers` processes report using); each CPU figure also comes as a ratio to a floor measured in the
+same run (see `harness`), because wall-clock rates on this shared machine move several-fold with the load. The
+loopback server always runs in its own process; its CPU is never counted as the client's.
 
-1. Offline steps/s with 1 and 2 worker processes (multiprocessing), each stepping its own `ConsultationEnv`.
-2. Episodes/s against the loopback fake OpenAI server with 100 ms per call, at concurrency 1, 32 and 256, through the
-   runner (`runner.arun`: the same code as ``consultgym run``). Roles: LLM doctor + LLM patient, offline guardian and
-   judge. Each episode is 2 questions and a diagnosis: 3 doctor calls and 2 patient calls, all sequential, so one
-   episode takes at least 0.5 s. Every episode is counted in the run file (none may be missing or errored).
-   The server runs in its own process, so its work does not share the client's core.
-3. The same workload over Ray with 2 actors at concurrency 256.
-4. LLM-path patient turns per CPU-second of one process against a zero-latency server: the env's own ceiling
-   (LangGraph turn graph + openai client + HTTP + guardian), i.e. what one core can feed.
-5. Peak memory per live idle session (after reset), by tracemalloc over 1,000 sessions, offline and LLM roles.
+1. ``offline``: steps per CPU-second of one process stepping `ConsultationEnv`, and in calibration units; steps per
+   wall-second of 1 and 2 such processes together (secondary).
+2. ``runner``: episodes through the runner (`runner.arun`, what ``consultgym run`` does) against a server answering
+   after 100 ms, at 1, 32 and 256 episodes in flight. Roles: LLM doctor + LLM patient, offline guardian and judge;
+   each episode is 2 questions and a diagnosis: 5 calls. Client CPU per episode and per call, the raw aiohttp
+   request's CPU at the same number of requests in flight (the floor), their ratio, and CPU per episode at 256 over
+   32. Every episode is counted in the run file (none may be missing or errored).
+3. ``workers``: ``consultgym run --workers N`` (N processes, each its own loop and client) against a 0 ms server,
+   client-CPU bound: episodes per wall-second at 1 and 2 workers, and their CPU.
+4. ``ray``: the runner's workload over Ray with 2 actors at concurrency 256.
+5. ``envs``: 200 LLM gym envs in one fresh process (each reset and stepped once): threads of the process and
+   resident memory per env.
+6. ``memory``: tracemalloc bytes per live idle session, offline and LLM roles.
 """
 
 from __future__ import annotations
@@ -25,10 +31,14 @@ import os
 import random
 import shutil
 import tempfile
+import threading
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from harness import Measured, ServerProcess, calibration, cpu, machine_line, raw_request_floor
 
 LATENCY_S = 0.1
 QUESTIONS = [
@@ -53,40 +63,20 @@ def doctor_script(body: dict[str, Any]) -> str:
     return "DIAGNOSIS: migraine" if len(body["messages"]) >= 6 else "When did this start? Any fever?"
 
 
-def _serve(latency: float, conn: Any) -> None:
-    from consultgym.testing import FakeOpenAIServer
-
-    # "I'm not sure." makes no clinical claim, so the offline guardian passes it: one patient call per turn.
-    with FakeOpenAIServer(by_model={"doctor": doctor_script, "patient": "I'm not sure."}, latency=latency) as server:
-        conn.send(server.base_url)
-        while conn.recv() == "cpu":  # until the parent says stop
-            conn.send(time.process_time())
+def long_doctor_script(body: dict[str, Any]) -> str:
+    """Ten questions, then a diagnosis: more of the env's own work per call (client-CPU bound runs)."""
+    if len(body["messages"]) >= 22:
+        return "DIAGNOSIS: migraine"
+    return QUESTIONS[(len(body["messages"]) // 2) % 10]
 
 
-class ServerProcess:
-    """The loopback fake OpenAI server in a child process; `cpu()` is the CPU time it has used so far."""
-
-    def __init__(self, latency: float) -> None:
-        self.parent, child = mp.Pipe()
-        self.process = mp.get_context("spawn").Process(target=_serve, args=(latency, child), daemon=True)
-
-    def __enter__(self) -> ServerProcess:
-        self.process.start()
-        self.base_url: str = self.parent.recv()
-        return self
-
-    def cpu(self) -> float:
-        self.parent.send("cpu")
-        return self.parent.recv()
-
-    def __exit__(self, *exc: object) -> None:
-        self.parent.send("stop")
-        self.process.join(10)
+# "I'm not sure." makes no clinical claim, so the offline guardian passes it: one patient call per turn.
+SCRIPTS = {"doctor": doctor_script, "long-doctor": long_doctor_script, "patient": "I'm not sure."}
 
 
-def llm_options(base_url: str) -> dict[str, Any]:
+def llm_options(base_url: str, doctor: str = "doctor") -> dict[str, Any]:
     return {
-        "doctor_model": "doctor",
+        "doctor_model": doctor,
         "doctor_base_url": base_url,
         "patient_model": "patient",
         "patient_base_url": base_url,
@@ -101,11 +91,12 @@ def _offline_worker(seconds: float, barrier: Any, results: Any) -> None:
 
     import consultgym  # noqa: F401
 
-    env = gym.make("consultgym/Consultation-v0")
+    env = gym.make("consultgym/Consultation-v0").unwrapped
     rng = random.Random(os.getpid())
     env.reset(seed=0)
+    unit = calibration()
     barrier.wait()
-    steps, started, cpu = 0, time.perf_counter(), time.process_time()
+    steps, started, before = 0, time.perf_counter(), cpu()
     while time.perf_counter() - started < seconds:
         question = rng.choice(QUESTIONS)
         if not question.startswith(("EXAMINE", "TEST")):
@@ -114,11 +105,12 @@ def _offline_worker(seconds: float, barrier: Any, results: Any) -> None:
         steps += 1
         if terminated or truncated:
             env.reset(seed=steps)
-    results.put((steps / (time.perf_counter() - started), steps / (time.process_time() - cpu)))
+    spent = cpu() - before
+    results.put((steps / (time.perf_counter() - started), steps / spent, spent / steps / unit))
 
 
-def offline_steps_per_second(processes: int, seconds: float) -> tuple[float, float]:
-    """Steps/s of all processes together (wall), and steps per CPU-second of one process (mean)."""
+def offline_steps(processes: int, seconds: float) -> tuple[float, float, float]:
+    """Steps per wall-second of all processes together; per CPU-second of one process; calibration units a step."""
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     workers = [ctx.Process(target=_offline_worker, args=(seconds, barrier, results)) for _ in range(processes)]
@@ -127,14 +119,38 @@ def offline_steps_per_second(processes: int, seconds: float) -> tuple[float, flo
     rates = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
-    return sum(wall for wall, _ in rates), sum(cpu for _, cpu in rates) / len(rates)
+    return sum(r[0] for r in rates), sum(r[1] for r in rates) / processes, sum(r[2] for r in rates) / processes
 
 
-# --------------------------------------------------------------------------------- 2./3. episodes/s, runner or Ray
-def run_episodes(base_url: str, episodes: int, concurrency: int, ray_actors: int = 0) -> tuple[float, int, int, float]:
-    """Episodes/s through the runner (or Ray); distinct finished and errored episodes in the file; CPU s/episode.
+def report_offline(seconds: float) -> None:
+    one, one_cpu, one_units = offline_steps(1, seconds)
+    two, two_cpu, _ = offline_steps(2, seconds)
+    print(
+        f"\n1. offline: {one_cpu:,.0f} steps per CPU-second of one process ({one_units:.0f} calibration units a "
+        f"step); wall: 1 process {one:,.0f} steps/s, 2 processes {two:,.0f} (x{two / one:.2f}, per CPU-second "
+        f"{two_cpu:,.0f})"
+    )
 
-    The CPU time is this process's (the driver's, for Ray), so it is the client-side cost of an episode only locally.
+
+# --------------------------------------------------------------------------------- 2./3./4. episodes through runs
+@dataclass
+class RunResult:
+    measured: Measured  # count = planned episodes
+    finished: int
+    errored: int
+    calls: int = 0  # chat requests the server answered during the run (every attempt, every role)
+
+    @property
+    def missing(self) -> int:
+        return self.measured.count - self.finished - self.errored
+
+
+def run_episodes(
+    base_url: str, episodes: int, concurrency: int, *, workers: int = 0, ray_actors: int = 0, doctor: str = "doctor"
+) -> RunResult:
+    """One run through the runner (`workers` processes when given, or Ray); CPU of this process and its workers.
+
+    For Ray, the CPU is the driver's only, so it is not the client's cost.
     """
     from consultgym.runfile import load_run
     from consultgym.runner import arun
@@ -147,56 +163,140 @@ def run_episodes(base_url: str, episodes: int, concurrency: int, ray_actors: int
         concurrency=concurrency,
         doctor="llm",
         patient="llm",
-        **llm_options(base_url),
+        **llm_options(base_url, doctor),
         progress=False,
+        workers=max(1, workers),
     )
     try:
-        started, cpu = time.perf_counter(), time.process_time()
+        wall, started = time.perf_counter(), cpu()
         if ray_actors:
             from consultgym.integrations.ray_rollouts import run_ray
 
             run_ray(spec, actors=ray_actors)
+        elif workers:
+            from consultgym.workers import run_workers
+
+            started -= run_workers(spec).worker_cpu_s  # the CPU the worker processes report using
         else:
             asyncio.run(arun(spec))
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        measured = Measured(episodes, cpu() - started, time.perf_counter() - wall)
         finished = load_run(spec.out).episodes
         ok = {e.key for e in finished if e.ok}
-        return episodes / seconds, len(ok), sum(1 for e in finished if e.error), cpu / episodes
+        return RunResult(measured, len(ok), sum(1 for e in finished if e.error))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-# -------------------------------------------------------------------------------------- 4. LLM-path CPU ceiling
-async def _patient_turns(base_url: str, sessions: int, turns: int) -> int:
-    from consultgym.envs.builder import session_factory
-
-    build = session_factory(scenarios="starter", patient="llm", patient_model="patient", patient_base_url=base_url)
-    library = [build() for _ in range(sessions)]
-
-    async def one(session: Any, index: int) -> int:
-        await session.areset(None, index)
-        done = 0
-        while done < turns:
-            await session.astep(QUESTIONS[done % 10])
-            done += 1
-            if session.done:
-                await session.areset(None, index + done)
-        return done
-
-    from consultgym.agents.llm import aclose_clients
-
-    turns_played = sum(await asyncio.gather(*(one(s, i) for i, s in enumerate(library))))
-    await aclose_clients()  # the pooled HTTP client belongs to this loop: close it before asyncio.run closes the loop
-    return turns_played
-
-
-def llm_turns_per_cpu_second(base_url: str, sessions: int, turns: int) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    done = asyncio.run(_patient_turns(base_url, sessions, turns))
-    return done / (time.process_time() - cpu), done / (time.perf_counter() - wall)
+def report_runner(scale: int) -> None:
+    print(f"\n2. runner, LLM doctor + LLM patient, server {LATENCY_S * 1000:.0f} ms/call, 5 calls/episode:")
+    per_episode: dict[int, float] = {}
+    with ServerProcess(LATENCY_S, SCRIPTS) as server:
+        run_episodes(server.base_url, 2, 2)  # warm-up: imports, the client pool, per-scenario caches
+        for concurrency, episodes in ((1, 16), (32, 512), (256, 2048)):
+            episodes = max(concurrency, episodes // scale)
+            floor = raw_request_floor(server.base_url, concurrency, max(200, min(episodes * 5, 3000)))
+            server_cpu, served = server.stats()
+            result = run_episodes(server.base_url, episodes, concurrency)
+            server_cpu_after, served_after = server.stats()
+            result.calls = served_after - served
+            busy = (server_cpu_after - server_cpu) / result.measured.wall_s
+            per_call = result.measured.cpu_s / max(1, result.calls)
+            per_episode[concurrency] = result.measured.cpu_per
+            print(
+                f"   {concurrency:>3} in flight: {result.measured.cpu_per * 1e3:5.2f} ms CPU/episode, "
+                f"{per_call * 1e3:.3f} ms CPU/call = x{per_call / floor.cpu_per:.2f} the raw aiohttp request "
+                f"({floor.cpu_per * 1e3:.3f} ms); {result.measured.per_wall_second:6.1f} episodes/s wall; "
+                f"{result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing; "
+                f"server busy {busy:.0%} of a core"
+            )
+    print(f"   CPU per episode at 256 in flight / at 32: x{per_episode[256] / per_episode[32]:.2f}")
 
 
-# ------------------------------------------------------------------------------------------------ 5. memory
+def report_workers(scale: int, rounds: int = 2) -> None:
+    episodes = max(64, 512 // scale)
+    print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
+    with ServerProcess(0.0, SCRIPTS) as server:
+        run_episodes(server.base_url, 4, 4, workers=1, doctor="long-doctor")  # warm-up
+        best: dict[int, RunResult] = {}
+        for _ in range(rounds):  # interleaved rounds; the best of each (load elsewhere only ever slows a run)
+            for workers in (1, 2):
+                result = run_episodes(server.base_url, episodes, 64, workers=workers, doctor="long-doctor")
+                if workers not in best or result.measured.wall_s < best[workers].measured.wall_s:
+                    best[workers] = result
+        for workers, result in best.items():
+            print(
+                f"   --workers {workers}: {result.measured.per_wall_second:6.1f} episodes/s wall, "
+                f"{result.measured.cpu_per * 1e3:.2f} ms CPU/episode (all processes), "
+                f"{result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing"
+            )
+        ratio = best[2].measured.per_wall_second / best[1].measured.per_wall_second
+        print(f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each)")
+
+
+def report_ray(scale: int) -> None:
+    episodes = 1024 // scale
+    with ServerProcess(LATENCY_S, SCRIPTS) as server:
+        result = run_episodes(server.base_url, episodes, 256, ray_actors=2)
+    print(
+        f"\n4. Ray, 2 actors, 256 in flight: {result.measured.per_wall_second:.2f} episodes/s wall "
+        f"({result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing)"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ 5. gym envs
+def _status(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _gym_envs(count: int, base_url: str, results: Any) -> None:
+    import gc
+
+    import gymnasium as gym
+
+    import consultgym  # noqa: F401
+
+    options = {"patient": "llm", "patient_model": "patient", "patient_base_url": base_url}
+
+    def make() -> Any:
+        env = gym.make("consultgym/Consultation-v0", **options)
+        env.reset(seed=len(envs))
+        env.step("When did this start?")
+        return env
+
+    envs: list[Any] = []
+    envs.append(make())  # the first env pays for imports, the library, the loop and the client pool
+    gc.collect()
+    rss_before, cpu_before = _status("VmRSS"), cpu()
+    while len(envs) < count:
+        envs.append(make())
+    gc.collect()
+    rss_after, spent = _status("VmRSS"), cpu() - cpu_before
+    names = sorted(t.name for t in threading.enumerate())
+    results.put((_status("Threads"), names, (rss_after - rss_before) / (count - 1), spent / (count - 1)))
+    for env in envs:
+        env.close()
+
+
+def report_envs(count: int = 200) -> None:
+    with ServerProcess(0.0, SCRIPTS) as server:
+        ctx = mp.get_context("spawn")
+        results = ctx.Queue()
+        child = ctx.Process(target=_gym_envs, args=(count, server.base_url, results))
+        child.start()
+        threads, names, kib, spent = results.get(timeout=600)
+        child.join(30)
+    print(
+        f"\n5. {count} LLM gym envs in one fresh process (each reset and stepped once): {threads} threads in the "
+        f"process (Python's: {', '.join(names)}), {kib:.0f} KiB RSS per env, {spent * 1e3:.1f} ms CPU per env "
+        "(make + reset + step)"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ 6. memory
 async def _live_sessions(count: int, base_url: str | None, turns: int) -> list[Any]:
     from consultgym.envs.builder import session_factory
 
@@ -229,72 +329,40 @@ def memory_per_session(count: int, base_url: str | None, turns: int) -> float:
     return asyncio.run(measure())
 
 
+def report_memory(count: int) -> None:
+    offline = memory_per_session(count, None, 0)
+    with ServerProcess(0.0, SCRIPTS) as server:
+        llm_idle = memory_per_session(count, server.base_url, 0)
+        llm_turned = memory_per_session(count, server.base_url, 2)
+    print(
+        f"\n6. memory per live idle session ({count} sessions, tracemalloc): offline {offline / 1024:.1f} KiB; "
+        f"LLM patient {llm_idle / 1024:.1f} KiB after reset, {llm_turned / 1024:.1f} KiB after 2 turns"
+    )
+
+
+SECTIONS = ("offline", "runner", "workers", "ray", "envs", "memory")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test of the benchmark)")
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     args = parser.parse_args()
     scale = 4 if args.quick else 1
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine skews every figure)")
-
-    seconds = 1.0 if args.quick else 4.0
-    (one, one_cpu), (two, two_cpu) = offline_steps_per_second(1, seconds), offline_steps_per_second(2, seconds)
-    print(
-        f"\n1. offline steps/s: 1 process {one:,.0f}; 2 processes {two:,.0f} (x{two / one:.2f}); "
-        f"per CPU-second of one process: {one_cpu:,.0f} and {two_cpu:,.0f}"
-    )
-
-    print(f"\n2. episodes/s, LLM doctor + LLM patient, fake server {LATENCY_S * 1000:.0f} ms/call, 5 calls/episode:")
-    rates = {}
-    with ServerProcess(LATENCY_S) as server:
-        run_episodes(server.base_url, 2, 2)  # warm-up: imports, the client pool, the patient-turn graph
-        for concurrency, episodes in ((1, 8), (8, 64), (32, 128), (256, 1024)):
-            episodes = max(concurrency, episodes // scale)
-            server_cpu = server.cpu()
-            rate, ok, errored, cpu = run_episodes(server.base_url, episodes, concurrency)
-            busy = (server.cpu() - server_cpu) / (episodes / rate)
-            rates[concurrency] = rate
-            print(
-                f"   concurrency {concurrency:>3}: {rate:7.2f} episodes/s  ({ok}/{episodes} episodes finished, "
-                f"{errored} errored, {episodes - ok - errored} missing; client CPU {cpu * 1000:.0f} ms/episode, "
-                f"server busy {busy:.0%} of a core)"
-            )
-        print(
-            f"   speed-up vs concurrency 1: x{rates[8] / rates[1]:.1f} at 8, x{rates[32] / rates[1]:.0f} at 32, "
-            f"x{rates[256] / rates[1]:.0f} at 256 (ideal: 8, 32, 256)"
-        )
-        print(
-            f"   one process's ceiling = 1 / client CPU per episode = {1 / cpu:.0f} episodes/s "
-            f"({rates[256] * 5:.0f} calls/s reached)"
-        )
-        if not args.skip_ray:
-            episodes = 1024 // scale
-            rate, ok, errored, _ = run_episodes(server.base_url, episodes, 256, ray_actors=2)
-            print(
-                f"\n3. Ray, 2 actors, concurrency 256: {rate:.2f} episodes/s ({ok}/{episodes} finished, "
-                f"{errored} errored, {episodes - ok - errored} missing); x{rate / rates[256]:.2f} vs one process"
-            )
-
-    with ServerProcess(0.0) as server:
-        sessions, turns = (64, 10) if args.quick else (64, 40)
-        per_cpu, per_wall = llm_turns_per_cpu_second(server.base_url, sessions, turns)
-        print(
-            f"\n4. LLM-path patient turns, zero-latency server, {sessions} sessions in one process: "
-            f"{per_cpu:,.0f} per CPU-second of this process; {per_wall:,.0f}/s wall (server on the other core)"
-        )
-
-    count = 250 if args.quick else 1000
-    offline = memory_per_session(count, None, 0)
-    with ServerProcess(0.0) as server:
-        llm_idle, llm_turned = (
-            memory_per_session(count, server.base_url, 0),
-            memory_per_session(count, server.base_url, 2),
-        )
-    print(
-        f"\n5. memory per live idle session ({count} sessions, tracemalloc): offline {offline / 1024:.1f} KiB; "
-        f"LLM patient {llm_idle / 1024:.1f} KiB after reset, {llm_turned / 1024:.1f} KiB after 2 turns"
-    )
+    print(machine_line())
+    if "offline" in args.only:
+        report_offline(1.0 if args.quick else 4.0)
+    if "runner" in args.only:
+        report_runner(scale)
+    if "workers" in args.only:
+        report_workers(scale)
+    if "ray" in args.only and not args.skip_ray:
+        report_ray(scale)
+    if "envs" in args.only:
+        report_envs(50 if args.quick else 200)
+    if "memory" in args.only:
+        report_memory(250 if args.quick else 1000)
 
 
 if __name__ == "__main__":

@@ -41,16 +41,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from consultgym.flags import given_settings, settings_from
-    from consultgym.runner import run
     from consultgym.settings import RunConfig
+    from consultgym.workers import run_workers
 
     config: RunConfig = settings_from(RunConfig, args.config, given_settings(args, RunConfig))
+    if "workers" not in config.model_fields_set:  # the command uses every core unless told otherwise
+        config = config.model_copy(update={"workers": available_cores()})
     if config.ray:
         from consultgym.integrations.ray_rollouts import run_ray
 
         summary = run_ray(config)
     else:
-        summary = run(config)
+        summary = run_workers(config)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -66,6 +68,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from consultgym.agents.patient.turn import mermaid
+
+    print(mermaid(), end="")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -298,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_arguments(run)
     run.set_defaults(handler=cmd_run)
+
+    graph = commands.add_parser(
+        "graph", help="print the patient-turn graph (draft, guard, revise, emit, fallback) as Mermaid text"
+    )
+    graph.set_defaults(handler=cmd_graph)
 
     report = commands.add_parser("report", help="summarise a run file", formatter_class=HELP)
     report.add_argument("file")

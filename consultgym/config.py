@@ -31,6 +31,7 @@ MAX_REVISIONS: Final = 10
 MAX_QUESTIONS_PER_TURN: Final = 20
 MAX_EPISODES: Final = 10_000_000
 MAX_CONCURRENCY: Final = 10_000
+MAX_WORKERS: Final = 256  # worker processes of one run on one machine
 
 # The tiered guardian asks its model about a reply the offline check passed when less than this share of the reply's
 # content words come from the scenario (never the doctor's question; see agents.guardian.escalation).
@@ -45,6 +46,8 @@ DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (cap
 MAX_BACKOFF_S: Final = 8.0
 LOCAL_API_KEY: Final = "not-needed"  # sent to a custom base_url when the key variable is unset (vLLM, Ollama)
 OPENAI_BASE_URL: Final = "https://api.openai.com/v1"
+# Open connections of one process's pooled HTTP client; calls beyond it wait for a free connection.
+MAX_CONNECTIONS_PER_PROCESS: Final = 1024
 
 # Runs and reports
 DEFAULT_LIBRARY: Final = "starter"

@@ -173,7 +173,12 @@ def append_episode(path: str | Path, episode: Episode) -> None:
     Raises:
         RecordError: the line could not be written whole (disk full, no permission ...).
     """
-    line = (episode.model_dump_json() + "\n").encode("utf-8")
+    append_line(path, episode.model_dump_json().encode("utf-8"))
+
+
+def append_line(path: str | Path, record: bytes) -> None:
+    """Append one serialised episode (JSON, no newline) as a line, in one write (see `append_episode`)."""
+    line = record + b"\n"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

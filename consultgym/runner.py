@@ -42,9 +42,13 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
 
     def add(self, episode: Episode) -> None:
-        if episode.error:
+        self.count(episode.error)
+
+    def count(self, error: str) -> None:
+        """One more episode, errored with `error` (or completed, when it is empty)."""
+        if error:
             self.errored += 1
-            self.errors[episode.error] += 1
+            self.errors[error] += 1
         else:
             self.completed += 1
 
@@ -59,6 +63,7 @@ class RunSummary:
     warnings: list[str]
     seconds: float
     errors: list[tuple[str, int]] = field(default_factory=list)  # the most common error messages, with counts
+    worker_cpu_s: float = 0.0  # CPU seconds the worker processes of a `--workers` run used (0 when in-process)
 
     @classmethod
     def of(
@@ -174,12 +179,10 @@ def _check_manifest(out: Path, manifest: RunManifest, previous: RunManifest | No
 
 
 async def arun(config: RunConfig) -> RunSummary:
-    """Run (or resume) a batch of episodes; see the module docstring."""
+    """Run (or resume) a batch of episodes in this process; see the module docstring."""
     started = time.perf_counter()
     run = prepare(config)
     todo = run.todo
-    build = session_factory(config, run.library)
-    gate = asyncio.Semaphore(config.concurrency)
     tally = Tally()
     bar = tqdm(
         total=len(run.planned),
@@ -189,19 +192,37 @@ async def arun(config: RunConfig) -> RunSummary:
         desc=config.out.name,
     )
 
-    async def one(key: Key) -> None:
-        async with gate:
-            episode = await run_episode(config, build, key, run.labels)
+    def record(episode: Episode) -> None:
         append_episode(config.out, episode)
         tally.add(episode)
         bar.update(1)
 
     try:
-        await asyncio.gather(*(one(key) for key in todo))
+        await play_planned(config, session_factory(config, run.library), todo, run.labels, record)
     finally:
         bar.close()
-        await _close_llm_clients()
     return RunSummary.of(config, len(run.planned), len(todo), tally, run.warnings, started)
+
+
+async def play_planned(
+    config: RunConfig,
+    build: Callable[[], ConsultationSession],
+    todo: list[Key],
+    labels: RecordLabels,
+    record: Callable[[Episode], None],
+) -> None:
+    """Play the planned episodes, ``config.concurrency`` at a time, handing each finished one to `record`."""
+    gate = asyncio.Semaphore(config.concurrency)
+
+    async def one(key: Key) -> None:
+        async with gate:
+            episode = await run_episode(config, build, key, labels)
+        record(episode)
+
+    try:
+        await asyncio.gather(*(one(key) for key in todo))
+    finally:
+        await _close_llm_clients()
 
 
 async def _close_llm_clients() -> None:
@@ -213,5 +234,14 @@ async def _close_llm_clients() -> None:
 
 
 def run(config: RunConfig) -> RunSummary:
-    """Synchronous entry point of `arun`."""
+    """Synchronous entry point of `arun`: the run in this process.
+
+    Raises:
+        ConfigError: ``config.workers`` asks for more processes: `consultgym.workers.run_workers` plays those.
+    """
+    if config.workers > 1:
+        raise ConfigError(
+            f"workers={config.workers}: runner.run plays in this process; use consultgym.workers.run_workers(config) "
+            "(what `consultgym run --workers` does), or workers=1"
+        )
     return asyncio.run(arun(config))

@@ -39,6 +39,7 @@ from consultgym.config import (
     MAX_QUESTIONS_PER_TURN,
     MAX_REVISIONS,
     MAX_TURNS,
+    MAX_WORKERS,
     LLMSettings,
 )
 from consultgym.errors import ConfigError
@@ -263,6 +264,11 @@ class EnvConfig(Settings):
         default=True,
         description="An episode cut short (turn limit, trainer budget) earns its coverage reward; False: 0.0.",
     )
+    loop: Literal["direct", "graph"] = Field(
+        default="direct",
+        description="How each patient turn is driven: a plain loop, or the same nodes as a LangGraph graph "
+        "(identical transcripts; the graph streams node events and can be drawn with `consultgym graph`).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -336,6 +342,13 @@ class RunConfig(EnvConfig):
         json_schema_extra={"cli": {"nargs": "?", "const": "local", "metavar": "ADDRESS"}},
     )
     ray_actors: int = Field(default=2, ge=1, le=MAX_CONCURRENCY, description="Ray actors (processes) playing episodes.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_WORKERS,
+        description="Processes playing episodes on this machine, each with its own event loop and HTTP connections; "
+        "--concurrency is shared among them (the consultgym command uses every core unless told).",
+    )
 
     @model_validator(mode="before")
     @classmethod

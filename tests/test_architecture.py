@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "runner": 5,
     "serve": 5,
     "integrations": 6,
+    "workers": 6,
     "export": 7,
     "testing": 7,
     # the faces: app, command line, the package's public API

@@ -1,10 +1,10 @@
 """`ChatBackend`: how every LLM role talks to an OpenAI-compatible chat model.
 
-One backend per role instance; the `AsyncOpenAI` clients underneath are shared through a small pool keyed by the
-event loop, the base_url and the API-key variable (an async HTTP client is bound to the loop it first ran on).
+One backend per role instance; the HTTP connections underneath are pooled per event loop and shared by every backend
+on it (`consultgym.agents.chat_client`: a thin aiohttp client, measured to cost a fraction of the openai SDK's CPU).
 
-- Retries are our own loop, bounded by ``max_retries``, with exponential backoff; the SDK's own retries are off so
-  every attempt is counted in `Usage` (calls, errors) and by a test server.
+- Retries are our own loop, bounded by ``max_retries``, with exponential backoff; every attempt is counted in `Usage`
+  (calls, errors) and by a test server.
 - Structured output: ``parse(messages, Model)`` sends a JSON-schema ``response_format`` built from the pydantic model
   and validates the reply with ``Model.model_validate_json``; a reply that does not validate is retried like a failed
   call, and raises `BackendError` once the retries are spent.
@@ -41,6 +41,15 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 
 from consultgym.agents.base import Participant
+from consultgym.agents.chat_client import (
+    ChatHTTPError,
+    ChatReply,
+    ChatTransportError,
+    MalformedResponse,
+    aclose_sessions,
+    auth_headers,
+    post_chat,
+)
 from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
@@ -63,10 +72,6 @@ class _Retryable(Exception):
     """A failure worth another attempt (timeout, refused connection, 5xx, 429, malformed or invalid reply)."""
 
 
-# ------------------------------------------------------------------------------------------------------ client pool
-# Clients hold references to their loop, so a weak-keyed pool would never let go: entries of closed loops are
-# dropped on the next lookup instead (call `aclose_clients` before closing a loop to also close their sockets).
-_POOL: dict[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]] = {}
 
 
 def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
@@ -89,24 +94,9 @@ def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
     return LOCAL_API_KEY
 
 
-def _client(settings: LLMSettings, role: str) -> Any:
-    from openai import AsyncOpenAI
-
-    loop = asyncio.get_running_loop()
-    for stale in [other for other in _POOL if other.is_closed()]:
-        del _POOL[stale]
-    clients = _POOL.setdefault(loop, {})
-    key = (settings.endpoint, settings.api_key_env)
-    if key not in clients:
-        # max_retries=0: our own loop retries, so every attempt is counted.
-        clients[key] = AsyncOpenAI(base_url=settings.endpoint, api_key=api_key_for(settings, role), max_retries=0)
-    return clients[key]
-
-
 async def aclose_clients() -> None:
-    """Close the pooled clients of the running loop (call before closing a loop that ran LLM roles)."""
-    clients = _POOL.pop(asyncio.get_running_loop(), {})
-    await asyncio.gather(*(client.close() for client in clients.values()), return_exceptions=True)
+    """Close the pooled HTTP connections of the running loop (call before closing a loop that ran LLM roles)."""
+    await aclose_sessions()
 
 
 PROBE_TIMEOUT_S = 3.0
@@ -188,6 +178,7 @@ class ResponseCache:
 
 
 # --------------------------------------------------------------------------------------------------------- backend
+@cache  # building a JSON schema costs more CPU than the HTTP call that carries it; callers never mutate the result
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
     """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it)."""
     return {
@@ -197,7 +188,7 @@ def response_format(schema: type[BaseModel]) -> dict[str, Any]:
 
 
 class ChatBackend:
-    """A chat model reached through the openai SDK, with bounded retries, usage accounting and a response cache.
+    """A chat model behind an OpenAI-compatible endpoint, with bounded retries, usage accounting and a response cache.
 
     Args:
         settings: model, base_url, key variable, sampling, timeout, retries and cache.
@@ -214,7 +205,10 @@ class ChatBackend:
         self.on_usage = on_usage or (lambda usage: None)
         self.role = role
         self.cache = ResponseCache(settings.cache, settings.cache_dir)
-        api_key_for(settings, role)  # fail at construction, not mid-episode, when the key is missing
+        # Read once, at construction: a missing key fails here, not mid-episode. The key goes only into this header.
+        self._headers = auth_headers(api_key_for(settings, role))
+        self._secret = os.environ.get(settings.api_key_env, "").strip()
+        self._url = f"{settings.endpoint}/chat/completions"
 
     async def complete(self, messages: Sequence[Message]) -> str:
         """The model's reply text to `messages`.
@@ -296,23 +290,15 @@ class ChatBackend:
     async def _attempt(self, body: dict[str, Any]) -> str:
         """One HTTP call; reports its usage, returns the reply text or raises _Retryable/_Permanent."""
         started = time.perf_counter()
-        usage: dict[str, int] = {}
+        reply: ChatReply | None = None
         try:
-            client = _client(self.settings, self.role)
-            from openai.types.chat import ChatCompletion
-
             async with asyncio.timeout(self.settings.timeout):
-                # The SDK's documented low-level post: the body is already plain JSON, and skipping
-                # `chat.completions.create`'s request transform saves milliseconds of CPU per call.
-                completion = await client.post(
-                    "/chat/completions", cast_to=ChatCompletion, body=body, options={"timeout": self.settings.timeout}
-                )
-            usage = _token_counts(completion)
-            content = scrub_secrets(_reply_text(completion), self._key())
+                reply = await post_chat(self._url, self._headers, body)
+            content = scrub_secrets(_reply_text(reply), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
-            self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **usage))
+            self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
             raise _classify(exc, self.settings) from None
-        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **usage))
+        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
         return content
 
     def where(self) -> str:
@@ -320,7 +306,8 @@ class ChatBackend:
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
     def _key(self) -> str:
-        return os.environ.get(self.settings.api_key_env, "")
+        """The key this backend sends (read with its headers): what replies and errors are scrubbed of."""
+        return self._secret
 
     def _message(self, problem: str) -> str:
         text = scrub_secrets(f"{self.where()}: {problem}", self._key())
@@ -364,20 +351,18 @@ def _scrub_fragments(text: str, key: str) -> str:
     return text
 
 
-def _token_counts(completion: Any) -> dict[str, int]:
-    usage = getattr(completion, "usage", None)
-    if usage is None:
+def _token_counts(reply: ChatReply | None) -> dict[str, int]:
+    if reply is None:
         return {}
-    return {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+    return {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
 
 
-def _reply_text(completion: Any) -> str:
-    choices = getattr(completion, "choices", None)
-    if not choices:
+def _reply_text(reply: ChatReply) -> str:
+    if not reply.has_choices:
         raise _Retryable("the response has no choices")
-    content = choices[0].message.content
-    if not content or not content.strip():
-        refusal = getattr(choices[0].message, "refusal", None)
+    content = reply.content
+    if not isinstance(content, str) or not content.strip():
+        refusal = reply.refusal if isinstance(reply.refusal, str) else ""
         raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty")
     return replace_surrogates(content)
 
@@ -396,53 +381,31 @@ def _validate(content: str, schema: type[BaseModel] | None) -> Any:
 
 
 def _classify(exc: Exception, settings: LLMSettings) -> Exception:
-    """Turn an SDK, HTTP or parsing failure into _Retryable or _Permanent with a short explanation."""
-    import openai
-
+    """Turn an HTTP, transport or parsing failure into _Retryable or _Permanent with a short explanation."""
     if isinstance(exc, (_Retryable, _Permanent)):
         return exc
-    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
+    if isinstance(exc, TimeoutError):
         return _Retryable(f"timed out after {settings.timeout:g} s; check the server's load or raise the timeout")
-    if isinstance(exc, openai.APIConnectionError):
-        return _Retryable(_connection_problem(exc))
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return _Permanent(
-            f"authentication failed (HTTP {exc.status_code}); check the API key in ${settings.api_key_env}"
-        )
-    if isinstance(exc, openai.NotFoundError):
+    if isinstance(exc, ChatTransportError | MalformedResponse):
+        return _Retryable(str(exc))
+    if isinstance(exc, ChatHTTPError):
+        return _http_failure(exc, settings)
+    return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}")
+
+
+def _http_failure(exc: ChatHTTPError, settings: LLMSettings) -> Exception:
+    if exc.status in (401, 403):
+        return _Permanent(f"authentication failed (HTTP {exc.status}); check the API key in ${settings.api_key_env}")
+    if exc.status == 404:
         return _Permanent(
             f"model {settings.model!r} or the endpoint was not found (HTTP 404); check the model name "
             f"(GET {settings.endpoint}/models lists them) and that base_url ends in /v1"
         )
-    if isinstance(exc, openai.RateLimitError):
+    if exc.status == 429:
         return _Retryable("rate limited (HTTP 429)")
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return _Retryable(f"server error (HTTP {exc.status_code})")
-        return _Permanent(f"request rejected (HTTP {exc.status_code}): {_server_says(exc)}")
-    if isinstance(exc, ValueError | openai.APIResponseValidationError):  # JSONDecodeError is a ValueError
-        return _Retryable("the server sent a malformed response body (not chat-completion JSON)")
-    return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}")
-
-
-def _connection_problem(exc: BaseException) -> str:
-    chain: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and len(chain) < 8:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(c) for c in chain).lower()
-    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text:
-        return "cannot connect (connection refused); check that the server is running and that base_url is right"
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "cannot resolve the host; check base_url"
-    return "the connection failed or was dropped before a response; check the server and base_url"
-
-
-def _server_says(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message or exc)[:200]
+    if exc.status >= 500:
+        return _Retryable(f"server error (HTTP {exc.status})")
+    return _Permanent(f"request rejected (HTTP {exc.status}): {exc.message}")
 
 
 # ---------------------------------------------------------------------------------------------------- LLM roles

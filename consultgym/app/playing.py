@@ -1,13 +1,15 @@
 """A consultation played by a person in the app, without Streamlit: build the session, step, save the episode.
 
-The session is built and driven as the env does it (`envs.builder.build_session`, `envs.driver.SessionDriver`): offline
-roles without an event loop, an LLM patient on a loop that outlives one step (async HTTP clients bind to the loop they
-first ran on).
+The session is built and driven as the env does it (`envs.builder.build_session`, `envs.driver.SessionDriver`). Its
+patient turns run through the LangGraph graph here (``loop="graph"``), where the graph pays for itself: `Play.send`
+hands each node's event (draft, guard, revise, emit, fallback) to the page as the node finishes.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from consultgym.config import DEFAULT_API_KEY_ENV
 from consultgym.envs.builder import build_session
 from consultgym.envs.driver import SessionDriver
 from consultgym.envs.session import ConsultationSession, StepResult
-from consultgym.records import Episode
+from consultgym.records import Episode, Verdict
 from consultgym.runfile import append_episode
 from consultgym.scenarios.schema import Scenario
 from consultgym.settings import EnvConfig
@@ -46,6 +48,28 @@ class LLMChoice:
         return {f"patient_{name}": value.strip() for name, value in given.items() if value.strip()}
 
 
+@dataclass(frozen=True)
+class NodeEvent:
+    """One finished node of a patient turn, described without the draft's words (a draft may name the diagnosis)."""
+
+    node: str
+    note: str
+
+
+def node_event(node: str, update: dict) -> NodeEvent:
+    if node == "guard":
+        verdict: Verdict = update["verdicts"][-1]
+        count = len(verdict.issues)
+        return NodeEvent(node, "guardian: approved" if verdict.ok else f"guardian: flagged {count} issue(s)")
+    notes = {
+        "draft": "patient: drafted a reply",
+        "revise": "patient: revised the reply after the guardian's notes",
+        "emit": "patient: replied",
+        "fallback": "patient: replied from the facts only (the revisions were spent)",
+    }
+    return NodeEvent(node, notes.get(node, node))
+
+
 @dataclass
 class Play:
     """One consultation in progress: the session, how to drive it, and where it was saved."""
@@ -63,9 +87,23 @@ class Play:
     def done(self) -> bool:
         return self.session.done
 
-    def send(self, doctor_text: str) -> StepResult:
-        """Play one doctor turn (a question, ``EXAMINE:``, ``TEST:``, ``DIAGNOSIS:`` or ``END INQUIRY``)."""
-        return self.driver.run(self.session.astep(doctor_text))
+    def send(self, doctor_text: str, on_event: Callable[[NodeEvent], None] | None = None) -> StepResult:
+        """Play one doctor turn (a question, ``EXAMINE:``, ``TEST:``, ``DIAGNOSIS:`` or ``END INQUIRY``).
+
+        `on_event` gets each node event of the patient turn in the caller's thread, as soon as the node finishes.
+        """
+        events: queue.SimpleQueue[NodeEvent] = queue.SimpleQueue()
+        self.session.turn_loop.on_node = lambda node, update: events.put(node_event(node, update))
+        try:
+            future = self.driver.submit(self.session.astep(doctor_text))
+            while on_event is not None and not (future.done() and events.empty()):
+                try:
+                    on_event(events.get(timeout=0.05))
+                except queue.Empty:
+                    pass
+            return future.result()
+        finally:
+            self.session.turn_loop.on_node = None
 
     @property
     def turns_used(self) -> int:
@@ -94,16 +132,23 @@ class Play:
 
 
 def start_play(
-    scenario: Scenario, seed: int = 0, patient: str = "offline", guardian: str = "offline", llm: LLMChoice | None = None
+    scenario: Scenario,
+    seed: int = 0,
+    patient: str = "offline",
+    guardian: str = "offline",
+    llm: LLMChoice | None = None,
+    loop: str = "graph",
 ) -> Play:
-    """Build the roles and open the consultation.
+    """Build the roles and open the consultation (patient turns through the LangGraph graph unless `loop` says not).
 
     Raises:
         ConsultGymError: a role cannot be built (e.g. an LLM patient without a model).
         ImportError: the LLM patient's module is not installed.
     """
     options = llm.options() if patient == "llm" and llm else {}
-    config = EnvConfig.parse({"scenarios": [scenario], "patient": patient, "guardian": guardian, **options})
+    config = EnvConfig.parse(
+        {"scenarios": [scenario], "patient": patient, "guardian": guardian, "loop": loop, **options}
+    )
     session = build_session(config, [scenario])
     play = Play(session, SessionDriver(session))
     play.driver.run(session.areset(scenario.id, seed))

@@ -49,6 +49,7 @@ def build_session(config: EnvConfig, library: Sequence[Scenario]) -> Consultatio
         questions_per_turn=config.questions_per_turn,
         max_turns=config.max_turns,
         partial_credit=config.partial_credit,
+        loop=config.loop,
     )
 
 

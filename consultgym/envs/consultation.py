@@ -53,7 +53,8 @@ class ConsultationEnv(gym.Env[str, str]):
     The fields of `consultgym.settings.EnvConfig`, flat or nested, or ``config=EnvConfig(...)``: ``scenarios``
     (library name, folder, file or a list of `Scenario`; default "starter"), ``patient`` (offline|llm), ``guardian``
     (offline|llm|tiered|off), ``judge`` (offline|llm|panel); an LLM role takes ``<role>_model``, ``<role>_base_url``
-    ...; ``max_turns``, ``max_revisions``, ``questions_per_turn``, ``partial_credit`` (default True); and
+    ...; ``max_turns``, ``max_revisions``, ``questions_per_turn``, ``partial_credit`` (default True), ``loop``
+    ("direct", the default, or "graph": each patient turn through LangGraph, same transcripts); and
     ``render_mode`` ("ansi"). An unknown or misplaced option raises `ConfigError` naming it (``max_turn=3``: did you
     mean max_turns?).
 

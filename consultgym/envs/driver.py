@@ -3,12 +3,16 @@
 - `play_episode` plays one whole episode of a doctor in a session: the runner, `rollout_batch`, and through them Ray
   actors all use it, so there is one episode loop.
 - `SessionDriver` runs a session's coroutines for synchronous callers (the Gymnasium env, the TRL tool env, the app):
-  with `run_sync` when every role is offline (no event loop: about 1 µs instead of 300), on a `LoopRunner` otherwise.
+  with `run_sync` when nothing awaits I/O (offline roles and the direct turn loop: no event loop, about 1 µs instead of
+  300), otherwise on the process's `SharedLoop`: one thread and one HTTP connection pool for every env of a process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
+import os
 import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
@@ -37,39 +41,69 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("run_sync() was given a coroutine that awaits I/O; run it in an event loop instead")
 
 
-class LoopRunner:
-    """Runs coroutines of LLM roles on one private event loop in a daemon thread.
+class SharedLoop:
+    """The process's one event loop for synchronous callers, on one daemon thread started on first use.
 
-    One loop for the runner's lifetime, because async HTTP clients bind to the loop they first ran on; a thread, so a
-    caller that is already inside a running event loop (Jupyter, async trainers) can still call synchronously.
+    Every LLM-backed gym env, TRL tool env and Play page of a process runs its coroutines here, so they share one
+    thread and one pool of HTTP connections (`agents.chat_client` keeps one per loop): 200 envs cost 200 sessions,
+    not 200 threads, loops and clients. A thread, so a caller already inside a running event loop (Jupyter, an async
+    trainer) can still step synchronously. A forked child starts its own on first use; at exit the connections are
+    closed before the loop stops.
     """
 
+    _lock = threading.Lock()
+    _instance: SharedLoop | None = None
+
     def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="consultgym-loop", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def get(cls) -> SharedLoop:
+        """This process's loop (started now if it is not running yet, or was inherited from a parent by fork)."""
+        with cls._lock:
+            if cls._instance is None or cls._instance.pid != os.getpid():
+                cls._instance = cls()
+                atexit.register(cls._instance.close)
+            return cls._instance
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `coro` on the loop; its future, to wait on from the calling thread.
+
+        Raises:
+            RuntimeError: called from the loop's own thread, where waiting would block the loop forever.
+        """
+        if threading.current_thread() is self.thread:
+            coro.close()
+            raise RuntimeError(
+                "a consultgym session was stepped synchronously from inside consultgym's event loop; "
+                "await the session's coroutines (session.areset / session.astep) there instead"
+            )
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(target=self._loop.run_forever, name="consultgym-env-loop", daemon=True)
-            self._thread.start()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+        return self.submit(coro).result()
 
     def close(self) -> None:
-        if self._loop is not None:
-            from consultgym.agents.llm import aclose_clients
+        """Close the pooled HTTP connections, then stop the loop (at interpreter exit)."""
+        if self.pid != os.getpid() or self.loop.is_closed():
+            return
+        from consultgym.agents.llm import aclose_clients
 
-            # The pooled HTTP clients are bound to this loop: close their connections before the loop goes.
-            asyncio.run_coroutine_threadsafe(aclose_clients(), self._loop).result(timeout=5)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._loop.close()
-            self._loop = self._thread = None
+        try:
+            asyncio.run_coroutine_threadsafe(aclose_clients(), self.loop).result(timeout=5)
+        except (RuntimeError, TimeoutError, concurrent.futures.TimeoutError):
+            pass  # a loop that cannot finish closing in time: the process is exiting anyway
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
 
 
 class SessionDriver:
-    """Runs one session's coroutines synchronously: `run_sync` when every role is offline, a `LoopRunner` otherwise.
+    """Runs one session's coroutines synchronously: `run_sync` when the session allows it, else the `SharedLoop`.
 
     Example:
         >>> from consultgym.envs.builder import session_factory
@@ -82,18 +116,25 @@ class SessionDriver:
 
     def __init__(self, session: ConsultationSession) -> None:
         self.session = session
-        self._runner: LoopRunner | None = None
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self.session.offline:
+        if self.session.synchronous:
             return run_sync(coro)
-        self._runner = self._runner or LoopRunner()
-        return self._runner.run(coro)
+        return SharedLoop.get().run(coro)
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `coro`; its future (already done when the session runs synchronously)."""
+        if not self.session.synchronous:
+            return SharedLoop.get().submit(coro)
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        try:
+            future.set_result(run_sync(coro))
+        except BaseException as exc:  # handed to the caller by future.result(), as from the loop
+            future.set_exception(exc)
+        return future
 
     def close(self) -> None:
-        if self._runner is not None:
-            self._runner.close()
-            self._runner = None
+        """Nothing to release: the loop and its connections belong to the process, shared by every driver."""
 
 
 @dataclass

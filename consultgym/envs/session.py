@@ -50,6 +50,7 @@ class ConsultationSession:
         max_revisions: guardian-driven revisions before the fact-only fallback.
         questions_per_turn: questions answered and credited per doctor turn.
         max_turns: overrides each scenario's turn limit.
+        loop: how each patient turn is driven: ``direct`` (default) or ``graph`` (LangGraph); same transcripts.
         partial_credit: an episode cut short (the turn limit, `acut_short`) is judged as if the doctor had said
             ``END INQUIRY`` with no diagnosis, and earns that reward; False makes it earn 0.0 (the judgement is
             still recorded).
@@ -65,6 +66,7 @@ class ConsultationSession:
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
         max_turns: int | None = None,
+        loop: str = "direct",
         partial_credit: bool = True,
     ) -> None:
         if not scenarios:
@@ -72,7 +74,7 @@ class ConsultationSession:
         self.scenarios = {s.id: s for s in scenarios}
         self.scenario_ids = list(self.scenarios)
         self.patient, self.guardian, self.judge = patient, guardian, judge
-        self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn)
+        self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn, loop)
         self.questions_per_turn = questions_per_turn
         self.max_turns = max_turns
         self.partial_credit = partial_credit
@@ -86,8 +88,16 @@ class ConsultationSession:
 
     @property
     def offline(self) -> bool:
-        """Every role is offline, so `run_sync` can drive `areset`/`astep`."""
+        """Every role is offline (no LLM call)."""
         return all(role.offline for role in self.roles.values())
+
+    @property
+    def synchronous(self) -> bool:
+        """Nothing awaits real I/O, so `run_sync` can drive `areset`/`astep`: offline roles and the direct loop.
+
+        (LangGraph hands steps to a thread pool, so the ``graph`` loop needs an event loop even offline.)
+        """
+        return self.offline and self.turn_loop.loop == "direct"
 
     @property
     def roles(self) -> dict[str, Participant]:

@@ -30,6 +30,7 @@ from consultgym.scenarios.schema import Scenario
 
 T = TypeVar("T")
 MAX_PREPARED = 1024  # scenarios kept prepared per process (the shipped library has 373)
+_MISSING = object()
 
 
 class PreparedScenarios:
@@ -38,18 +39,23 @@ class PreparedScenarios:
     def __init__(self, capacity: int = MAX_PREPARED) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[int, tuple[Scenario, dict[Hashable, Any]]] = OrderedDict()
-        self._lock = threading.Lock()  # a LoopRunner thread and the caller's thread may both prepare
-        # A turn asks for one scenario's data dozens of times: those lookups take no lock and leave the order alone.
-        self._last: tuple[Scenario, dict[Hashable, Any]] | None = None
+        self._lock = threading.Lock()  # the shared loop's thread and the caller's thread may both prepare
 
     def get(self, scenario: Scenario, key: Hashable, build: Callable[[Scenario], T]) -> T:
         """The value `build(scenario)` under `key`, built on first use."""
-        last = self._last
-        if last is not None and last[0] is scenario and key in last[1]:
-            return last[1][key]  # type: ignore[no-any-return]
+        # Hits take no lock: roles look things up hundreds of times per episode. A dict read and move_to_end are each
+        # atomic under the GIL; the lock only guards the read-modify-write of a miss.
+        entry = self._entries.get(id(scenario))
+        if entry is not None and entry[0] is scenario:
+            value = entry[1].get(key, _MISSING)
+            if value is not _MISSING:
+                try:
+                    self._entries.move_to_end(id(scenario))
+                except KeyError:  # evicted by another thread meanwhile: the value is still right
+                    pass
+                return value  # type: ignore[no-any-return]
         with self._lock:
             data = self._data(scenario)
-            self._last = (scenario, data)
             if key in data:
                 return data[key]  # type: ignore[no-any-return]
         value = build(scenario)  # outside the lock: a build may itself prepare other data
@@ -73,7 +79,6 @@ class PreparedScenarios:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._last = None
 
 
 PREPARED = PreparedScenarios()

@@ -99,3 +99,38 @@ def test_llm_patient_from_the_form_key_from_the_environment(app, fake_openai, mo
     rendered = [e.value for e in (*at.markdown, *at.caption, *at.success, *at.error) if isinstance(e.value, str)]
     assert not any(secret in text for text in rendered)
     assert not any(secret in str(value) for value in at.session_state.to_dict().values() if isinstance(value, str))
+
+
+def test_the_page_shows_each_node_of_the_patient_turn(app, workdir: Path) -> None:
+    at = start(app)
+    at.chat_input(key="play_chat").set_value("When did the pain start?").run()
+    assert not at.exception and not at.error
+    [status] = at.get("status")  # st.status: LangGraph's node events, as they happened
+    assert status.label == "Patient turn: draft → guard → emit"
+    notes = ["patient: drafted a reply", "guardian: approved", "patient: replied"]
+    assert [m.value for m in status.markdown] == [escape(note) for note in notes]
+
+
+def test_play_streams_node_events_from_the_graph_while_an_llm_patient_answers(chest_scenario, fake_openai) -> None:
+    import threading
+
+    from consultgym.app.playing import LLMChoice, start_play
+
+    hallucinated, grounded = "I take metformin 500 mg twice a day.", "It started about 2 hours ago."
+    fake_openai.script([hallucinated, grounded])
+    play = start_play(chest_scenario, patient="llm", llm=LLMChoice("m", fake_openai.base_url))
+    try:
+        assert play.session.turn_loop.loop == "graph" and not play.session.synchronous
+        seen: list[tuple[str, str, bool]] = []
+        caller = threading.get_ident()
+        step = play.send(
+            "Do you take any medicines?",
+            on_event=lambda e: seen.append((e.node, e.note, threading.get_ident() == caller)),
+        )
+    finally:
+        play.close()
+    assert [node for node, _, _ in seen] == ["draft", "guard", "revise", "guard", "emit"]
+    assert seen[1][1] == "guardian: flagged 1 issue(s)" and seen[3][1] == "guardian: approved"
+    assert all(in_caller for _, _, in_caller in seen)  # delivered in the caller's thread, where Streamlit draws
+    assert not any("metformin" in note for _, note, _ in seen)  # a rejected draft never shows before the end
+    assert step.observation == grounded

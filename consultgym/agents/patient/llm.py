@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from consultgym.actions import DoctorAction, parse_action
-from consultgym.agents.base import PatientAgent, PatientContext
+from consultgym.agents.base import Exchange, PatientAgent, PatientContext
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply, revealed_facts
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
@@ -78,6 +78,7 @@ class LLMPatient(LLMParticipant, PatientAgent):
     def __init__(self, settings: LLMSettings, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> None:
         super().__init__(name="llm")
         self.questions_per_turn = questions_per_turn
+        self._history_memo: list[tuple[tuple[str, int, Exchange], list[Message]]] = []
         self.connect(settings, "patient")
 
     def revealed(self, ctx: PatientContext) -> list[str]:
@@ -106,13 +107,24 @@ class LLMPatient(LLMParticipant, PatientAgent):
         """The request for one turn: system prompt, the dialogue so far, and the doctor's questions."""
         messages: list[Message] = [{"role": "system", "content": system_prompt(ctx.scenario, self.questions_per_turn)}]
         for turn, exchange in enumerate(ctx.history):
-            # Only the conversation: directive lines and the findings they revealed are not the patient's to know.
-            past = replace(ctx, action=parse_action(exchange.doctor), turn=turn)
-            if past.action.questions:
-                messages.append({"role": "user", "content": "\n".join(past.action.questions)})
-                messages.append({"role": "assistant", "content": self._spoken_part(past, exchange.patient)})
+            messages += self._exchange_messages(ctx, turn, exchange)
         messages.append({"role": "user", "content": "\n".join(ctx.action.questions)})
         return messages
+
+    def _exchange_messages(self, ctx: PatientContext, turn: int, exchange: Exchange) -> list[Message]:
+        """One past exchange as messages, remembered: each turn's request repeats the whole history."""
+        key = (ctx.scenario.id, turn, exchange)
+        if len(self._history_memo) > turn and self._history_memo[turn][0] == key:
+            return self._history_memo[turn][1]
+        del self._history_memo[turn:]  # another episode or another history: forget what follows
+        # Only the conversation: directive lines and the findings they revealed are not the patient's to know.
+        past = replace(ctx, action=parse_action(exchange.doctor), turn=turn)
+        built: list[Message] = []
+        if past.action.questions:
+            built.append({"role": "user", "content": "\n".join(past.action.questions)})
+            built.append({"role": "assistant", "content": self._spoken_part(past, exchange.patient)})
+        self._history_memo.append((key, built))
+        return built
 
     def _finish(self, ctx: PatientContext, text: str) -> str:
         """The reply with the offline findings for this turn's EXAMINE/TEST units appended."""

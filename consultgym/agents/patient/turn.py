@@ -1,13 +1,17 @@
 """One patient turn: draft -> guard -> (emit | revise -> guard ... | fallback).
 
-The nodes are plain async functions over a `TurnState` dict. Two drivers run the very same nodes and routing:
+The nodes are plain async functions over a `TurnState` dict. Two drivers run the very same nodes and routing, and
+give identical turns:
 
-- `PatientTurn.run_direct`: a while-loop, used when every role is offline. Offline nodes never await, so a turn costs
-  tens of microseconds; LangGraph's own overhead (about 1-2 ms an invoke) would dominate it.
-- `PatientTurn.graph()`: a LangGraph `StateGraph`, used whenever an LLM plays a role. It bounds the loop with a
-  recursion limit, streams drafts (`astream`) to the app, and can be drawn (`graph().get_graph().draw_mermaid()`).
+- ``loop="direct"`` (the default everywhere): `PatientTurn.run_direct`, a while-loop. Offline nodes never await, so
+  an offline turn costs tens of microseconds; with LLM roles it adds nothing to the calls. LangGraph was measured at
+  ~41% of an LLM episode's client CPU (its own bookkeeping, plus a routing step handed to a thread pool every turn).
+- ``loop="graph"``: `PatientTurn.run_graph`, the same nodes compiled as a LangGraph `StateGraph` (imported only
+  then). It streams node events (the app's Play page shows them as they happen) and can be drawn
+  (``consultgym graph`` prints `mermaid()`).
 
-The revision bound is explicit in the state (`max_revisions`) and, for LangGraph, in the recursion limit.
+Either driver reports each node's update to `PatientTurn.on_node` when one is set. The revision bound is explicit in
+the state (`max_revisions`) and, for LangGraph, in the recursion limit.
 
 The fallback is honest: a reply composed from the facts alone, itself checked by the guardian (a fallback identical to
 a draft the guardian just rejected keeps that verdict, without a second call). If it fails too, the patient says
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from consultgym.agents.base import GuardianAgent, PatientAgent, PatientContext
 from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.errors import ConfigError
 from consultgym.records import Verdict
 
 if TYPE_CHECKING:  # langgraph (and langchain_core) load only when an LLM plays a role
@@ -106,6 +111,8 @@ def route_after_guard(state: TurnState) -> str:
 
 
 Node = Callable[[TurnState, "PatientTurn"], Awaitable[TurnState]]
+NodeListener = Callable[[str, TurnState], None]
+LOOPS = ("direct", "graph")
 NODES: dict[str, Node] = {
     "draft": draft,
     "guard": guard,
@@ -117,7 +124,17 @@ FIXED_EDGES = {"draft": "guard", "revise": "guard", "emit": None, "fallback": No
 
 
 class PatientTurn:
-    """Runs the patient-turn loop for one patient and one guardian."""
+    """Runs the patient-turn loop for one patient and one guardian.
+
+    Args:
+        patient, guardian: the roles.
+        max_revisions: guardian-driven revisions before the fact-only fallback.
+        questions_per_turn: questions answered per doctor turn (the fallback's budget).
+        loop: ``direct`` (a plain loop, the default) or ``graph`` (LangGraph); both give the same turns.
+
+    Attributes:
+        on_node: called with each node's name and state update as the node finishes (None: nobody listens).
+    """
 
     def __init__(
         self,
@@ -125,11 +142,16 @@ class PatientTurn:
         guardian: GuardianAgent,
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+        loop: str = "direct",
     ) -> None:
+        if loop not in LOOPS:
+            raise ConfigError(f"loop={loop!r} is not one of {', '.join(LOOPS)}")
         self.patient = patient
         self.guardian = guardian
         self.max_revisions = max_revisions
         self.questions_per_turn = questions_per_turn
+        self.loop = loop
+        self.on_node: NodeListener | None = None
 
     @property
     def offline(self) -> bool:
@@ -139,21 +161,33 @@ class PatientTurn:
         return {"ctx": ctx, "drafts": [], "verdicts": [], "revisions": 0, "max_revisions": self.max_revisions}
 
     async def run(self, ctx: PatientContext) -> TurnResult:
-        """The direct loop when every role is offline, the LangGraph graph otherwise."""
-        return await (self.run_direct(ctx) if self.offline else self.run_graph(ctx))
+        """One turn through the chosen loop (`loop`)."""
+        return await (self.run_graph(ctx) if self.loop == "graph" else self.run_direct(ctx))
 
     async def run_direct(self, ctx: PatientContext) -> TurnResult:
         state = self.initial_state(ctx)
         node: str | None = "draft"
         while node is not None:
-            state.update(await NODES[node](state, self))
+            update = await NODES[node](state, self)
+            state.update(update)
+            if self.on_node is not None:
+                self.on_node(node, update)
             node = route_after_guard(state) if node == "guard" else FIXED_EDGES[node]
         return _result(state)
 
     async def run_graph(self, ctx: PatientContext) -> TurnResult:
         # One compiled graph serves every turn loop; this loop's participants travel in the run's config.
         config = {"recursion_limit": self.recursion_limit, "configurable": {"turn": self}}
-        return _result(await self.graph().ainvoke(self.initial_state(ctx), config))
+        if self.on_node is None:
+            return _result(await self.graph().ainvoke(self.initial_state(ctx), config))
+        state = self.initial_state(ctx)
+        async for mode, chunk in self.graph().astream(state, config, stream_mode=["updates", "values"]):
+            if mode == "values":
+                state = chunk
+                continue
+            for node, update in chunk.items():
+                self.on_node(node, update)
+        return _result(state)
 
     @property
     def recursion_limit(self) -> int:
@@ -164,6 +198,16 @@ class PatientTurn:
     def graph() -> Any:
         """The compiled LangGraph StateGraph over the same nodes (built once per process, imported lazily)."""
         return build_graph()
+
+
+def mermaid() -> str:
+    """The patient-turn graph as Mermaid text (what ``consultgym graph`` prints).
+
+    Example:
+        >>> "guard" in mermaid() and "fallback" in mermaid()
+        True
+    """
+    return build_graph().get_graph().draw_mermaid()
 
 
 @cache

@@ -7,7 +7,7 @@ import streamlit as st
 from consultgym.app import judgement
 from consultgym.app.cache import scenario_catalog
 from consultgym.app.dialogue import dialogue
-from consultgym.app.playing import DEFAULT_SAVE_PATH, LLMChoice, Play, start_play
+from consultgym.app.playing import DEFAULT_SAVE_PATH, LLMChoice, NodeEvent, Play, start_play
 from consultgym.app.safe import escape
 from consultgym.errors import ConsultGymError
 from consultgym.scenarios.schema import Scenario
@@ -122,11 +122,20 @@ def _directive_form(key: str, label: str, directive: str, placeholder: str) -> s
 
 
 def _send(play: Play, action: str) -> None:
-    try:
-        play.send(action)
-    except ConsultGymError as exc:
-        st.error(escape(exc))
-        return
+    with st.status("The patient is answering…", expanded=True) as status:
+        notes: list[str] = []
+
+        def show(event: NodeEvent) -> None:  # each node of the patient turn as it finishes (LangGraph's stream)
+            notes.append(event.node)
+            status.write(escape(event.note))
+
+        try:
+            play.send(action, on_event=show)
+        except ConsultGymError as exc:
+            status.update(label="The turn failed", state="error")
+            st.error(escape(exc))
+            return
+        status.update(label="Patient turn: " + (" → ".join(notes) or "no reply"), state="complete", expanded=False)
     if play.done:
         st.rerun()  # the action widgets of this run were drawn before the end: draw the page again without them
 

@@ -1,0 +1,180 @@
+"""What every benchmark here shares: CPU clocks, the loopback server in its own process, and floors to divide by.
+
+These machines are shared, so wall-clock rates move several-fold with the load; CPU time moves far less, and a ratio
+to a floor measured in the same run cancels most of what is left (a slower core slows the floor as much). So each
+benchmark reports CPU time per step, per call or per episode, and that figure divided by a floor:
+
+- LLM path: the CPU of a raw aiohttp request (pre-encoded body, response bytes read, nothing parsed) against the same
+  server at the same number of requests in flight (`raw_request_floor`);
+- offline path: the CPU of a fixed pure-Python workload of string, dict and set operations (`calibration`), about
+  what a retrieval step does, so a step's cost reads as "N calibration units".
+
+CPU time is `time.process_time()`: every thread of this process (the openai SDK, LangGraph and the gym envs all run
+work on threads that `thread_time` would miss). The loopback server runs in a child process of its own, so its CPU
+never counts as the client's; `ServerProcess.cpu()` reports it separately.
+
+Example:
+    >>> with ServerProcess(latency=0.0) as server:  # doctest: +SKIP
+    ...     floor = raw_request_floor(server.base_url, in_flight=32, calls=2000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+FLOOR_MODEL = "floor"
+FLOOR_REPLY = "I'm not sure."
+
+
+def cpu() -> float:
+    """CPU seconds of this process so far: user + system, every thread."""
+    return time.process_time()
+
+
+def machine_line() -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"machine: {os.cpu_count()} CPUs, load average {load} (ratios to floors of the same run hold under load)"
+
+
+# ---------------------------------------------------------------------------------------------- the loopback server
+def _serve(conn: Any, latency: float, scripts: dict[str, Any], default: Any) -> None:
+    from consultgym.testing import FakeOpenAIServer
+
+    by_model = {FLOOR_MODEL: FLOOR_REPLY, **scripts}
+    with FakeOpenAIServer(default, by_model=by_model, latency=latency) as server:
+        conn.send(server.base_url)
+        while conn.recv() == "stats":  # until the parent says stop
+            conn.send((time.process_time(), server.request_count))
+
+
+class ServerProcess:
+    """`FakeOpenAIServer` in a spawned child process; `stats()` is its CPU time so far and the chat requests served.
+
+    Args:
+        latency: seconds every request waits before its response.
+        scripts: scripts by model name (picklable: strings, or module-level functions); model "floor" always answers
+            `FLOOR_REPLY` for `raw_request_floor`.
+        default: the script of every other model.
+    """
+
+    def __init__(self, latency: float = 0.0, scripts: dict[str, Any] | None = None, default: Any = None) -> None:
+        self.parent, child = mp.Pipe()
+        args = (child, latency, dict(scripts or {}), default)
+        self.process = mp.get_context("spawn").Process(target=_serve, args=args, daemon=True)
+        self.base_url = ""
+
+    def __enter__(self) -> ServerProcess:
+        self.process.start()
+        self.base_url = self.parent.recv()
+        return self
+
+    def stats(self) -> tuple[float, int]:
+        """CPU seconds the server has used and chat-completion requests it has answered (every attempt counts)."""
+        self.parent.send("stats")
+        return self.parent.recv()
+
+    def __exit__(self, *exc: object) -> None:
+        self.parent.send("stop")
+        self.process.join(10)
+
+
+# ------------------------------------------------------------------------------------------------- the LLM floor
+@dataclass(frozen=True)
+class Measured:
+    """CPU and wall seconds of `count` operations."""
+
+    count: int
+    cpu_s: float
+    wall_s: float
+
+    @property
+    def cpu_per(self) -> float:
+        return self.cpu_s / self.count
+
+    @property
+    def per_wall_second(self) -> float:
+        return self.count / self.wall_s
+
+
+def floor_body(content_chars: int = 2400) -> bytes:
+    """A chat-completions request of a typical size: a system prompt, an opening and one question (pre-encoded)."""
+    system = ("You are the patient. Answer only from your facts. " * (content_chars // 50 + 1))[:content_chars]
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "When did the pain start? Does it spread anywhere?"},
+    ]
+    return json.dumps({"model": FLOOR_MODEL, "messages": messages, "temperature": 0.0}).encode()
+
+
+async def gather_bounded(count: int, in_flight: int, one: Callable[[], Any]) -> None:
+    """Run `count` calls of the coroutine function `one`, `in_flight` at a time (workers pulling from a counter)."""
+    left = [count]
+
+    async def worker() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            await one()
+
+    await asyncio.gather(*(worker() for _ in range(min(in_flight, count))))
+
+
+async def _raw_requests(base_url: str, in_flight: int, calls: int, body: bytes) -> Measured:
+    import aiohttp
+
+    url = f"{base_url}/chat/completions"
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer not-needed"}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one() -> None:
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+
+        await gather_bounded(in_flight * 2, in_flight, one)  # warm: open the connections
+        wall, started = time.perf_counter(), cpu()
+        await gather_bounded(calls, in_flight, one)
+        return Measured(calls, cpu() - started, time.perf_counter() - wall)
+
+
+def raw_request_floor(base_url: str, in_flight: int, calls: int, body: bytes | None = None) -> Measured:
+    """CPU per raw aiohttp request to the server at `in_flight` concurrent requests: the LLM path's floor.
+
+    The body is pre-encoded and the response is read but not parsed: the least a Python client can do per call.
+    """
+    return asyncio.run(_raw_requests(base_url, in_flight, calls, body or floor_body()))
+
+
+# --------------------------------------------------------------------------------------------- the offline floor
+CALIBRATION_TEXT = (
+    "When did the chest pain start and does it spread to your arm or jaw? Any shortness of breath, sweating or "
+    "nausea? Do you smoke, and does anyone in your family have heart disease?"
+)
+
+
+def _calibration_unit(vocabulary: dict[str, int]) -> int:
+    words = CALIBRATION_TEXT.lower().replace("?", " ").replace(",", " ").split()
+    seen = {w for w in words if len(w) > 2}
+    return sum(vocabulary.get(w, 0) for w in sorted(seen)) + len(" ".join(words))
+
+
+def calibration(units: int = 20_000) -> float:
+    """CPU seconds per unit of a fixed pure-Python workload (tokenise a question, set and dict lookups, a sort).
+
+    A unit costs about as much as a few microseconds of the offline step's own kind of work, on any machine, so
+    "a step costs N units" compares across machines and loads where steps/s does not.
+    """
+    vocabulary = {w: i for i, w in enumerate(CALIBRATION_TEXT.lower().split())}
+    best = float("inf")
+    for _ in range(3):  # the least of three: a burst of load elsewhere only ever makes a round slower
+        started = cpu()
+        for _ in range(units):
+            _calibration_unit(vocabulary)
+        best = min(best, (cpu() - started) / units)
+    return best
