@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -34,6 +35,10 @@ TIERED_GROUNDED_SHARE: Final = 0.8
 DEFAULT_API_KEY_ENV: Final = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT_S: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 3
+# Reply token caps by role, used when <role>_max_tokens is not given. Without one a looping local model runs to the end
+# of its context (a 244 s patient turn was measured). A structured role's cap sits above what its length-bounded schema
+# allows in practice, so the JSON closes first; the drafter writes whole fact lists.
+DEFAULT_MAX_TOKENS: Final = {"patient": 200, "doctor": 300, "guardian": 1_024, "judge": 2_048, "drafter": 8_192}
 DEFAULT_TEMPERATURE: Final = 0.0
 DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (capped at MAX_BACKOFF_S)
 MAX_BACKOFF_S: Final = 8.0
@@ -53,6 +58,22 @@ def default_cache_dir() -> str:
 
 
 CacheMode = Literal["off", "read", "write", "readwrite"]
+
+# Option names that hold a secret: API keys, authorization headers, bearer and access tokens, passwords, credentials.
+# Precise on purpose: 'max_tokens' and 'api_key_env' (the *name* of a variable) are settings, and are recorded.
+_SECRET_NAME = re.compile(
+    r"api_?key(?!_env$)|(?:^|_)key$|authori[sz]ation|bearer|passw(?:or)?d|secret|credential|(?:^|_)(?:access_|auth_)?token$",
+    re.IGNORECASE,
+)
+
+
+def is_secret_option(name: str) -> bool:
+    """Whether an option's value is a secret that must never be written (by its name).
+
+    >>> [is_secret_option(n) for n in ("patient_api_key", "judge_max_tokens", "patient_api_key_env", "hf_token")]
+    [True, False, False, True]
+    """
+    return bool(_SECRET_NAME.search(name))
 
 
 class LLMSettings(BaseModel):
@@ -85,7 +106,12 @@ class LLMSettings(BaseModel):
 
     @classmethod
     def from_options(cls, role: str, **options: Any) -> LLMSettings:
-        """Validate a role's options, raising ConfigError that names the ``<role>_<option>`` at fault."""
+        """Validate a role's options, raising ConfigError that names the ``<role>_<option>`` at fault.
+
+        ``max_tokens`` defaults to the role's cap in DEFAULT_MAX_TOKENS.
+        """
+        if options.get("max_tokens") is None and role in DEFAULT_MAX_TOKENS:
+            options = {**options, "max_tokens": DEFAULT_MAX_TOKENS[role]}
         try:
             return cls.model_validate(options)
         except ValidationError as exc:

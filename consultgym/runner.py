@@ -18,11 +18,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from consultgym.agents.factory import make_doctor
+from consultgym.agents.factory import llm_options, make_doctor
 from consultgym.config import (
     DEFAULT_LIBRARY,
     DEFAULT_MAX_REVISIONS,
     DEFAULT_QUESTIONS_PER_TURN,
+    LLMSettings,
+    is_secret_option,
 )
 from consultgym.envs.session import ConsultationSession, build_session
 from consultgym.errors import ConfigError, ConsultGymError
@@ -30,8 +32,6 @@ from consultgym.records import Episode, RunManifest
 from consultgym.runfile import append_episode, compact, load_run
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
-
-SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 @dataclass
@@ -55,10 +55,9 @@ class RunSpec:
     progress: bool = True
 
     def role_config(self) -> dict[str, Any]:
-        """Settings written into records: role kinds and their options, never a secret."""
-        options = {
-            k: v for k, v in self.options.items() if not any(w in k.lower() for w in SECRET_WORDS) or k.endswith("_env")
-        }
+        """Settings written into records and manifests: role kinds, options and the LLM roles' effective settings
+        (defaults such as the token cap filled in), never a secret. A resume must match them."""
+        options = {k: v for k, v in self.options.items() if not is_secret_option(k)}
         return {
             "doctor": self.doctor,
             "patient": self.patient,
@@ -68,7 +67,18 @@ class RunSpec:
             "max_revisions": self.max_revisions,
             "questions_per_turn": self.questions_per_turn,
             **options,
+            **self._effective_llm_settings(),
         }
+
+    def _effective_llm_settings(self) -> dict[str, Any]:
+        roles = {"doctor": self.doctor, "patient": self.patient, "guardian": self.guardian, "judge": self.judge}
+        effective: dict[str, Any] = {}
+        for role, kind in roles.items():
+            # A panel judge's members are built from judge_models; its shared options are recorded as given.
+            if kind in ("llm", "tiered") and f"{role}_model" in self.options:
+                settings = LLMSettings.from_options(role, **llm_options(role, self.options)).describe()
+                effective |= {f"{role}_{name}": value for name, value in settings.items()}
+        return effective
 
 
 @dataclass

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext, ScenarioCache
+from consultgym.agents.conduct import conduct_issues
 from consultgym.agents.leaks import is_family_history, leak_forms, leak_names, mentions
 from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
 from consultgym.records import GuardianIssue, IssueKind, Verdict
@@ -234,16 +235,20 @@ def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:
 
 
 class OfflineGuardian(GuardianAgent):
-    """Rule-based fact checking; deterministic, no network, about a hundred microseconds a reply."""
+    """Rule-based fact checking, and the conduct checks (`consultgym.agents.conduct`: role breaks, non-answers);
+    deterministic, no network, about a hundred microseconds a reply."""
 
     def __init__(self) -> None:
         super().__init__(name="offline")
 
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
-        return self.verdict(reply, ctx.scenario)
+        return self.verdict(reply, ctx.scenario, ctx)
 
-    def verdict(self, reply: str, scenario: Scenario) -> Verdict:
+    def verdict(self, reply: str, scenario: Scenario, ctx: PatientContext | None = None) -> Verdict:
+        """The verdict on `reply`; with the turn's context `ctx`, conduct issues are included."""
         issues = review(reply, scenario)
+        if ctx is not None:
+            issues += conduct_issues(reply, ctx)
         return Verdict(ok=not issues, issues=issues, source="offline")
 
 

@@ -1,7 +1,10 @@
 """`LLMGuardian`: a chat model labels every sentence of a patient reply against the scenario's facts.
 
 Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
-supported becomes a `GuardianIssue`; the verdict's source is ``llm``.
+supported becomes a `GuardianIssue` located in the reply; a label on a sentence the reply does not contain (a model
+that labels words of its own) is ignored. The offline leak and conduct checks (role breaks, non-answers) always apply
+too. The verdict's source is ``llm``. The reply's schema is length-bounded (at most MAX_SENTENCES labels, short
+reasons), so a small model under a grammar closes its JSON instead of looping to the token cap.
 
 ``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
 when it passes a reply whose words come from the scenario (`grounded_share` at least TIERED_GROUNDED_SHARE), the
@@ -14,17 +17,22 @@ says so (``llm-failed:offline``, or ``tiered:llm-failed:offline``).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.conduct import conduct_issues
 from consultgym.agents.guardian import OfflineGuardian, grounded_share
-from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.agents.llm import LLMParticipant, Message, bounded_list, bounded_text, render_prompt
 from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Scenario
+
+MAX_SENTENCES = 12
+MAX_SENTENCE_CHARS = 240
 
 
 class SentenceLabel(BaseModel):
@@ -32,10 +40,10 @@ class SentenceLabel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentence: str = Field(description="The sentence, copied from the reply.")
+    sentence: str = bounded_text("The sentence, copied from the reply.", MAX_SENTENCE_CHARS)
     label: Literal["supported", "unsupported", "contradicts", "leak"] = Field(description="The sentence's label.")
-    reason: str = Field(description="Why, in a few words.")
-    facts: list[str] = Field(description="Ids of the facts that bear on the sentence.")
+    reason: str = bounded_text("Why, in a few words.", 80)
+    facts: list[str] = bounded_list("Ids of the facts that bear on the sentence.", 3, 64)
 
 
 class GuardianReport(BaseModel):
@@ -43,7 +51,7 @@ class GuardianReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentences: list[SentenceLabel] = Field(description="Every sentence of the reply, in order.")
+    sentences: list[SentenceLabel] = bounded_list("Every sentence of the reply, in order.", MAX_SENTENCES)
 
 
 def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
@@ -64,21 +72,46 @@ def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
 
 
 def report_to_issues(report: GuardianReport, reply: str, scenario: Scenario) -> list[GuardianIssue]:
-    """Every sentence not labelled supported, as an issue located in the reply (start -1 when not found verbatim)."""
+    """Every sentence not labelled supported and found in the reply, as an issue quoting the reply's own words.
+
+    A sentence the reply does not contain is ignored: acting on it would revise a reply for words it never said.
+    """
     issues = []
     for item in report.sentences:
-        if item.label == "supported":
+        span = locate(item.sentence, reply)
+        if item.label == "supported" or span is None:
             continue
+        start, end = span
         issues.append(
             GuardianIssue(
                 kind=IssueKind(item.label),
-                text=item.sentence,
-                start=reply.find(item.sentence) if item.sentence else -1,
+                text=reply[start:end],
+                start=start,
                 detail=item.reason,
                 facts=[fact_id for fact_id in item.facts if fact_id in scenario.fact_index],
             )
         )
     return issues
+
+
+def locate(sentence: str, reply: str) -> tuple[int, int] | None:
+    """Where `sentence` occurs in `reply` (with the reply's end punctuation), ignoring case, spacing, quotes and
+    punctuation; None when it does not.
+
+    >>> locate("i have  a COUGH", "Well, I have a cough. No fever.")
+    (6, 21)
+    """
+    words = re.findall(r"\w+", sentence)
+    if not words:
+        return None
+    pattern = r"\W+".join(re.escape(word) for word in words)
+    match = re.search(rf"(?<!\w){pattern}(?!\w)", reply, re.IGNORECASE)
+    if not match:
+        return None
+    end = match.end()
+    while end < len(reply) and reply[end] in ".!?":
+        end += 1
+    return match.start(), end
 
 
 class LLMGuardian(LLMParticipant, GuardianAgent):
@@ -103,7 +136,7 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
         prefix = "tiered:" if self.tiered else ""
         if self.tiered:
-            first = self.offline_guardian.verdict(reply, ctx.scenario)
+            first = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
             if not first.ok:
                 return first.model_copy(update={"source": "tiered:offline"})
             if grounded_share(reply, ctx.scenario, ctx.action.text) >= TIERED_GROUNDED_SHARE:
@@ -113,9 +146,9 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             if reply.strip() and not report.sentences:
                 raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
         except BackendError as exc:
-            fallback = self.offline_guardian.verdict(reply, ctx.scenario)
+            fallback = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
             return fallback.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
-        issues = report_to_issues(report, reply, ctx.scenario)
+        issues = report_to_issues(report, reply, ctx.scenario) + conduct_issues(reply, ctx)
         if not any(issue.kind == IssueKind.leak for issue in issues):
             # A leak is a name match the offline check makes for free: a model that missed it, or was talked out of
             # it by the reply itself, must not let the diagnosis through.

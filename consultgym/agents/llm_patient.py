@@ -188,6 +188,10 @@ def guidance(scenario: Scenario, verdict: Verdict) -> str:
             line += ". None of your facts says this: leave it out."
         elif issue.kind.value == "leak":
             line += ". You do not know your diagnosis: do not name or hint at one."
+        elif issue.kind.value == "non_answer":
+            line += ". Answer the doctor's latest question, once, in a sentence or two."
+        elif issue.kind.value == "role_break":
+            line += ". You are the patient, not the doctor or an assistant: answer as the patient."
         lines.append(line)
     if not lines:
         lines.append("- The reply could not be checked; keep strictly to your facts.")
