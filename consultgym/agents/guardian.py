@@ -12,6 +12,8 @@ A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas
   `consultgym.agents.lexicon`) or a number that nothing in the facts, opening or persona supports.
 
 Denials of things the facts never mention are allowed: under the closed-world policy they are true.
+
+With the turn's context, `OfflineGuardian` also flags role breaks and non-answers (`consultgym.agents.conduct`).
 """
 
 from __future__ import annotations
@@ -234,6 +236,18 @@ def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:
     return any(number == n for n, _ in ground.quantities)
 
 
+def distinct(issues: list[GuardianIssue]) -> list[GuardianIssue]:
+    """The issues without repeats of the same kind and words (a looping reply says one thing many times)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for issue in issues:
+        key = (issue.kind.value, issue.text.strip().lower())
+        if key not in seen:
+            seen.add(key)
+            kept.append(issue)
+    return kept
+
+
 class OfflineGuardian(GuardianAgent):
     """Rule-based fact checking, and the conduct checks (`consultgym.agents.conduct`: role breaks, non-answers);
     deterministic, no network, about a hundred microseconds a reply."""
@@ -249,7 +263,7 @@ class OfflineGuardian(GuardianAgent):
         issues = review(reply, scenario)
         if ctx is not None:
             issues += conduct_issues(reply, ctx)
-        return Verdict(ok=not issues, issues=issues, source="offline")
+        return Verdict(ok=not issues, issues=distinct(issues), source="offline")
 
 
 class NoGuardian(GuardianAgent):

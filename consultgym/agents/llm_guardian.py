@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.conduct import conduct_issues
-from consultgym.agents.guardian import OfflineGuardian, grounded_share
+from consultgym.agents.guardian import OfflineGuardian, distinct, grounded_share
 from consultgym.agents.llm import LLMParticipant, Message, bounded_list, bounded_text, render_prompt
 from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError
@@ -154,7 +154,7 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             # it by the reply itself, must not let the diagnosis through.
             offline = self.offline_guardian.verdict(reply, ctx.scenario)
             issues += [issue for issue in offline.issues if issue.kind == IssueKind.leak]
-        return Verdict(ok=not issues, issues=issues, source=f"{prefix}llm")
+        return Verdict(ok=not issues, issues=distinct(issues), source=f"{prefix}llm")
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "tiered": self.tiered}
