@@ -51,6 +51,22 @@ def test_resume_refuses_other_settings(tmp_path):
         run(RunSpec(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
 
 
+def test_token_caps_are_recorded_and_a_resume_with_other_caps_is_refused(tmp_path, fast_llm):
+    out = tmp_path / "run.jsonl"
+    options = fast_llm("patient", model="p") | fast_llm("guardian", model="g")
+    spec = RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=options, progress=False)
+    run(spec)
+    config = load_run(out).episodes[0].config
+    manifest = json.loads(out.with_suffix(".jsonl.manifest.json").read_text())["config"]
+    # Not a secret: the cap is written, the default one included (the guardian is offline: none for it).
+    assert config["patient_max_tokens"] == manifest["patient_max_tokens"] == 200 and "guardian_max_tokens" not in config
+    assert config["patient_api_key_env"] == "OPENAI_API_KEY"
+    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=options, progress=False))  # same
+    capped = options | {"patient_max_tokens": 64}
+    with pytest.raises(ConfigError, match="different config"):
+        run(RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=capped, progress=False))
+
+
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
     out = tmp_path / "run.jsonl"
     from consultgym.agents import scripted_doctor
