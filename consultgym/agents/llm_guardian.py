@@ -3,8 +3,9 @@
 Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
 supported becomes a `GuardianIssue` located in the reply; a label on a sentence the reply does not contain (a model
 that labels words of its own) is ignored. The offline leak and conduct checks (role breaks, non-answers) always apply
-too. The verdict's source is ``llm``. The reply's schema is length-bounded (at most MAX_SENTENCES labels, short
-reasons), so a small model under a grammar closes its JSON instead of looping to the token cap.
+too. The verdict's source is ``llm``. The reply's schema is length-bounded (one label per sentence of the reply plus
+one, at most MAX_SENTENCES; short reasons), so a small model under a grammar closes its JSON instead of looping to
+the token cap (measured with SmolLM2-135M: 593 tokens for a two-sentence reply with 12 labels allowed).
 
 ``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
 when it passes a reply whose words come from the scenario (`grounded_share` at least TIERED_GROUNDED_SHARE), the
@@ -23,9 +24,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
-from consultgym.agents.conduct import conduct_issues
+from consultgym.agents.conduct import conduct_issues, sentences
 from consultgym.agents.guardian import OfflineGuardian, distinct, grounded_share
-from consultgym.agents.llm import LLMParticipant, Message, bounded_list, bounded_text, render_prompt
+from consultgym.agents.llm import (
+    LLMParticipant,
+    Message,
+    bounded_list,
+    bounded_text,
+    render_prompt,
+    with_max_items,
+)
 from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict
@@ -52,6 +60,11 @@ class GuardianReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sentences: list[SentenceLabel] = bounded_list("Every sentence of the reply, in order.", MAX_SENTENCES)
+
+
+def report_schema(reply: str) -> type[GuardianReport]:
+    """`GuardianReport` allowing one label per sentence of `reply`, plus one, and at most MAX_SENTENCES."""
+    return with_max_items(GuardianReport, "sentences", min(MAX_SENTENCES, len(sentences(reply)) + 1))
 
 
 def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
@@ -142,7 +155,7 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             if grounded_share(reply, ctx.scenario, ctx.action.text) >= TIERED_GROUNDED_SHARE:
                 return first.model_copy(update={"source": "tiered:offline-grounded"})
         try:
-            report = await self.backend.parse(guardian_messages(reply, ctx), GuardianReport)
+            report = await self.backend.parse(guardian_messages(reply, ctx), report_schema(reply))
             if reply.strip() and not report.sentences:
                 raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
         except BackendError as exc:

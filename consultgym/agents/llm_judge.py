@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from consultgym.agents.base import JudgeAgent
 from consultgym.agents.judge import RubricJudge, assemble, diagnosis_matches
@@ -27,7 +28,6 @@ from consultgym.agents.llm import (
     bounded_list,
     bounded_text,
     render_prompt,
-    with_max_items,
 )
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
@@ -69,8 +69,20 @@ class JudgeReport(BaseModel):
 
 
 def report_schema(scenario: Scenario) -> type[JudgeReport]:
-    """`JudgeReport` with at most one grade per must-ask item of `scenario`: the grammar stops a looping list there."""
-    return with_max_items(JudgeReport, "items", max(1, len(scenario.must_ask)))
+    """`JudgeReport` for `scenario`: at most one grade per must-ask item, and each grade's id one of the items' ids.
+
+    Both bounds are for the server's grammar (a small model listed eight grades with ids "1" to "8", which match no
+    item); validation stays lenient, and `judgement_from_report` ignores ids it does not know.
+    """
+    return _report_schema(tuple(item.id for item in scenario.must_ask))
+
+
+@cache
+def _report_schema(ids: tuple[str, ...]) -> type[JudgeReport]:
+    id_field = Field(description="The checklist item id.", json_schema_extra={"enum": list(ids)})
+    grade = create_model("ItemGrade", __base__=ItemGrade, __doc__=ItemGrade.__doc__, id=(str, id_field))
+    items = (list[grade], bounded_list("One grade per checklist item.", max(1, len(ids))))  # type: ignore[valid-type]
+    return create_model("JudgeReport", __base__=JudgeReport, __doc__=JudgeReport.__doc__, items=items)
 
 
 def normalise_quote(text: str) -> str:
