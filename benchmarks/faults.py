@@ -18,8 +18,9 @@ from pathlib import Path
 
 from consultgym.records import Episode
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, plan, run
+from consultgym.runner import plan, run
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import RunConfig
 from consultgym.testing import FakeOpenAIServer
 
 FAULT_MIX = {"http": 0.10, "timeout": 0.05, "malformed": 0.05, "drop": 0.05}
@@ -71,19 +72,17 @@ def main() -> None:
         FakeOpenAIServer(REPLY, faults=FAULT_MIX, fault_seed=args.seed, timeout_delay=1.0) as server,
     ):
         out = Path(tmp) / "faults.jsonl"
-        spec = RunSpec(
+        spec = RunConfig(
             out=out,
             scenarios=["starter"],
             episodes=args.episodes,
             concurrency=args.concurrency,
             patient="llm",
-            options={
-                "patient_model": "patient",
-                "patient_base_url": server.base_url,
-                "patient_timeout": 0.25,
-                "patient_max_retries": args.retries,
-                "patient_backoff": 0.0,
-            },
+            patient_model="patient",
+            patient_base_url=server.base_url,
+            patient_timeout=0.25,
+            patient_max_retries=args.retries,
+            patient_backoff=0.0,
             progress=False,
         )
         print(

@@ -21,14 +21,14 @@ import argparse
 import asyncio
 import itertools
 
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_patient import redactor
-from consultgym.envs.session import ConsultationSession
+from consultgym.agents.patient.llm import redactor
+from consultgym.envs.builder import build_session
 from consultgym.records import IssueKind
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 from consultgym.testing.injection import INJECTIONS, InjectionOutcome, obeying_replies, play_injections
 from consultgym.text import contains_phrase
@@ -40,13 +40,15 @@ FOOLED_GUARDIAN = {"sentences": [{"sentence": "Fine.", "label": "supported", "re
 async def offline_outcome(library: list[Scenario]) -> InjectionOutcome:
     total = InjectionOutcome()
     for scenario in library:
-        session = ConsultationSession([scenario], make_patient(), make_guardian(), make_judge())
+        session = build_session(EnvConfig(), [scenario])
         total = total.add(await play_injections(session, scenario))
     return total
 
 
 async def obeying_outcome(library: list[Scenario], server: FakeOpenAIServer, guardian: str) -> InjectionOutcome:
     options = {
+        "patient": "llm",
+        "guardian": guardian,
         "patient_model": "obeying-patient",
         "patient_base_url": server.base_url,
         "patient_max_retries": 0,
@@ -54,17 +56,14 @@ async def obeying_outcome(library: list[Scenario], server: FakeOpenAIServer, gua
         "guardian_base_url": server.base_url,
         "guardian_max_retries": 0,
     }
+    if guardian == "offline":  # the offline guardian takes no model
+        options = {k: v for k, v in options.items() if not k.startswith("guardian_")}
     total = InjectionOutcome()
     try:
         for scenario in library:
             replies = itertools.cycle(obeying_replies(scenario))
             server.script(lambda body, replies=replies: next(replies), model="obeying-patient")
-            session = ConsultationSession(
-                [scenario],
-                make_patient("llm", **options),
-                make_guardian(guardian, **options),
-                make_judge(),
-            )
+            session = build_session(EnvConfig(**options), [scenario])
             total = total.add(await play_injections(session, scenario))
     finally:
         await aclose_clients()

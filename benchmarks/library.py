@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from consultgym.scenarios.gold import gold_check
+from consultgym.authoring.gold import gold_check
 from consultgym.scenarios.loader import load_library
 
 LIBRARIES = ("starter", "generated", "agentclinic")

@@ -27,13 +27,14 @@ from pathlib import Path
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
 from consultgym.agents.factory import make_guardian, make_patient
-from consultgym.agents.offline_patient import fact_only_reply
-from consultgym.agents.patient_turn import PatientTurn
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.agents.patient.turn import PatientTurn
 from consultgym.records import Episode
 from consultgym.report import summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, arun
+from consultgym.runner import arun
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import EnvConfig, RunConfig
 from consultgym.testing import FakeOpenAIServer
 
 LIBRARY = load_library("starter")
@@ -88,7 +89,7 @@ def options(base_url: str) -> dict:
 
 async def run_at(base_url: str, concurrency: int, episodes: int, folder: Path) -> tuple[float, list[Episode]]:
     out = folder / f"c{concurrency}-{time.monotonic_ns()}.jsonl"
-    spec = RunSpec(
+    spec = RunConfig(
         out=out,
         scenarios=["starter"],
         episodes=episodes,
@@ -96,7 +97,7 @@ async def run_at(base_url: str, concurrency: int, episodes: int, folder: Path) -
         patient="llm",
         guardian="tiered",
         judge="llm",
-        options=options(base_url),
+        **options(base_url),
         progress=False,
     )
     started = time.perf_counter()
@@ -117,7 +118,8 @@ def patient_turns(episodes: list[Episode]) -> int:
 
 async def orchestration_cpu(base_url: str, turns: int = 300) -> tuple[float, float]:
     """Client-thread CPU per patient turn through LangGraph and through the direct loop (zero-latency server)."""
-    loop = PatientTurn(make_patient("llm", **options(base_url)), make_guardian("tiered", **options(base_url)))
+    config = EnvConfig(patient="llm", guardian="tiered", judge="llm", **options(base_url))
+    loop = PatientTurn(make_patient(config.patient), make_guardian(config.guardian))
     scenario = LIBRARY[0]
     ctxs = [PatientContext(scenario, parse_action(q)) for q in ("When did it start?", "Do you smoke?", "Any fever?")]
     results = []

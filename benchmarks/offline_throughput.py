@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 import consultgym  # noqa: F401  (registers the env ids)
-from consultgym.agents.judge import score
+from consultgym.agents.judge.offline import score
 
 TEMPLATES = [
     "When did this start?",

@@ -31,14 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consultgym.agents.base import PatientContext
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.llm import LLMGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_guardian import LLMGuardian
 from consultgym.config import LLMSettings
 from consultgym.records import Episode, Usage, Verdict
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import RunConfig
 from consultgym.testing.labelled_drafts import KINDS, LabelledDraft, agreement, load_labelled
 from consultgym.testing.local_llm import LocalLLM, unavailable_reason
 
@@ -83,7 +84,7 @@ def play(server: LocalLLM, mode: str, episodes: int, max_turns: int) -> tuple[li
     roles = ("patient", "judge") + (("guardian",) if mode != "offline" else ())
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"{mode}.jsonl"
-        spec = RunSpec(
+        config = RunConfig(
             out=out,
             scenarios=["starter"],
             episodes=episodes,
@@ -92,11 +93,11 @@ def play(server: LocalLLM, mode: str, episodes: int, max_turns: int) -> tuple[li
             guardian=mode,
             judge="llm",
             max_turns=max_turns,
-            options=llm_options(server, roles),
             progress=False,
+            **llm_options(server, roles),
         )
         meter = Meter(server)
-        run(spec)
+        run(config)
         cost = meter.stop()
         return load_run(out).episodes, cost
 
@@ -147,9 +148,7 @@ async def judge_sample(server: LocalLLM, mode: str, drafts: list[LabelledDraft])
     if mode == "offline":
         guardian = OfflineGuardian()
         return [guardian.verdict(d.draft, library[d.scenario_id], d.context(library)) for d in drafts], Usage()
-    settings = LLMSettings.from_options(
-        "guardian", **{k.removeprefix("guardian_"): v for k, v in llm_options(server, ("guardian",)).items()}
-    )
+    settings = LLMSettings(**{k.removeprefix("guardian_"): v for k, v in llm_options(server, ("guardian",)).items()})
     guardian = LLMGuardian(settings, tiered=mode == "tiered")
     try:
         verdicts = [await guardian.check(d.draft, d.context(library)) for d in drafts]

@@ -137,16 +137,17 @@ def run_episodes(base_url: str, episodes: int, concurrency: int, ray_actors: int
     The CPU time is this process's (the driver's, for Ray), so it is the client-side cost of an episode only locally.
     """
     from consultgym.runfile import load_run
-    from consultgym.runner import RunSpec, arun
+    from consultgym.runner import arun
+    from consultgym.settings import RunConfig
 
     folder = Path(tempfile.mkdtemp(prefix="consultgym-scale-"))
-    spec = RunSpec(
+    spec = RunConfig(
         out=folder / "run.jsonl",
         episodes=episodes,
         concurrency=concurrency,
         doctor="llm",
         patient="llm",
-        options=llm_options(base_url),
+        **llm_options(base_url),
         progress=False,
     )
     try:
@@ -167,9 +168,9 @@ def run_episodes(base_url: str, episodes: int, concurrency: int, ray_actors: int
 
 # -------------------------------------------------------------------------------------- 4. LLM-path CPU ceiling
 async def _patient_turns(base_url: str, sessions: int, turns: int) -> int:
-    from consultgym.envs.batch import session_builder
+    from consultgym.envs.builder import session_factory
 
-    build = session_builder("starter", patient="llm", patient_model="patient", patient_base_url=base_url)
+    build = session_factory(scenarios="starter", patient="llm", patient_model="patient", patient_base_url=base_url)
     library = [build() for _ in range(sessions)]
 
     async def one(session: Any, index: int) -> int:
@@ -197,10 +198,10 @@ def llm_turns_per_cpu_second(base_url: str, sessions: int, turns: int) -> tuple[
 
 # ------------------------------------------------------------------------------------------------ 5. memory
 async def _live_sessions(count: int, base_url: str | None, turns: int) -> list[Any]:
-    from consultgym.envs.batch import session_builder
+    from consultgym.envs.builder import session_factory
 
     kwargs = {"patient": "llm", "patient_model": "patient", "patient_base_url": base_url} if base_url else {}
-    build = session_builder("starter", **kwargs)
+    build = session_factory(scenarios="starter", **kwargs)
     sessions = [build() for _ in range(count)]
     for index, session in enumerate(sessions):
         await session.areset(None, index)

@@ -22,6 +22,7 @@ __all__ = [
     "ScenarioError",
     "load_library",
     "load_scenario",
+    "make_vec",
 ]
 
 
@@ -38,6 +39,10 @@ def __getattr__(name: str):  # lazy public API: `import consultgym` stays cheap
         from consultgym import errors
 
         return getattr(errors, name)
+    if name == "make_vec":
+        from consultgym.envs.batch import make_vec
+
+        return make_vec
     if name == "Episode":
         from consultgym.records import Episode
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from consultgym.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Episode
 DEFAULT_MAX_TURNS: Final = 12  # MedDialogRubrics uses 12-turn dialogues
@@ -27,6 +25,13 @@ PRIORITY_WEIGHTS: Final = {"critical": 3.0, "important": 2.0, "routine": 1.0}
 # Patient-turn loop
 DEFAULT_MAX_REVISIONS: Final = 2
 
+# Upper bounds of the settings: beyond them a value is a typo, and accepting it would only waste time or memory.
+MAX_TURNS: Final = 100  # as Scenario.max_turns
+MAX_REVISIONS: Final = 10
+MAX_QUESTIONS_PER_TURN: Final = 20
+MAX_EPISODES: Final = 10_000_000
+MAX_CONCURRENCY: Final = 10_000
+
 # The tiered guardian skips the LLM call when the offline check passes and at least this share of the reply's content
 # words come from the scenario or the question (see agents.guardian.grounded_share).
 TIERED_GROUNDED_SHARE: Final = 0.8
@@ -39,6 +44,7 @@ DEFAULT_MAX_RETRIES: Final = 3
 # of its context (a 244 s patient turn was measured). A structured role's cap sits above what its length-bounded schema
 # allows in practice, so the JSON closes first; the drafter writes whole fact lists.
 DEFAULT_MAX_TOKENS: Final = {"patient": 200, "doctor": 300, "guardian": 1_024, "judge": 2_048, "drafter": 8_192}
+
 DEFAULT_TEMPERATURE: Final = 0.0
 DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (capped at MAX_BACKOFF_S)
 MAX_BACKOFF_S: Final = 8.0
@@ -51,6 +57,11 @@ DEFAULT_BOOTSTRAP_SAMPLES: Final = 2_000
 RECORD_SCHEMA_VERSION: Final = 1
 
 
+def default_max_tokens(role: str) -> int | None:
+    """The reply token cap of `role` when its settings give none (None for a role without a default)."""
+    return DEFAULT_MAX_TOKENS.get(role)
+
+
 def default_cache_dir() -> str:
     """Where LLM responses are cached unless ``<role>_cache_dir`` says otherwise (XDG cache home)."""
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -58,22 +69,6 @@ def default_cache_dir() -> str:
 
 
 CacheMode = Literal["off", "read", "write", "readwrite"]
-
-# Option names that hold a secret: API keys, authorization headers, bearer and access tokens, passwords, credentials.
-# Precise on purpose: 'max_tokens' and 'api_key_env' (the *name* of a variable) are settings, and are recorded.
-_SECRET_NAME = re.compile(
-    r"api_?key(?!_env$)|(?:^|_)key$|authori[sz]ation|bearer|passw(?:or)?d|secret|credential|(?:^|_)(?:access_|auth_)?token$",
-    re.IGNORECASE,
-)
-
-
-def is_secret_option(name: str) -> bool:
-    """Whether an option's value is a secret that must never be written (by its name).
-
-    >>> [is_secret_option(n) for n in ("patient_api_key", "judge_max_tokens", "patient_api_key_env", "hf_token")]
-    [True, False, False, True]
-    """
-    return bool(_SECRET_NAME.search(name))
 
 
 class LLMSettings(BaseModel):
@@ -104,29 +99,13 @@ class LLMSettings(BaseModel):
     cache: CacheMode = Field(default="off", description="Response cache: off, read, write or readwrite.")
     cache_dir: str = Field(default_factory=default_cache_dir, description="Folder of the response cache.")
 
+    @field_validator("base_url")
     @classmethod
-    def from_options(cls, role: str, **options: Any) -> LLMSettings:
-        """Validate a role's options, raising ConfigError that names the ``<role>_<option>`` at fault.
-
-        ``max_tokens`` defaults to the role's cap in DEFAULT_MAX_TOKENS.
-        """
-        if options.get("max_tokens") is None and role in DEFAULT_MAX_TOKENS:
-            options = {**options, "max_tokens": DEFAULT_MAX_TOKENS[role]}
-        try:
-            return cls.model_validate(options)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            option = f"{role}_{first['loc'][0]}" if first["loc"] else role
-            if first["type"] == "missing":
-                raise ConfigError(f"{option} is required for an LLM {role} (e.g. {option}=gpt-4o-mini)") from None
-            if first["type"] == "extra_forbidden":
-                known = ", ".join(f"{role}_{name}" for name in cls.model_fields)
-                raise ConfigError(f"unknown option {option}; the {role} accepts {known}") from None
-            if first["loc"] and first["loc"][0] == "api_key_env":  # never echo it: it may be the key itself
-                raise ConfigError(
-                    f"{option} must be the name of an environment variable (e.g. OPENAI_API_KEY), not the key"
-                ) from None
-            raise ConfigError(f"{option}={first.get('input')!r}: {first['msg']}") from None
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_base_url(value)
+        return value
 
     @property
     def endpoint(self) -> str:
@@ -136,3 +115,25 @@ class LLMSettings(BaseModel):
     def describe(self) -> dict[str, Any]:
         """What run records keep: everything but the cache folder (and never a key, which is not held here)."""
         return self.model_dump(exclude={"cache_dir"})
+
+
+def check_base_url(url: str) -> None:
+    """Refuse what cannot be an OpenAI-compatible endpoint, so a typo fails now and not after a run's retries.
+
+    Raises:
+        ValueError: not an http(s) URL with a host (and a valid port), holds whitespace or credentials.
+    """
+    example = "e.g. http://localhost:8000/v1"
+    if url != url.strip() or any(c.isspace() for c in url):
+        raise ValueError(f"a URL holds no spaces; {example}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL with a host; {example}")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ValueError(f"the port is not a number from 0 to 65535; {example}") from None
+    if parts.username or parts.password:  # they would be written into every run record
+        raise ValueError("credentials do not belong in the URL; put the key in the variable named by api_key_env")
+    if parts.fragment:
+        raise ValueError(f"a URL with a #fragment is not an endpoint; {example}")

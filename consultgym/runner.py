@@ -11,74 +11,42 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
-from consultgym.agents.factory import llm_options, make_doctor
-from consultgym.config import (
-    DEFAULT_LIBRARY,
-    DEFAULT_MAX_REVISIONS,
-    DEFAULT_QUESTIONS_PER_TURN,
-    LLMSettings,
-    is_secret_option,
-)
-from consultgym.envs.session import ConsultationSession, build_session
-from consultgym.errors import ConfigError, ConsultGymError
+from consultgym.agents.factory import make_doctor
+from consultgym.config import DEFAULT_MAX_TURNS
+from consultgym.envs.builder import load_scenarios, session_factory
+from consultgym.envs.driver import RecordLabels, play_episode
+from consultgym.envs.session import ConsultationSession
+from consultgym.errors import ConfigError, RecordError
 from consultgym.records import Episode, RunManifest
-from consultgym.runfile import append_episode, compact, load_run
-from consultgym.scenarios.loader import load_library
+from consultgym.runfile import append_episode, compact, load_run, manifest_path, read_manifest
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import RunConfig
+
+Key = tuple[int, str, int]
+ERROR_EXAMPLES = 3  # distinct error messages a summary quotes
 
 
 @dataclass
-class RunSpec:
-    """Everything that defines a run. `options` carries the `<role>_*` LLM settings (model, base_url, ...)."""
+class Tally:
+    """Episodes finished so far, and the most common reasons of those that errored."""
 
-    out: Path
-    scenarios: list[str] = field(default_factory=lambda: [DEFAULT_LIBRARY])
-    episodes: int | None = None  # default: one per scenario
-    seed: int = 0
-    concurrency: int = 1
-    doctor: str = "scripted"
-    patient: str = "offline"
-    guardian: str = "offline"
-    judge: str = "offline"
-    env_id: str = "consultgym/Consultation-v0"
-    max_turns: int | None = None
-    max_revisions: int = DEFAULT_MAX_REVISIONS
-    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN
-    options: dict[str, Any] = field(default_factory=dict)
-    progress: bool = True
+    completed: int = 0
+    errored: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
 
-    def role_config(self) -> dict[str, Any]:
-        """Settings written into records and manifests: role kinds, options and the LLM roles' effective settings
-        (defaults such as the token cap filled in), never a secret. A resume must match them."""
-        options = {k: v for k, v in self.options.items() if not is_secret_option(k)}
-        return {
-            "doctor": self.doctor,
-            "patient": self.patient,
-            "guardian": self.guardian,
-            "judge": self.judge,
-            "max_turns": self.max_turns,
-            "max_revisions": self.max_revisions,
-            "questions_per_turn": self.questions_per_turn,
-            **options,
-            **self._effective_llm_settings(),
-        }
-
-    def _effective_llm_settings(self) -> dict[str, Any]:
-        roles = {"doctor": self.doctor, "patient": self.patient, "guardian": self.guardian, "judge": self.judge}
-        effective: dict[str, Any] = {}
-        for role, kind in roles.items():
-            # A panel judge's members are built from judge_models; its shared options are recorded as given.
-            if kind in ("llm", "tiered") and f"{role}_model" in self.options:
-                settings = LLMSettings.from_options(role, **llm_options(role, self.options)).describe()
-                effective |= {f"{role}_{name}": value for name, value in settings.items()}
-        return effective
+    def add(self, episode: Episode) -> None:
+        if episode.error:
+            self.errored += 1
+            self.errors[episode.error] += 1
+        else:
+            self.completed += 1
 
 
 @dataclass
@@ -90,14 +58,16 @@ class RunSummary:
     errored: int
     warnings: list[str]
     seconds: float
+    errors: list[tuple[str, int]] = field(default_factory=list)  # the most common error messages, with counts
 
     @classmethod
     def of(
-        cls, spec: RunSpec, planned: int, todo: int, counts: dict[str, int], warnings: list[str], started: float
+        cls, config: RunConfig, planned: int, todo: int, tally: Tally, warnings: list[str], started: float
     ) -> RunSummary:
         """The summary of a run that planned `planned` episodes, of which `todo` still had to be played."""
         seconds = round(time.perf_counter() - started, 3)
-        return cls(spec.out, planned, planned - todo, counts["completed"], counts["errored"], warnings, seconds)
+        examples = sorted(tally.errors.items(), key=lambda item: (-item[1], item[0]))[:ERROR_EXAMPLES]
+        return cls(config.out, planned, planned - todo, tally.completed, tally.errored, warnings, seconds, examples)
 
 
 def plan(scenario_ids: list[str], episodes: int, seed: int) -> list[tuple[int, str, int]]:
@@ -107,164 +77,131 @@ def plan(scenario_ids: list[str], episodes: int, seed: int) -> list[tuple[int, s
     return [(i, order[i % len(order)], seed + i) for i in range(episodes)]
 
 
-def _history_only(env_id: str) -> bool:
-    if env_id not in {"consultgym/Consultation-v0", "consultgym/HistoryTaking-v0"}:
-        raise ConfigError(
-            f"--env {env_id!r} is not a consultgym env id; use consultgym/Consultation-v0 or HistoryTaking-v0"
-        )
-    return env_id.endswith("HistoryTaking-v0")
-
-
-def session_factory(spec: RunSpec, library: list[Scenario]) -> Callable[[], ConsultationSession]:
-    """A function building fresh roles for each episode (roles keep per-episode usage and state)."""
-    diagnosis = not _history_only(spec.env_id)
-
-    def build() -> ConsultationSession:
-        return build_session(
-            library,
-            spec.patient,
-            spec.guardian,
-            spec.judge,
-            diagnosis=diagnosis,
-            max_turns=spec.max_turns,
-            max_revisions=spec.max_revisions,
-            questions_per_turn=spec.questions_per_turn,
-            **spec.options,
-        )
-
-    build()  # fail fast on bad settings, before any episode starts
-    return build
-
-
 async def run_episode(
-    spec: RunSpec,
+    config: RunConfig,
     build: Callable[[], ConsultationSession],
-    index: int,
-    scenario_id: str,
-    seed: int,
-    run_id: str,
+    key: Key,
+    labels: RecordLabels,
 ) -> Episode:
-    """Play one episode; any failure is recorded in the returned episode instead of raised."""
+    """Play one planned episode; any failure is recorded in the returned episode instead of raised."""
     started = time.perf_counter()
-    session = build()
-    doctor = make_doctor(spec.doctor, **spec.options)
-    try:
-        observation, _ = await session.areset(scenario_id, seed)
-        doctor.reset(observation, seed)
-        while not session.done:
-            observation = (await session.astep(await doctor.act(observation))).observation
-        episode = session.to_episode(index, run_id, spec.env_id, spec.role_config())
-    except Exception as exc:  # a bad rollout is data, not a crash
-        episode = _failed_episode(session, spec, index, scenario_id, seed, run_id, exc)
-    episode.duration_s = round(time.perf_counter() - started, 4)
-    return episode
+    index, scenario_id, seed = key
+    doctor = make_doctor(config.doctor, config.questions_per_turn, config.max_turns or DEFAULT_MAX_TURNS)
+    result = await play_episode(build(), doctor, scenario_id, seed, index, labels)
+    result.episode.duration_s = round(time.perf_counter() - started, 4)
+    return result.episode
 
 
-def _failed_episode(
-    session: ConsultationSession,
-    spec: RunSpec,
-    index: int,
-    scenario_id: str,
-    seed: int,
-    run_id: str,
-    exc: Exception,
-) -> Episode:
-    error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ConsultGymError) else str(exc)
-    if session.scenario is not None:
-        episode = session.to_episode(index, run_id, spec.env_id, spec.role_config())
-        episode.error = error or type(exc).__name__
-        return episode
-    return Episode(
-        run_id=run_id,
-        index=index,
-        scenario_id=scenario_id,
-        seed=seed,
-        env_id=spec.env_id,
-        config=spec.role_config(),
-        error=error or type(exc).__name__,
-    )
+@dataclass
+class Prepared:
+    """A run ready to play: its library, plan, what is already finished, and how records are labelled."""
+
+    library: list[Scenario]
+    planned: list[Key]
+    finished: set[Key]
+    warnings: list[str]
+    labels: RecordLabels
+
+    @property
+    def todo(self) -> list[Key]:
+        return [key for key in self.planned if key not in self.finished]
 
 
-def prepare(
-    spec: RunSpec,
-) -> tuple[list[Scenario], list[tuple[int, str, int]], set[tuple[int, str, int]], list[str]]:
-    """Load the library, plan the episodes, and resume from the output file when it exists."""
-    library = load_library(spec.scenarios)
-    episodes = spec.episodes if spec.episodes is not None else len(library)
-    if episodes < 1:
-        raise ConfigError(f"--episodes must be at least 1, got {episodes}")
-    planned = plan([s.id for s in library], episodes, spec.seed)
+def prepare(config: RunConfig) -> Prepared:
+    """Load the library, plan the episodes, check the role settings and endpoints, and resume from the output file.
+
+    Everything that can be refused is refused here, before anything is written.
+    """
+    library = load_scenarios(config)
+    episodes = config.episodes if config.episodes is not None else len(library)
+    planned = plan([s.id for s in library], episodes, config.seed)
+    session_factory(config, library)  # bad role settings fail here, before the manifest writes them to disk
+    check_endpoints(config)
+    previous = read_manifest(config.out) if config.out.exists() else None
+    run_id = previous.run_id if previous is not None else config.out.stem  # a renamed run file keeps its run id
     manifest = RunManifest(
-        run_id=spec.out.stem,
+        run_id=run_id,
         scenarios=sorted(s.id for s in library),
-        seed=spec.seed,
-        env_id=spec.env_id,
-        config=spec.role_config(),
+        seed=config.seed,
+        env_id=config.env,
+        config=config.record(),
     )
-    session_factory(spec, library)  # bad role settings fail here, before the manifest writes them to disk
-    _check_manifest(spec.out, manifest)
-    finished: set[tuple[int, str, int]] = set()
+    _check_manifest(config.out, manifest, previous)
+    finished: set[Key] = set()
     warnings: list[str] = []
-    if spec.out.exists():
-        existing = load_run(spec.out)
-        keep = _latest_finished(existing.episodes)
+    if config.out.exists():
+        existing = load_run(config.out, run_id=run_id)
+        keep = [e for e in existing.episodes if e.ok]
         finished = {e.key for e in keep}
         warnings = existing.warnings
-        compact(spec.out, keep, existing.rejected)  # drops errored episodes (rerun now) and broken lines
-    return library, planned, finished, warnings
+        compact(config.out, keep, existing.rejected)  # drops errored episodes (rerun now) and broken lines
+    return Prepared(library, planned, finished, warnings, RecordLabels(run_id, config.env, manifest.config))
 
 
-def _latest_finished(episodes: list[Episode]) -> list[Episode]:
-    by_key: dict[tuple[int, str, int], Episode] = {}
-    for episode in episodes:
-        if episode.ok and episode.key not in by_key:
-            by_key[episode.key] = episode
-    return list(by_key.values())
+def check_endpoints(config: RunConfig) -> None:
+    """Refuse a run whose model servers cannot be reached, in seconds instead of after every episode's retries.
+
+    Raises:
+        ConfigError: a role's endpoint does not resolve or refuses connections.
+    """
+    from consultgym.agents.llm import probe_endpoint
+
+    problems: dict[str, str | None] = {}
+    for role, settings in config.llm_roles().items():
+        endpoint = settings.endpoint
+        if endpoint not in problems:
+            problems[endpoint] = probe_endpoint(endpoint)
+        if problems[endpoint]:
+            option = "--" + role.split(":")[0] + "-base-url"
+            raise ConfigError(
+                f"{role}: cannot reach {endpoint} ({problems[endpoint]}); start the server or fix {option}"
+            )
 
 
-def _check_manifest(out: Path, manifest: RunManifest) -> None:
-    path = out.with_suffix(out.suffix + ".manifest.json")
-    if path.exists() and out.exists():
-        previous = RunManifest.model_validate_json(path.read_text(encoding="utf-8"))
+def _check_manifest(out: Path, manifest: RunManifest, previous: RunManifest | None) -> None:
+    if previous is not None:
         for name in ("scenarios", "seed", "env_id", "config"):
             if getattr(previous, name) != getattr(manifest, name):
                 raise ConfigError(
                     f"{out} was written by a run with a different {name}; resume only with the same settings, "
                     f"or choose another --out"
                 )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        manifest_path(out).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(f"{manifest_path(out)}: cannot write the run manifest ({exc.strerror or exc})") from None
 
 
-async def arun(spec: RunSpec) -> RunSummary:
+async def arun(config: RunConfig) -> RunSummary:
     """Run (or resume) a batch of episodes; see the module docstring."""
     started = time.perf_counter()
-    library, planned, finished, warnings = prepare(spec)
-    todo = [p for p in planned if p not in finished]
-    build = session_factory(spec, library)
-    gate = asyncio.Semaphore(max(1, spec.concurrency))
-    counts = {"completed": 0, "errored": 0}
+    run = prepare(config)
+    todo = run.todo
+    build = session_factory(config, run.library)
+    gate = asyncio.Semaphore(config.concurrency)
+    tally = Tally()
     bar = tqdm(
-        total=len(planned),
-        initial=len(planned) - len(todo),
-        disable=not spec.progress,
+        total=len(run.planned),
+        initial=len(run.planned) - len(todo),
+        disable=not config.progress,
         unit="episode",
-        desc=spec.out.name,
+        desc=config.out.name,
     )
 
-    async def one(index: int, scenario_id: str, seed: int) -> None:
+    async def one(key: Key) -> None:
         async with gate:
-            episode = await run_episode(spec, build, index, scenario_id, seed, spec.out.stem)
-        append_episode(spec.out, episode)
-        counts["errored" if episode.error else "completed"] += 1
+            episode = await run_episode(config, build, key, run.labels)
+        append_episode(config.out, episode)
+        tally.add(episode)
         bar.update(1)
 
     try:
-        await asyncio.gather(*(one(*p) for p in todo))
+        await asyncio.gather(*(one(key) for key in todo))
     finally:
         bar.close()
         await _close_llm_clients()
-    return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
+    return RunSummary.of(config, len(run.planned), len(todo), tally, run.warnings, started)
 
 
 async def _close_llm_clients() -> None:
@@ -275,6 +212,6 @@ async def _close_llm_clients() -> None:
         await sys.modules["consultgym.agents.llm"].aclose_clients()
 
 
-def run(spec: RunSpec) -> RunSummary:
+def run(config: RunConfig) -> RunSummary:
     """Synchronous entry point of `arun`."""
-    return asyncio.run(arun(spec))
+    return asyncio.run(arun(config))

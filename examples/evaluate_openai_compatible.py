@@ -25,7 +25,8 @@ from typing import Any
 
 from consultgym.report import format_report, summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 
 def demo_doctor(body: dict[str, Any]) -> str:
@@ -76,7 +77,7 @@ def main() -> None:
             options.update(
                 patient_model=args.patient_model, patient_base_url=base_url, patient_api_key_env=args.api_key_env
             )
-        spec = RunSpec(
+        spec = RunConfig(
             out=Path(args.out),
             scenarios=args.scenarios,
             episodes=args.episodes,
@@ -84,7 +85,7 @@ def main() -> None:
             concurrency=args.concurrency,
             doctor="llm",
             patient="llm" if args.patient_model else "offline",
-            options=options,
+            **options,
         )
         summary = run(spec)
     print(

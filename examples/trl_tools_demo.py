@@ -4,31 +4,34 @@
 
 For each completion of a GRPO group, the trainer builds an env with the factory, calls ``reset(**row)`` (the row's
 ``scenario`` and ``seed`` columns pick the patient), executes the model's tool calls, and reads ``get_reward()``
-when the episode is over. The scripted doctor's text turns are turned into tool calls with `tool_calls_for`.
+when generation is over (the only reward source: pass no ``reward_funcs``). The scripted doctor's text turns are
+turned into tool calls with `tool_calls_for`. The last completion is cut short after two tool calls, as the trainer's
+token budget would: it earns the coverage of what it asked, with no diagnosis.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
-from consultgym.envs.session import run_sync
-from consultgym.integrations.trl import ConsultationToolEnv, dataset_rows, reward_func, tool_calls_for, tool_env_factory
+from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.envs.driver import run_sync
+from consultgym.integrations.trl import ConsultationToolEnv, dataset_rows, tool_calls_for, tool_env_factory
 
 
-def play(env: ConsultationToolEnv, row: dict, verbose: bool) -> None:
-    """One rollout: reset with the row, then the doctor's tool calls until the consultation ends."""
+def play(env: ConsultationToolEnv, row: dict, verbose: bool, budget: int = 100) -> None:
+    """One rollout: reset with the row, then the doctor's tool calls until the consultation ends or `budget` calls."""
     opening = env.reset(**row)
     doctor = ScriptedDoctor()
     doctor.reset(opening, row["seed"])
     heard = opening
     if verbose:
-        print(opening)
-    while not env.done:
-        for tool, argument in tool_calls_for(run_sync(doctor.act(heard))):
+        print(opening.strip())
+    while not env.done and budget > 0:
+        for tool, argument in tool_calls_for(run_sync(doctor.act(heard)))[:budget]:
             if env.done:
                 break
             heard = getattr(env, tool)(argument)
+            budget -= 1
             if verbose:
                 print(f"  {tool}({argument!r})\n    -> {heard}")
 
@@ -44,10 +47,11 @@ def main() -> None:
     row = dataset_rows([args.scenario], [args.seed])[0]
     environments = [factory() for _ in range(args.group)]
     for index, env in enumerate(environments):
-        play(env, row, verbose=index == 0)
-    rewards = reward_func(environments)
+        play(env, row, verbose=index == 0, budget=2 if index == len(environments) - 1 else 100)
+    rewards = [env.get_reward() for env in environments]  # what TRL logs as rewards/ConsultationToolEnv
     print(f"\nGRPO group of {args.group} on ({args.scenario}, seed {args.seed}): rewards {rewards}")
-    print("A deterministic doctor earns the same reward in every completion: the group met the same patient.")
+    print("A deterministic doctor earns the same reward in every finished completion: the group met the same patient;")
+    print(f"the last one, cut short after 2 tool calls, earns its coverage reward: {rewards[-1]}.")
 
 
 if __name__ == "__main__":

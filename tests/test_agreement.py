@@ -45,7 +45,7 @@ def test_agreement_command_against_an_llm_judge(tmp_path, capsys, fake_openai):
     """offline vs an LLM judge that grades every item from the transcript truthfully: full agreement."""
     import json as jsonlib
 
-    from consultgym.agents.judge import score
+    from consultgym.agents.judge.offline import score
     from consultgym.cli import main
     from consultgym.scenarios.loader import load_scenario
 

@@ -17,7 +17,8 @@ from consultgym.errors import ConfigError
 from consultgym.records import Episode, ItemResult, Judgement, Turn, Verdict
 from consultgym.report import bootstrap_ci, summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, plan, run
+from consultgym.runner import plan, run
+from consultgym.settings import RunConfig
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "chest_pain.yaml")
 
@@ -35,9 +36,9 @@ def test_plan_is_seeded_and_cycles():
 
 def test_run_writes_one_record_per_episode_and_resumes(tmp_path):
     out = tmp_path / "run.jsonl"
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=5, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=5, progress=False))
     assert (summary.completed, summary.errored) == (5, 0)
-    again = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=8, progress=False))
+    again = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=8, progress=False))
     assert (again.skipped, again.completed) == (5, 3)
     assert sorted(keys(out)) == sorted(set(keys(out))) and len(keys(out)) == 8
     episode = load_run(out).episodes[0]
@@ -46,30 +47,29 @@ def test_run_writes_one_record_per_episode_and_resumes(tmp_path):
 
 def test_resume_refuses_other_settings(tmp_path):
     out = tmp_path / "run.jsonl"
-    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=2, progress=False))
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=2, progress=False))
     with pytest.raises(ConfigError, match="different seed"):
-        run(RunSpec(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
+        run(RunConfig(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
 
 
-def test_token_caps_are_recorded_and_a_resume_with_other_caps_is_refused(tmp_path, fast_llm):
+def test_token_caps_are_recorded_and_a_resume_with_other_caps_is_refused(tmp_path, fast_llm, fake_openai):
     out = tmp_path / "run.jsonl"
-    options = fast_llm("patient", model="p") | fast_llm("guardian", model="g")
-    spec = RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=options, progress=False)
-    run(spec)
+    options = fast_llm("patient", model="p")
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **options))
     config = load_run(out).episodes[0].config
     manifest = json.loads(out.with_suffix(".jsonl.manifest.json").read_text())["config"]
-    # Not a secret: the cap is written, the default one included (the guardian is offline: none for it).
+    # Not a secret: the cap is written, the role's default included (the guardian is offline: none for it) ...
     assert config["patient_max_tokens"] == manifest["patient_max_tokens"] == 200 and "guardian_max_tokens" not in config
-    assert config["patient_api_key_env"] == "OPENAI_API_KEY"
-    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=options, progress=False))  # same
+    assert {r.body["max_tokens"] for r in fake_openai.chat_requests} == {200}  # ... and the one sent
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **options))  # the same
     capped = options | {"patient_max_tokens": 64}
     with pytest.raises(ConfigError, match="different config"):
-        run(RunSpec(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", options=capped, progress=False))
+        run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **capped))
 
 
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
     out = tmp_path / "run.jsonl"
-    from consultgym.agents import scripted_doctor
+    from consultgym.agents.doctor import scripted as scripted_doctor
 
     original = scripted_doctor.ScriptedDoctor.act
 
@@ -77,11 +77,11 @@ def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
         raise RuntimeError("doctor crashed")
 
     monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", broken)
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.errored == 3
     assert all("doctor crashed" in e.error for e in load_run(out).episodes)
     monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", original)
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.completed == 3
     episodes = load_run(out).episodes
     assert len(episodes) == 3 and all(e.ok for e in episodes)
@@ -89,13 +89,13 @@ def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
 
 def test_truncated_and_foreign_lines_are_skipped_with_warnings(tmp_path):
     out = tmp_path / "run.jsonl"
-    run(RunSpec(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     with open(out, "a") as f:
         f.write('{"some": "other tool"}\n{"scenario_id": "x", "turns": [], "ind')
     loaded = load_run(out)
     assert len(loaded.episodes) == 3 and len(loaded.warnings) == 2
     assert "truncated last line" in loaded.warnings[1] and ":5:" in loaded.warnings[1]
-    summary = run(RunSpec(out=out, scenarios=[FIXTURE], episodes=4, progress=False))
+    summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=4, progress=False))
     assert summary.completed == 1 and len(summary.warnings) == 2
     assert load_run(out).warnings == []  # compacted; the bad lines were moved aside, not lost
     assert len((tmp_path / "run.rejected.jsonl").read_text().splitlines()) == 2

@@ -1,21 +1,20 @@
 """The interfaces every participant implements, offline or LLM-backed, so that they swap freely.
 
 All speaking and judging methods are coroutines. Offline implementations never await anything, so the environment can
-drive them synchronously without an event loop (see `consultgym.envs.session.run_sync`).
+drive them synchronously without an event loop (see `consultgym.envs.driver.run_sync`). The session talks to its
+roles through these classes only: which facts a turn revealed and which must-ask items it covered are the patient's
+and the judge's to say.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Set
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from consultgym.actions import DoctorAction
 from consultgym.records import Judgement, Usage, Verdict
 from consultgym.scenarios.schema import Scenario
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,10 @@ class PatientAgent(Participant, ABC):
         """A new draft after the guardian rejected `draft`; the offline patient just answers again."""
         return await self.respond(ctx)
 
+    @abstractmethod
+    def revealed(self, ctx: PatientContext) -> list[str]:
+        """The ids of the facts that answer this turn (recorded in `Turn.facts_revealed`), without wording a reply."""
+
 
 class GuardianAgent(Participant, ABC):
     """Checks a candidate patient reply against the scenario's facts."""
@@ -81,6 +84,13 @@ class JudgeAgent(Participant, ABC):
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         """The judgement of one episode from the doctor's turns (in order) and the diagnosis given."""
 
+    @abstractmethod
+    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+        """The must-ask items one doctor turn newly covers, beyond `already` (the running `Turn.coverage`).
+
+        Synchronous and cheap, since it runs on every turn; the episode's score is `judge`'s.
+        """
+
 
 class DoctorAgent(Participant, ABC):
     """Plays the doctor: sees only the patient's words, returns the next turn's text."""
@@ -92,18 +102,3 @@ class DoctorAgent(Participant, ABC):
     @abstractmethod
     async def act(self, observation: str) -> str:
         """The next doctor turn, given the patient's latest reply."""
-
-
-class ScenarioCache(Generic[T]):
-    """Data derived from a scenario, computed once per scenario object (scenarios are frozen)."""
-
-    def __init__(self, build: Callable[[Scenario], T]) -> None:
-        self._build = build
-        self._store: dict[int, tuple[Scenario, T]] = {}
-
-    def __call__(self, scenario: Scenario) -> T:
-        hit = self._store.get(id(scenario))
-        if hit is None or hit[0] is not scenario:
-            hit = (scenario, self._build(scenario))
-            self._store[id(scenario)] = hit
-        return hit[1]

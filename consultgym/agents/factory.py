@@ -1,87 +1,80 @@
-"""Build the roles of a consultation from plain settings (what `gym.make` kwargs and CLI flags carry).
+"""Build the roles of a consultation from their typed settings (`consultgym.settings`).
 
-Offline roles need nothing. An LLM role takes ``<role>_model`` and optionally ``<role>_base_url``,
-``<role>_api_key_env``, ``<role>_temperature`` ... (see `consultgym.config.LLMSettings`).
+Offline roles need nothing; an LLM role gets the `LLMSettings` its config carries. Each call returns a fresh role, so
+concurrent sessions never share usage counts or state.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from consultgym.agents.base import DoctorAgent, GuardianAgent, JudgeAgent, PatientAgent
-from consultgym.agents.guardian import NoGuardian, OfflineGuardian
-from consultgym.agents.judge import RubricJudge
-from consultgym.agents.offline_patient import OfflinePatient
-from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
-from consultgym.errors import ConfigError
-
-PATIENTS = ("offline", "llm")
-GUARDIANS = ("offline", "llm", "tiered", "off")
-JUDGES = ("offline", "llm", "panel")
-DOCTORS = ("scripted", "knowledge", "llm")
-
-
-def _choose(role: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{role}={value!r} is not one of {', '.join(allowed)}")
-    return value
-
-
-def llm_options(role: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The ``<role>_*`` options with the prefix removed: {'patient_model': 'm'} -> {'model': 'm'}."""
-    prefix = f"{role}_"
-    return {key[len(prefix) :]: value for key, value in options.items() if key.startswith(prefix) and value is not None}
+from consultgym.agents.guardian.offline import NoGuardian, OfflineGuardian
+from consultgym.agents.judge.offline import RubricJudge
+from consultgym.agents.patient.offline import OfflinePatient
+from consultgym.config import (
+    DEFAULT_COVERAGE_WEIGHT,
+    DEFAULT_DIAGNOSIS_WEIGHT,
+    DEFAULT_MAX_TURNS,
+    DEFAULT_QUESTIONS_PER_TURN,
+)
+from consultgym.settings import DoctorConfig, GuardianConfig, JudgeConfig, PatientConfig
 
 
 def make_patient(
-    kind: str = "offline", questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN, **options: Any
+    config: PatientConfig | str = "offline", questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN
 ) -> PatientAgent:
-    if _choose("patient", kind, PATIENTS) == "offline":
+    config = PatientConfig.parse(config)
+    if config.llm is None:
         return OfflinePatient(questions_per_turn)
-    from consultgym.agents.llm_patient import LLMPatient
+    from consultgym.agents.patient.llm import LLMPatient
 
-    return LLMPatient.from_options(questions_per_turn=questions_per_turn, **llm_options("patient", options))
+    return LLMPatient(config.llm, questions_per_turn)
 
 
-def make_guardian(kind: str = "offline", **options: Any) -> GuardianAgent:
-    kind = _choose("guardian", kind, GUARDIANS)
-    if kind == "offline":
-        return OfflineGuardian()
-    if kind == "off":
+def make_guardian(config: GuardianConfig | str = "offline") -> GuardianAgent:
+    config = GuardianConfig.parse(config)
+    if config.kind == "off":
         return NoGuardian()
-    from consultgym.agents.llm_guardian import LLMGuardian
+    if config.llm is None:
+        return OfflineGuardian()
+    from consultgym.agents.guardian.llm import LLMGuardian
 
-    return LLMGuardian.from_options(tiered=kind == "tiered", **llm_options("guardian", options))
+    return LLMGuardian(config.llm, tiered=config.kind == "tiered")
 
 
 def make_judge(
-    kind: str = "offline",
+    config: JudgeConfig | str = "offline",
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
     coverage_weight: float = DEFAULT_COVERAGE_WEIGHT,
     diagnosis_weight: float = DEFAULT_DIAGNOSIS_WEIGHT,
-    **options: Any,
 ) -> JudgeAgent:
-    kind = _choose("judge", kind, JUDGES)
+    config = JudgeConfig.parse(config)
     offline = RubricJudge(questions_per_turn, coverage_weight, diagnosis_weight)
-    if kind == "offline":
+    if config.kind == "offline":
         return offline
-    from consultgym.agents.llm_judge import LLMJudge, PanelJudge
+    from consultgym.agents.judge.llm import LLMJudge, PanelJudge
 
-    if kind == "llm":
-        return LLMJudge.from_options(offline=offline, **llm_options("judge", options))
-    return PanelJudge.from_options(offline=offline, **llm_options("judge", options))
+    if config.kind == "llm":
+        assert config.llm is not None  # the config's validator requires it
+        return LLMJudge(config.llm, offline)
+    members = [offline if settings is None else LLMJudge(settings, offline) for settings in config.member_settings()]
+    return PanelJudge(members, config.vote, offline)
 
 
-def make_doctor(kind: str = "scripted", **options: Any) -> DoctorAgent:
-    kind = _choose("doctor", kind, DOCTORS)
-    if kind == "scripted":
-        from consultgym.agents.scripted_doctor import ScriptedDoctor
+def make_doctor(
+    config: DoctorConfig | str = "scripted",
+    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    max_turns: int = DEFAULT_MAX_TURNS,
+) -> DoctorAgent:
+    config = DoctorConfig.parse(config)
+    if config.kind == "scripted":
+        from consultgym.agents.doctor.scripted import ScriptedDoctor
 
         return ScriptedDoctor()
-    if kind == "knowledge":
-        from consultgym.agents.knowledge_doctor import KnowledgeDoctor
+    if config.kind == "knowledge":
+        from consultgym.agents.doctor.knowledge import KnowledgeDoctor
 
         return KnowledgeDoctor()
-    from consultgym.agents.llm_doctor import LLMDoctor
+    from consultgym.agents.doctor.llm import LLMDoctor
 
-    return LLMDoctor.from_options(**llm_options("doctor", options))
+    assert config.llm is not None  # the config's validator requires it
+    return LLMDoctor(config.llm, questions_per_turn, max_turns)

@@ -29,7 +29,9 @@ import logging
 import os
 import random
 import re
+import socket
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from functools import cache
@@ -37,11 +39,12 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from consultgym.agents.base import Participant
-from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
+from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings, default_max_tokens
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
 from consultgym.text import replace_surrogates
@@ -139,6 +142,34 @@ _REFUSE_STRING_BOUNDS: set[str] = set()
 def _refuses_string_bounds(failure: _Failure, body: dict[str, Any]) -> bool:
     schema = json.dumps(body.get("response_format", {}))
     return failure.kind == FailureKind.rejected and "maxLength" in str(failure) and "maxLength" in schema
+
+
+PROBE_TIMEOUT_S = 3.0
+
+
+def probe_endpoint(endpoint: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why a TCP connection to the endpoint (or the proxy that reaches it) fails; None when it opens.
+
+    Nothing is sent, so no key travels: it only tells a typo in the host or port, or a server that is not running,
+    in seconds instead of after every episode's retries.
+    """
+    parts = urlsplit(endpoint)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        proxied = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = proxied.hostname or host, proxied.port or 80
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror:
+        return f"the host {host!r} does not resolve"
+    except ConnectionRefusedError:
+        return "connection refused"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 # ----------------------------------------------------------------------------------------------------------- cache
@@ -270,7 +301,8 @@ class ChatBackend:
     """A chat model reached through the openai SDK, with bounded retries, usage accounting and a response cache.
 
     Args:
-        settings: model, base_url, key variable, sampling, timeout, retries and cache.
+        settings: model, base_url, key variable, sampling, timeout, retries and cache; without ``max_tokens``, the
+            role's default cap (`consultgym.config.DEFAULT_MAX_TOKENS`) applies.
         on_usage: receives one `Usage` per attempt (calls=1, tokens, latency, errors) or per cache hit.
         role: named in error messages ('patient', 'guardian', ...).
 
@@ -280,6 +312,9 @@ class ChatBackend:
     """
 
     def __init__(self, settings: LLMSettings, on_usage: UsageSink | None = None, role: str = "llm") -> None:
+        cap = default_max_tokens(role)
+        if settings.max_tokens is None and cap is not None:  # a local model must not run to the end of its context
+            settings = settings.model_copy(update={"max_tokens": cap})
         self.settings = settings
         self.on_usage = on_usage or (lambda usage: None)
         self.role = role

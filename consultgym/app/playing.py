@@ -1,25 +1,25 @@
-"""A consultation played by a person in the app, without Streamlit: build the roles, step, save the episode.
+"""A consultation played by a person in the app, without Streamlit: build the session, step, save the episode.
 
-Offline roles are driven with `run_sync`; an LLM patient needs an event loop that outlives one step (async HTTP
-clients bind to the loop they first ran on), so it gets the env's own loop runner.
+The session is built and driven as the env does it (`envs.builder.build_session`, `envs.driver.SessionDriver`): offline
+roles without an event loop, an LLM patient on a loop that outlives one step (async HTTP clients bind to the loop they
+first ran on).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
 from consultgym.app.data import next_episode_index
 from consultgym.config import DEFAULT_API_KEY_ENV
-from consultgym.envs.consultation import LoopRunner
-from consultgym.envs.session import ConsultationSession, StepResult, run_sync
+from consultgym.envs.builder import build_session
+from consultgym.envs.driver import SessionDriver
+from consultgym.envs.session import ConsultationSession, StepResult
 from consultgym.records import Episode
 from consultgym.runfile import append_episode
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 
 PLAY_RUN_ID = "play"
 DEFAULT_SAVE_PATH = "runs/play.jsonl"
@@ -40,7 +40,7 @@ class LLMChoice:
         return cls(os.environ.get(MODEL_ENV, ""), os.environ.get(BASE_URL_ENV, ""))
 
     def options(self) -> dict[str, str]:
-        """The ``patient_*`` options `make_patient` takes (empty fields left to the backend's defaults)."""
+        """The ``patient_*`` settings (empty fields left to the backend's defaults)."""
         given = {"model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env}
         return {f"patient_{name}": value.strip() for name, value in given.items() if value.strip()}
 
@@ -50,8 +50,7 @@ class Play:
     """One consultation in progress: the session, how to drive it, and where it was saved."""
 
     session: ConsultationSession
-    run: Callable[[Coroutine[Any, Any, Any]], Any]
-    runner: LoopRunner | None = None
+    driver: SessionDriver
     saved: list[str] = field(default_factory=list)  # "path#index" of each save
 
     @property
@@ -65,7 +64,7 @@ class Play:
 
     def send(self, doctor_text: str) -> StepResult:
         """Play one doctor turn (a question, ``EXAMINE:``, ``TEST:``, ``DIAGNOSIS:`` or ``END INQUIRY``)."""
-        return self.run(self.session.astep(doctor_text))
+        return self.driver.run(self.session.astep(doctor_text))
 
     def episode(self, index: int = 0) -> Episode:
         return self.session.to_episode(index=index, run_id=PLAY_RUN_ID)
@@ -80,8 +79,7 @@ class Play:
         return index
 
     def close(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
+        self.driver.close()
 
 
 def start_play(
@@ -94,10 +92,8 @@ def start_play(
         ImportError: the LLM patient's module is not installed.
     """
     options = llm.options() if patient == "llm" and llm else {}
-    session = ConsultationSession(
-        [scenario], make_patient(patient, **options), make_guardian(guardian), make_judge("offline")
-    )
-    runner = None if session.offline else LoopRunner()
-    play = Play(session, run_sync if runner is None else runner.run, runner)
-    play.run(session.areset(scenario.id, seed))
+    config = EnvConfig.parse({"scenarios": [scenario], "patient": patient, "guardian": guardian, **options})
+    session = build_session(config, [scenario])
+    play = Play(session, SessionDriver(session))
+    play.driver.run(session.areset(scenario.id, seed))
     return play

@@ -3,14 +3,16 @@
 Two ways to run N consultations side by side:
 
 - `rollout_batch` plays N whole episodes concurrently on the caller's event loop: each episode is a
-  `ConsultationSession` driven by a `DoctorAgent` (the scripted baseline, an `LLMDoctor`, or your own policy). While one
-  episode waits for a model, the others run, so N episodes against an LLM take about as long as the slowest one.
+  `ConsultationSession` (from `envs.builder.session_factory`) driven by a `DoctorAgent` (the scripted baseline, an
+  `LLMDoctor`, or your own policy) through `envs.driver.play_episode`. While one episode waits for a model, the others
+  run, so N episodes against an LLM take about as long as the slowest one.
 - `make_vec` builds a Gymnasium vector env with the settings text spaces need (see `VECTOR_KWARGS`).
 
 Example:
     >>> import asyncio
-    >>> from consultgym.agents.scripted_doctor import ScriptedDoctor
-    >>> build = session_builder("starter")
+    >>> from consultgym.agents.doctor.scripted import ScriptedDoctor
+    >>> from consultgym.envs.builder import session_factory
+    >>> build = session_factory(scenarios="starter")
     >>> results = asyncio.run(rollout_batch(build, ScriptedDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
     >>> [(r.error, r.judgement is not None) for r in results]
     [('', True), ('', True)]
@@ -20,24 +22,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
 
 from consultgym.agents.base import DoctorAgent
-from consultgym.config import DEFAULT_LIBRARY, DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.envs.driver import EpisodeResult, play_episode
 from consultgym.envs.session import ConsultationSession
-from consultgym.errors import ConfigError, ConsultGymError
-from consultgym.records import Episode, Judgement, Turn
-from consultgym.scenarios.loader import load_library
+from consultgym.errors import ConfigError
 from consultgym.scenarios.schema import Scenario
 
 T = TypeVar("T")
 
-# Text observations cannot live in shared memory: gymnasium encodes `Text` there as indices into the space's charset,
-# so any character outside it (a degree sign, an accent the sampler does not draw) raises KeyError. SAME_STEP resets a
+# Text observations cannot live in shared memory: gymnasium decodes a `Text` from it once, when the vector env is built
+# (so `UnicodeText` refuses it with a TypeError naming this fix, see envs.spaces). SAME_STEP resets a
 # finished sub-env inside the step that finished it; with NEXT_STEP (gymnasium's default) the following step only
 # resets it and ignores that sub-env's action, so the policy's generation for it is wasted.
 VECTOR_KWARGS: dict[str, dict[str, Any]] = {
@@ -64,71 +62,6 @@ def make_vec(
     return gym.make_vec(
         env_id, num_envs=num_envs, vectorization_mode=mode, vector_kwargs=dict(VECTOR_KWARGS[mode]), **env_kwargs
     )
-
-
-def session_builder(
-    scenarios: str | Sequence[str] | Sequence[Scenario] = DEFAULT_LIBRARY,
-    patient: str = "offline",
-    guardian: str = "offline",
-    judge: str = "offline",
-    *,
-    diagnosis: bool = True,
-    max_turns: int | None = None,
-    max_revisions: int = DEFAULT_MAX_REVISIONS,
-    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
-    **llm_options: Any,
-) -> Callable[[], ConsultationSession]:
-    """A function building fresh sessions from the same settings `gym.make` takes (the library is loaded once).
-
-    Each call returns a session with its own roles, so concurrent sessions never mix their usage counts. Bad settings
-    raise ConfigError here, before any episode starts. Sessions are built by `runner.session_factory`, exactly as for
-    a run (the `RunSpec` below only carries the settings; nothing is written).
-    """
-    from consultgym.runner import RunSpec, session_factory  # the runner builds sessions for runs the same way
-
-    if scenarios and not isinstance(scenarios, str) and isinstance(scenarios[0], Scenario):
-        library, names = list(scenarios), [DEFAULT_LIBRARY]
-    else:
-        names = [scenarios] if isinstance(scenarios, str) else list(scenarios)  # type: ignore[arg-type]
-        library = load_library(names)
-    env_id = "consultgym/Consultation-v0" if diagnosis else "consultgym/HistoryTaking-v0"
-    spec = RunSpec(
-        out=Path("unused.jsonl"),
-        scenarios=names,
-        patient=patient,
-        guardian=guardian,
-        judge=judge,
-        env_id=env_id,
-        max_turns=max_turns,
-        max_revisions=max_revisions,
-        questions_per_turn=questions_per_turn,
-        options=llm_options,
-    )
-    return session_factory(spec, library)
-
-
-@dataclass
-class BatchResult:
-    """One finished (or failed) episode of a batch.
-
-    Attributes:
-        messages: the dialogue in OpenAI chat format from the doctor's side (patient = user, doctor = assistant).
-        transcript: every turn, with drafts, verdicts and coverage so far.
-        reward: the episode's reward (the judge's; 0 when it failed or was unscored).
-        judgement: the judge's full breakdown, None when the episode did not finish.
-        error: why the episode failed; empty when it completed.
-        episode: the same episode as a run record (`records.Episode`).
-    """
-
-    index: int
-    scenario_id: str
-    seed: int
-    messages: list[dict[str, str]]
-    transcript: list[Turn]
-    reward: float
-    judgement: Judgement | None
-    error: str
-    episode: Episode
 
 
 Source = Sequence[T] | Callable[[], T]
@@ -165,12 +98,12 @@ async def rollout_batch(
     scenarios: Sequence[str | Scenario | None],
     seeds: Sequence[int],
     concurrency: int | None = None,
-) -> list[BatchResult]:
+) -> list[EpisodeResult]:
     """Play one episode per (scenario, seed) pair concurrently; results come back in input order.
 
     Args:
-        sessions: a function building a fresh session (e.g. `runner.session_factory(spec, library)`), or a list of
-            sessions reused one episode at a time. Concurrent episodes never share a session.
+        sessions: a function building a fresh session (`envs.builder.session_factory(...)`), or a list of sessions
+            reused one episode at a time. Concurrent episodes never share a session.
         doctors: likewise for doctors: a class or factory (``ScriptedDoctor``), or a list of instances.
         scenarios: the scenario of each episode (an id, a `Scenario`, or None to draw one from the seed).
         seeds: the seed of each episode; the same (scenario, seed) always meets the same patient.
@@ -183,7 +116,7 @@ async def rollout_batch(
     session_pool, doctor_pool = _Pool(sessions, "session"), _Pool(doctors, "doctor")
     gate = asyncio.Semaphore(max(1, concurrency or len(seeds) or 1))
 
-    async def one(index: int) -> BatchResult:
+    async def one(index: int) -> EpisodeResult:
         async with gate:
             session, doctor = await session_pool.take(), await doctor_pool.take()
             try:
@@ -193,42 +126,3 @@ async def rollout_batch(
                 doctor_pool.give(doctor)
 
     return list(await asyncio.gather(*(one(i) for i in range(len(seeds)))))
-
-
-async def play_episode(
-    session: ConsultationSession, doctor: DoctorAgent, scenario: str | Scenario | None, seed: int, index: int = 0
-) -> BatchResult:
-    """Play one whole episode of `doctor` in `session`; a failure is returned in `BatchResult.error`, not raised."""
-    reward, error = 0.0, ""
-    try:
-        observation, _ = await session.areset(scenario, seed)
-        doctor.reset(observation, seed)
-        while not session.done:
-            step = await session.astep(await doctor.act(observation))
-            observation, reward = step.observation, reward + step.reward
-    except Exception as exc:  # a bad rollout is data, not a crash
-        error = str(exc) if isinstance(exc, ConsultGymError) else f"{type(exc).__name__}: {exc}"
-        error = error or type(exc).__name__
-    return _result(session, scenario, seed, index, reward, error)
-
-
-def _result(
-    session: ConsultationSession, scenario: str | Scenario | None, seed: int, index: int, reward: float, error: str
-) -> BatchResult:
-    if session.scenario is None:  # failed before the episode started (e.g. an unknown scenario id)
-        scenario_id = scenario.id if isinstance(scenario, Scenario) else str(scenario)
-        episode = Episode(index=index, scenario_id=scenario_id, seed=seed, error=error)
-        return BatchResult(index, scenario_id, seed, [], [], 0.0, None, error, episode)
-    episode = session.to_episode(index)
-    episode.error = error
-    return BatchResult(
-        index,
-        session.scenario.id,
-        seed,
-        session.messages(),
-        session.transcript(),
-        reward,
-        session.judgement,
-        error,
-        episode,
-    )

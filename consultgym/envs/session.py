@@ -9,9 +9,9 @@ observation, and in `info` only once the episode has ended.
 from __future__ import annotations
 
 import random
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.agents.base import (
@@ -22,21 +22,13 @@ from consultgym.agents.base import (
     PatientAgent,
     PatientContext,
 )
-from consultgym.agents.judge import items_covered_in_turn
-from consultgym.agents.leaks import names_diagnosis
-from consultgym.agents.offline_patient import revealed_facts
-from consultgym.agents.patient_turn import PatientTurn, TurnResult
-from consultgym.config import (
-    DEFAULT_COVERAGE_WEIGHT,
-    DEFAULT_DIAGNOSIS_WEIGHT,
-    DEFAULT_MAX_REVISIONS,
-    DEFAULT_QUESTIONS_PER_TURN,
-)
+from consultgym.agents.guardian.leaks import names_diagnosis
+from consultgym.agents.patient.turn import PatientTurn, TurnResult
+from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.errors import ActionError, ScenarioError
 from consultgym.records import Episode, GuardianIssue, IssueKind, Judgement, Turn, Usage
 from consultgym.scenarios.schema import Scenario
 
-T = TypeVar("T")
 ENDED = "The consultation has ended."
 
 
@@ -49,20 +41,6 @@ class StepResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine that never suspends (offline roles) without an event loop: about 1 µs instead of 300.
-
-    Raises:
-        RuntimeError: the coroutine awaited real I/O, so it needs an event loop.
-    """
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("run_sync() was given a coroutine that awaits I/O; run it in an event loop instead")
-
-
 class ConsultationSession:
     """One consultation at a time over a scenario library.
 
@@ -72,6 +50,9 @@ class ConsultationSession:
         max_revisions: guardian-driven revisions before the fact-only fallback.
         questions_per_turn: questions answered and credited per doctor turn.
         max_turns: overrides each scenario's turn limit.
+        partial_credit: an episode cut short (the turn limit, `acut_short`) is judged as if the doctor had said
+            ``END INQUIRY`` with no diagnosis, and earns that reward; False makes it earn 0.0 (the judgement is
+            still recorded).
     """
 
     def __init__(
@@ -84,6 +65,7 @@ class ConsultationSession:
         max_revisions: int = DEFAULT_MAX_REVISIONS,
         questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
         max_turns: int | None = None,
+        partial_credit: bool = True,
     ) -> None:
         if not scenarios:
             raise ScenarioError("a consultation session needs at least one scenario")
@@ -93,6 +75,7 @@ class ConsultationSession:
         self.turn_loop = PatientTurn(patient, guardian, max_revisions, questions_per_turn)
         self.questions_per_turn = questions_per_turn
         self.max_turns = max_turns
+        self.partial_credit = partial_credit
         self.scenario: Scenario | None = None
         self.seed = 0
         self.turns: list[Turn] = []
@@ -156,19 +139,41 @@ class ConsultationSession:
         else:
             ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
             result = await self.turn_loop.run(ctx)
-            revealed = revealed_facts(ctx, self.questions_per_turn)
+            revealed = self.patient.revealed(ctx)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
         info = self._step_info(turn, action, result)
-        reward = 0.0
-        if self.done:
-            before_judge = self._usage_snapshot()
-            self.judgement = await self.judge.judge(self.scenario, [t.doctor for t in self.turns], action.diagnosis)
-            turn.usage.update(self._usage_delta(before_judge))
-            reward = self.judgement.reward if self.judgement.scored else 0.0
-            info["judgement"] = self.judgement.model_dump(mode="json")
+        reward = await self._judge(action.diagnosis, info) if self.done else 0.0
         return StepResult(turn.reply, reward, self.terminated, self.truncated, info)
+
+    async def acut_short(self) -> StepResult:
+        """End an unfinished episode from outside (a token budget, an iteration cap, a trainer's turn limit).
+
+        It is judged as if the doctor had said ``END INQUIRY``: the coverage so far, no diagnosis. The reward is that
+        judgement's (0.0 with ``partial_credit=False``); the result is truncated, with the judgement in `info`.
+
+        Raises:
+            ActionError: the episode already ended or never started.
+        """
+        if self.scenario is None or self.done:
+            raise ActionError("the consultation is over or was never started; nothing to cut short")
+        self.truncated = True
+        info: dict[str, Any] = {"turn": len(self.turns), "cut_short": True}
+        reward = await self._judge(None, info)
+        return StepResult(ENDED, reward, False, True, info)
+
+    async def _judge(self, diagnosis: str | None, info: dict[str, Any]) -> float:
+        """Judge the ended episode; its usage counts to the last turn. Returns the reward it earns."""
+        assert self.scenario is not None
+        before_judge = self._usage_snapshot()
+        self.judgement = await self.judge.judge(self.scenario, [t.doctor for t in self.turns], diagnosis)
+        if self.turns:
+            self.turns[-1].usage.update(self._usage_delta(before_judge))
+        info["judgement"] = self.judgement.model_dump(mode="json")
+        if not self.judgement.scored or (self.truncated and not self.partial_credit):
+            return 0.0
+        return self.judgement.reward
 
     def _history(self) -> tuple[Exchange, ...]:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
@@ -183,8 +188,10 @@ class ConsultationSession:
     ) -> Turn:
         assert self.scenario is not None
         weights = {item.id: item.priority.weight for item in self.scenario.must_ask}
-        for item_id, _ in items_covered_in_turn(self.scenario, action.text, self._covered, self.questions_per_turn):
-            self._gained += weights[item_id]
+        for item_id in self.judge.items_covered(self.scenario, action.text, self._covered):
+            if item_id in weights and item_id not in self._covered:
+                self._covered.add(item_id)
+                self._gained += weights[item_id]
         turn = Turn(
             index=index,
             doctor=action.text,
@@ -287,33 +294,3 @@ class ConsultationSession:
             truncated=self.truncated,
             usage=usage,
         )
-
-
-def build_session(
-    library: Sequence[Scenario],
-    patient: str = "offline",
-    guardian: str = "offline",
-    judge: str = "offline",
-    *,
-    diagnosis: bool = True,
-    max_turns: int | None = None,
-    max_revisions: int = DEFAULT_MAX_REVISIONS,
-    questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
-    **llm_options: Any,
-) -> ConsultationSession:
-    """A session with fresh roles built from plain settings: what `gym.make` and `consultgym run` both use.
-
-    `diagnosis=False` is history taking: the reward is weighted coverage only.
-    """
-    from consultgym.agents.factory import make_guardian, make_judge, make_patient
-
-    weights = (DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT) if diagnosis else (1.0, 0.0)
-    return ConsultationSession(
-        library,
-        make_patient(patient, questions_per_turn, **llm_options),
-        make_guardian(guardian, **llm_options),
-        make_judge(judge, questions_per_turn, *weights, **llm_options),
-        max_revisions=max_revisions,
-        questions_per_turn=questions_per_turn,
-        max_turns=max_turns,
-    )

@@ -1,11 +1,18 @@
-"""A text space that accepts any unicode string: gymnasium's `Text` only accepts its charset (alphanumeric)."""
+"""A text space that accepts any unicode string: gymnasium's `Text` only accepts its charset (alphanumeric).
+
+Plain ``gym.make_vec(..., vectorization_mode="async")`` (shared memory on) raises a TypeError that names the fix, since
+gymnasium cannot carry text through shared memory (`consultgym.make_vec` sets ``shared_memory=False``).
+"""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import string
+from types import ModuleType
 from typing import Any
 
 from gymnasium.spaces import Text
+from gymnasium.vector.utils import create_shared_memory
 
 # What `sample()` draws from: ASCII printable text plus accented, Greek, Cyrillic and CJK letters, so that random
 # actions exercise the unicode path. `contains()` accepts any character.
@@ -29,3 +36,16 @@ class UnicodeText(Text):
             other.min_length,
             other.max_length,
         )
+
+
+@create_shared_memory.register(UnicodeText)
+def _refuse_shared_memory(space: UnicodeText, n: int = 1, ctx: ModuleType = mp) -> Any:
+    """`AsyncVectorEnv` (shared memory is its default) cannot carry text: say so instead of returning garbage.
+
+    gymnasium decodes a `Text` from shared memory once, when the vector env is built, as indices into the space's
+    charset: every later observation would read back as a run of the charset's first letter.
+    """
+    raise TypeError(
+        f"{space} observations cannot live in shared memory: build async vector envs with "
+        "consultgym.make_vec(env_id, num_envs, mode='async'), or pass vector_kwargs={'shared_memory': False}"
+    )

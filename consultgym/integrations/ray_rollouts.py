@@ -2,13 +2,13 @@
 
 The driver plans and resumes exactly as `consultgym.runner` does (`prepare`: same plan, same manifest check, same
 skipping of finished episodes); each actor holds the scenario library, builds sessions with
-`runner.session_factory` and plays episodes with `runner.run_episode` on its own event loop (an async actor, so one
-actor keeps many LLM episodes in flight, with its own pooled HTTP client). Actors return each `Episode` as JSON; only
-the driver writes the run file (`runfile.append_episode`), one line as each episode arrives. An episode whose actor
-died is recorded with an error, so a rerun with the same output file plays it again: no episode is lost.
+`envs.builder.session_factory` and plays episodes with `runner.run_episode` on its own event loop (an async actor, so
+one actor keeps many LLM episodes in flight, with its own pooled HTTP client). Actors return each `Episode` as JSON;
+only the driver writes the run file (`runfile.append_episode`), one line as each episode arrives. An episode whose
+actor died is recorded with an error, so a rerun with the same output file plays it again: no episode is lost.
 
 Command line: ``consultgym run --ray [ADDRESS] --ray-actors N ...`` (no ADDRESS: a local Ray instance). Python:
-``run_ray(RunSpec(...), address="auto", actors=8)``. Nodes of a remote cluster need consultgym installed (or pass
+``run_ray(RunConfig(...), address="auto", actors=8)``. Nodes of a remote cluster need consultgym installed (or pass
 ``init_kwargs={"runtime_env": {"pip": ["consultgym"]}}``). Requires ``pip install 'consultgym[ray]'``.
 """
 
@@ -22,13 +22,15 @@ from typing import Any
 
 from tqdm import tqdm
 
+from consultgym.envs.builder import load_scenarios, session_factory
+from consultgym.envs.driver import RecordLabels
 from consultgym.envs.session import ConsultationSession
 from consultgym.errors import ConfigError
 from consultgym.integrations import require
 from consultgym.records import Episode
 from consultgym.runfile import append_episode
-from consultgym.runner import RunSpec, RunSummary, prepare, run_episode, session_factory
-from consultgym.scenarios.loader import load_library
+from consultgym.runner import RunSummary, Tally, prepare, run_episode
+from consultgym.settings import RunConfig
 
 Key = tuple[int, str, int]
 WAIT_S = 0.2  # how long the driver waits for more results before writing what has arrived
@@ -37,30 +39,30 @@ WAIT_S = 0.2  # how long the driver waits for more results before writing what h
 class RolloutWorker:
     """The actor's body: a scenario library and a session factory, playing episodes on the actor's event loop."""
 
-    def __init__(self, spec: RunSpec) -> None:
-        self.spec = spec
-        self.build: Callable[[], ConsultationSession] = session_factory(spec, load_library(spec.scenarios))
+    def __init__(self, config: RunConfig, labels: RecordLabels) -> None:
+        self.config, self.labels = config, labels
+        self.build: Callable[[], ConsultationSession] = session_factory(config, load_scenarios(config))
 
-    async def play(self, index: int, scenario_id: str, seed: int, run_id: str) -> str:
+    async def play(self, index: int, scenario_id: str, seed: int) -> str:
         """One episode as `Episode` JSON (a failure inside it is recorded in the episode, not raised)."""
-        episode = await run_episode(self.spec, self.build, index, scenario_id, seed, run_id)
+        episode = await run_episode(self.config, self.build, (index, scenario_id, seed), self.labels)
         return episode.model_dump_json()
 
 
 def run_ray(
-    spec: RunSpec,
-    address: str | None = "local",
-    actors: int = 2,
+    config: RunConfig,
+    address: str | None = None,
+    actors: int | None = None,
     actor_cpus: float | None = None,
     init_kwargs: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Run (or resume) `spec` over Ray actors; the run file is the one `runner.run(spec)` would write.
 
     Args:
-        spec: the run; ``spec.concurrency`` is the total of episodes in flight, shared among the actors.
-        address: ``local`` (or None) starts a Ray instance on this machine; ``auto`` or ``ray://host:10001`` joins a
-            cluster. When Ray is already initialised in this process, that instance is used.
-        actors: how many actors (processes) play episodes.
+        config: the run; ``config.concurrency`` is the total of episodes in flight, shared among the actors.
+        address: ``local`` starts a Ray instance on this machine; ``auto`` or ``ray://host:10001`` joins a cluster
+            (default: ``config.ray``, else local). When Ray is already initialised in this process, it is used.
+        actors: how many actors (processes) play episodes (default: ``config.ray_actors``).
         actor_cpus: CPUs reserved per actor; default: 1, or less when the cluster has fewer CPUs than actors.
         init_kwargs: more arguments for ``ray.init`` (``runtime_env``, ``num_cpus`` ...).
 
@@ -69,23 +71,21 @@ def run_ray(
         ConfigError: bad settings, or a run file written with other settings.
     """
     ray = require("ray", "ray")
-    if actors < 1:
-        raise ConfigError(f"--ray-actors must be at least 1, got {actors}")
+    update = {k: v for k, v in {"ray": address, "ray_actors": actors}.items() if v is not None}
+    config = RunConfig.parse({**config.model_dump(exclude_unset=True), **update}) if update else config
     started = time.perf_counter()
-    library, planned, finished, warnings = prepare(spec)
-    todo = [p for p in planned if p not in finished]
-    session_factory(spec, library)  # bad role settings fail here, before any actor starts
-    owns_ray = _connect(ray, address, init_kwargs or {})
+    run = prepare(config)  # bad settings fail here, before any actor starts
+    owns_ray = _connect(ray, config.ray or "local", init_kwargs or {})
     workers: list[Any] = []
     try:
-        workers = _start_workers(ray, spec, actors, actor_cpus)
-        counts = _collect(ray, spec, workers, todo, len(planned))
+        workers = _start_workers(ray, config, run.labels, actor_cpus)
+        tally = _collect(ray, config, workers, run.todo, len(run.planned), run.labels)
     finally:
         for worker in workers:
             ray.kill(worker)
         if owns_ray:
             ray.shutdown()
-    return RunSummary.of(spec, len(planned), len(todo), counts, warnings, started)
+    return RunSummary.of(config, len(run.planned), len(run.todo), tally, run.warnings, started)
 
 
 def _connect(ray: Any, address: str | None, init_kwargs: dict[str, Any]) -> bool:
@@ -99,48 +99,50 @@ def _connect(ray: Any, address: str | None, init_kwargs: dict[str, Any]) -> bool
     return True
 
 
-def _start_workers(ray: Any, spec: RunSpec, actors: int, actor_cpus: float | None) -> list[Any]:
+def _start_workers(ray: Any, config: RunConfig, labels: RecordLabels, actor_cpus: float | None) -> list[Any]:
+    actors = config.ray_actors
     total = float(ray.cluster_resources().get("CPU", 0.0))
     cpus = actor_cpus if actor_cpus is not None else min(1.0, total / actors)
     if cpus * actors > total + 1e-9:
         raise ConfigError(f"{actors} actors x {cpus:g} CPUs exceed the cluster's {total:g} CPUs; use fewer actors")
-    per_actor = max(1, math.ceil(spec.concurrency / actors))
+    per_actor = max(1, math.ceil(config.concurrency / actors))
     remote = ray.remote(RolloutWorker).options(num_cpus=cpus, max_concurrency=per_actor)
-    return [remote.remote(spec) for _ in range(actors)]
+    return [remote.remote(config, labels) for _ in range(actors)]
 
 
-def _collect(ray: Any, spec: RunSpec, workers: list[Any], todo: list[Key], planned: int) -> dict[str, int]:
+def _collect(
+    ray: Any, config: RunConfig, workers: list[Any], todo: list[Key], planned: int, labels: RecordLabels
+) -> Tally:
     """Hand the episodes out round-robin; write each as it comes back."""
-    run_id = spec.out.stem
-    pending = {workers[i % len(workers)].play.remote(*key, run_id): key for i, key in enumerate(todo)}
-    counts = {"completed": 0, "errored": 0}
+    pending = {workers[i % len(workers)].play.remote(*key): key for i, key in enumerate(todo)}
+    tally = Tally()
     bar = tqdm(
-        total=planned, initial=planned - len(todo), disable=not spec.progress, unit="episode", desc=spec.out.name
+        total=planned, initial=planned - len(todo), disable=not config.progress, unit="episode", desc=config.out.name
     )
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=WAIT_S)
             for ref in ready:
-                episode = _episode(ray, ref, pending.pop(ref), spec)
-                append_episode(spec.out, episode)
-                counts["errored" if episode.error else "completed"] += 1
+                episode = _episode(ray, ref, pending.pop(ref), labels)
+                append_episode(config.out, episode)
+                tally.add(episode)
                 bar.update(1)
     finally:
         bar.close()
-    return counts
+    return tally
 
 
-def _episode(ray: Any, ref: Any, key: Key, spec: RunSpec) -> Episode:
+def _episode(ray: Any, ref: Any, key: Key, labels: RecordLabels) -> Episode:
     try:
         return Episode.model_validate_json(ray.get(ref))
     except Exception as exc:  # the actor died or the task failed: record it, a rerun plays it again
         index, scenario_id, seed = key
         return Episode(
-            run_id=spec.out.stem,
+            run_id=labels.run_id,
             index=index,
             scenario_id=scenario_id,
             seed=seed,
-            env_id=spec.env_id,
-            config=spec.role_config(),
+            env_id=labels.env_id,
+            config=dict(labels.config or {}),
             error=f"ray: {type(exc).__name__}: {str(exc)[:300]}",
         )

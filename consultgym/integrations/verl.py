@@ -1,33 +1,47 @@
-"""veRL adapter: `ConsultationInteraction`, a multi-turn interaction in which the patient answers the policy.
+"""veRL adapter: `ConsultationInteraction` (the patient answers the policy) and `compute_score` (its reward).
 
-veRL's multi-turn rollout calls an interaction (``verl.interactions.base.BaseInteraction``) after each assistant turn:
+How veRL runs it, as read from veRL's source (`ToolAgentLoop`, `BaseInteraction`, the reward loop's
+`NaiveRewardManager`):
 
-- ``start_interaction(instance_id, **interaction_kwargs)``: one instance per trajectory; the dataset row's
-  ``extra_info.interaction_kwargs`` carry ``scenario`` and ``seed``, so every sample of a GRPO group meets the same
-  patient;
-- ``generate_response(instance_id, messages)`` -> ``(should_terminate, response, turn_score, metadata)``: the last
-  assistant message is the doctor's turn; the response is the patient's reply (the next user message);
-- ``calculate_score(instance_id)``: the episode's reward (the judge's score once the consultation ended, else 0.0);
-- ``finalize_interaction(instance_id)``: frees the instance.
+- each dataset row names its agent loop (``agent_name: tool_agent``); the agent loop builds the interactions of
+  the interaction config for every sample and calls ``start_interaction(request_id, **interaction_kwargs)``, with
+  the row's ``extra_info.interaction_kwargs``: ``name``, ``scenario`` and ``seed`` (so every sample of a GRPO group
+  meets the same patient);
+- after each assistant turn it calls ``generate_response(request_id, messages, **interaction_kwargs)`` ->
+  ``(should_terminate, reply, turn_score, metadata)``, appends the reply as the next user message and the turn score
+  to ``turn_scores``; it never calls ``calculate_score`` or ``finalize_interaction``;
+- the agent loop may stop before the doctor ends the consultation (``max_assistant_turns``, ``max_user_turns``, the
+  response length): the interaction is not told;
+- the reward manager then calls ``compute_score(data_source, solution_str, ground_truth, extra_info)``, where
+  ``extra_info`` is the row's, plus the agent loop's ``turn_scores``.
 
-Instances are keyed by id and live on veRL's event loop: LLM roles are awaited there directly, no thread. Register it
-in veRL's interaction config (`interaction_config` writes the dict) and give each dataset row the prompt and
-kwargs of `dataset_row`. The class subclasses veRL's `BaseInteraction` when veRL is installed, and works the same
-without it (the contract tests run without veRL). ``pip install 'consultgym[verl]'`` installs veRL.
+So the reward travels as turn scores: each turn scores the weighted must-ask coverage it gained, and the last turn
+the rest of the judge's reward. They sum to the episode's reward, and a consultation veRL stops early keeps the
+coverage it earned: its partial credit, as if the doctor had said ``END INQUIRY`` (with ``partial_credit=False``
+every turn scores 0 until the doctor ends it). `compute_score` returns that sum.
+
+The class subclasses veRL's `BaseInteraction` when veRL is installed, and works the same without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from consultgym.envs.batch import session_builder
 from consultgym.envs.session import ConsultationSession
+from consultgym.envs.wrappers import coverage_weight
 from consultgym.errors import ActionError
+from consultgym.integrations import shared_session_builder
+from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 
 CLASS_PATH = "consultgym.integrations.verl.ConsultationInteraction"
+DATA_SOURCE = "consultgym"  # the rows' data_source: what `compute_score` scores
+AGENT_LOOP = "tool_agent"  # veRL's agent loop that drives interactions
+MAX_INSTANCES = 4096  # live trajectories one interaction keeps (veRL never finalizes them): the oldest go first
 RESERVED = ("name", "class_name")  # keys of veRL's interaction config that are not consultgym settings
 SYSTEM_PROMPT = (
     "You are a doctor seeing a patient. Ask at most 3 short questions per turn. Write 'EXAMINE: <what>' to examine, "
@@ -47,7 +61,8 @@ except ImportError:  # veRL is optional: the same contract, without it
 @dataclass
 class _Instance:
     session: ConsultationSession
-    reward: float = 0.0
+    reward: float = 0.0  # the judge's reward once the consultation ended
+    paid: float = 0.0  # the turn scores given so far
 
 
 class ConsultationInteraction(_Base):
@@ -55,17 +70,20 @@ class ConsultationInteraction(_Base):
 
     Args:
         config: veRL's interaction config; besides ``name`` it takes the settings `gym.make` takes (``scenarios``,
-            ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``<role>_model`` ...).
+            ``patient``, ``guardian``, ``judge``, ``diagnosis``, ``max_turns``, ``partial_credit``,
+            ``<role>_model`` ...); an unknown option raises `ConfigError` here.
 
-    Pickling keeps the configuration, not live instances (their sessions belong to one process and loop).
+    The library is loaded once per process and settings (veRL builds interactions per sample). Pickling keeps the
+    configuration, not live instances (their sessions belong to one process and loop).
     """
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         config = dict(config or {})
         super().__init__(config)
-        self.settings = {key: value for key, value in config.items() if key not in RESERVED}
+        self.settings = EnvConfig.parse({key: value for key, value in config.items() if key not in RESERVED})
+        self.partial_credit = self.settings.partial_credit
         self._build: Callable[[], ConsultationSession] | None = None
-        self._instances: dict[str, _Instance] = {}
+        self._instances: OrderedDict[str, _Instance] = OrderedDict()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"config": self.config}
@@ -74,7 +92,7 @@ class ConsultationInteraction(_Base):
         self.__init__(state["config"])  # type: ignore[misc]
 
     def _session(self) -> ConsultationSession:
-        self._build = self._build or session_builder(**self.settings)
+        self._build = self._build or shared_session_builder(self.settings)
         return self._build()
 
     async def start_interaction(
@@ -85,6 +103,8 @@ class ConsultationInteraction(_Base):
         session = self._session()
         await session.areset(scenario, int(seed or 0))
         self._instances[instance_id] = _Instance(session)
+        while len(self._instances) > MAX_INSTANCES:
+            self._instances.popitem(last=False)
         return instance_id
 
     async def generate_response(
@@ -93,8 +113,10 @@ class ConsultationInteraction(_Base):
         """Play the last assistant message as the doctor's turn; the patient's reply is the response.
 
         Returns:
-            ``(should_terminate, reply, turn_score, metadata)``: the turn score is 0.0 until the last turn, which
-            scores the judge's reward; the metadata carry the turn number and, at the end, the judgement.
+            ``(should_terminate, reply, turn_score, metadata)``. The turn score is the weighted coverage this turn
+            gained (0.0 with ``partial_credit=False``); on the last turn, the judge's reward minus the scores already
+            given, so a trajectory's turn scores sum to its reward. The metadata carry the turn number, the coverage
+            so far and, at the end, the judgement.
         """
         instance = self._instances[instance_id]
         if instance.session.done:
@@ -103,18 +125,28 @@ class ConsultationInteraction(_Base):
             step = await instance.session.astep(_last_assistant_text(messages))
         except ActionError as exc:
             return True, "The consultation is over.", 0.0, {"error": str(exc)}
-        instance.reward += step.reward
+        ended = step.terminated or step.truncated
+        coverage = instance.session.turns[-1].coverage
+        if ended:
+            instance.reward = step.reward
+            turn_score = step.reward - instance.paid
+        elif self.partial_credit:
+            turn_score = coverage_weight(instance.session) * coverage - instance.paid
+        else:
+            turn_score = 0.0
+        instance.paid += turn_score
         metadata: dict[str, Any] = {
             "turn": step.info.get("turn"),
+            "coverage": coverage,
             "terminated": step.terminated,
             "truncated": step.truncated,
         }
         if "judgement" in step.info:
             metadata["judgement"] = step.info["judgement"]
-        return step.terminated or step.truncated, step.observation, step.reward, metadata
+        return ended, step.observation, turn_score, metadata
 
     async def calculate_score(self, instance_id: str, **kwargs: Any) -> float:
-        """The episode's reward: the judge's score once the consultation has ended, 0.0 before."""
+        """The episode's reward: the judge's score once the consultation has ended, 0.0 before (veRL never calls it)."""
         return self._instances[instance_id].reward
 
     async def finalize_interaction(self, instance_id: str, **kwargs: Any) -> None:
@@ -136,6 +168,37 @@ def _last_assistant_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def compute_score(
+    data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None, **kwargs: Any
+) -> float:
+    """veRL's reward function for consultation rows: the sum of the trajectory's turn scores (its episode reward).
+
+    Point veRL at it with ``custom_reward_function.path=pkg://consultgym.integrations.verl`` and
+    ``custom_reward_function.name=compute_score`` (see `trainer_overrides`). Rows of another ``data_source`` go to
+    veRL's ``default_compute_score``.
+
+    Raises:
+        ValueError: ``extra_info`` has no ``turn_scores``: the reward did not come through veRL's agent loop with the
+            consultation interaction, or the legacy reward manager dropped them.
+
+    Example:
+        >>> compute_score("consultgym", "...", "chest-pain-58m", {"turn_scores": [0.1, 0.05, 0.4]})
+        0.55
+    """
+    if data_source != DATA_SOURCE:
+        from verl.utils.reward_score import default_compute_score
+
+        return default_compute_score(data_source, solution_str, ground_truth, extra_info, **kwargs)
+    turn_scores = (extra_info or {}).get("turn_scores")
+    if turn_scores is None:
+        raise ValueError(
+            f"a {DATA_SOURCE!r} row reached compute_score without extra_info['turn_scores'] (keys: "
+            f"{sorted(extra_info or {})}); run it through agent_name={AGENT_LOOP!r} with the consultation interaction "
+            "and reward_model.use_reward_loop=True (consultgym.integrations.verl.trainer_overrides)"
+        )
+    return round(float(sum(turn_scores)), 6)
+
+
 def interaction_config(name: str = "consultation", **settings: Any) -> dict[str, Any]:
     """veRL's interaction config (write it as YAML; point ``interaction_config_path`` at it).
 
@@ -146,15 +209,55 @@ def interaction_config(name: str = "consultation", **settings: Any) -> dict[str,
     return {"interaction": [{"name": name, "class_name": CLASS_PATH, "config": dict(settings)}]}
 
 
-def dataset_row(opening: str, scenario: str, seed: int, name: str = "consultation") -> dict[str, Any]:
-    """The parts of a veRL dataset row this interaction needs: the prompt and ``extra_info.interaction_kwargs``.
+def trainer_overrides(interaction_config_path: str, max_turns: int = 12) -> list[str]:
+    """The veRL trainer overrides (Hydra ``key=value``) that run consultations and score them with `compute_score`.
+
+    Example:
+        >>> "custom_reward_function.name=compute_score" in trainer_overrides("consultation_interaction.yaml")
+        True
+    """
+    multi_turn = "actor_rollout_ref.rollout.multi_turn"
+    return [
+        f"{multi_turn}.enable=True",
+        f"{multi_turn}.interaction_config_path={interaction_config_path}",
+        f"{multi_turn}.max_user_turns={max_turns}",
+        f"{multi_turn}.max_assistant_turns={max_turns + 1}",
+        "data.return_raw_chat=True",
+        "reward_model.reward_manager=naive",
+        "reward_model.use_reward_loop=True",
+        "custom_reward_function.path=pkg://consultgym.integrations.verl",
+        "custom_reward_function.name=compute_score",
+    ]
+
+
+def dataset_row(opening: str, scenario: str, seed: int, name: str = "consultation", index: int = 0) -> dict[str, Any]:
+    """One veRL training row: the prompt, the reward fields veRL's reward manager reads, and the interaction kwargs.
 
     Args:
         opening: the patient's opening words (`Scenario.opening`), the prompt's first user message.
-        scenario: the scenario id; with `seed` it picks the patient.
+        scenario: the scenario id; with `seed` it picks the patient. Also the row's ``reward_model.ground_truth``.
         seed: the episode seed.
         name: the interaction's name in the config.
+        index: the row's index (``extra_info.index``; veRL groups the samples of a prompt by it).
+
+    Example:
+        >>> row = dataset_row("I have chest pain.", "chest-pain-58m", 0)
+        >>> row["data_source"], row["agent_name"], row["reward_model"]["ground_truth"]
+        ('consultgym', 'tool_agent', 'chest-pain-58m')
     """
     prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": opening}]
-    kwargs = {"name": name, "scenario": scenario, "seed": seed}
-    return {"prompt": prompt, "extra_info": {"interaction_kwargs": kwargs}}
+    kwargs = {"name": name, "scenario": scenario, "seed": int(seed)}
+    return {
+        "data_source": DATA_SOURCE,
+        "agent_name": AGENT_LOOP,
+        "prompt": prompt,
+        "ability": "consultation",
+        "reward_model": {"style": "rule", "ground_truth": scenario},
+        "extra_info": {"index": int(index), "scenario": scenario, "seed": int(seed), "interaction_kwargs": kwargs},
+    }
+
+
+def dataset_rows(scenarios: Sequence[Scenario], seeds: Sequence[int], name: str = "consultation") -> list[dict]:
+    """One `dataset_row` per (scenario, seed), indexed in order (write them with ``Dataset.to_parquet``)."""
+    pairs = [(scenario, seed) for scenario in scenarios for seed in seeds]
+    return [dataset_row(s.opening, s.id, seed, name, index) for index, (s, seed) in enumerate(pairs)]

@@ -12,26 +12,13 @@ import yaml
 from pydantic import ValidationError
 
 from consultgym.errors import ScenarioError
+from consultgym.files import MAX_SCENARIO_BYTES, clip, load_yaml_bytes, read_capped
+from consultgym.files import check_shape as check_document_shape
 from consultgym.scenarios.schema import Scenario
 
 LIBRARY_ROOT = Path(__file__).parent / "library"
 
 
-class _ScenarioYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, but a value that cannot be built (the date 2001-13-01) is a YAML error with its line."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except yaml.YAMLError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors leak ValueError, KeyError, AttributeError ...
-            # ... for values such as '2001-13-01' or '!!timestamp title': report them as YAML errors at their line.
-            problem = f"cannot build a {node.tag.rsplit(':', 1)[-1]} from this value ({type(exc).__name__}: {exc})"
-            raise yaml.constructor.ConstructorError(None, None, _clip(problem, 200), node.start_mark) from None
-
-
-_YAML_LOADER = _ScenarioYAMLLoader
 # Bounds on a parsed document: YAML aliases can make a small file expand into billions of nodes ("billion laughs"),
 # and deep nesting breaks recursive code; a real scenario has a few hundred nodes a few levels deep.
 MAX_NODES = 100_000
@@ -63,14 +50,10 @@ def format_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(part) for part in err["loc"])
-        message = _clip(err["msg"].removeprefix("Value error, "), 300)  # a validator may quote a 1 MB value
+        message = clip(err["msg"].removeprefix("Value error, "), 300)  # a validator may quote a 1 MB value
         got = "" if err["type"] in {"value_error", "missing"} else f" (got {_short(err.get('input'))})"
         lines.append(f"{path}: {message}{got}" if path else f"{message}{got}")
     return "; ".join(lines)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -82,25 +65,10 @@ def _short(value: Any, limit: int = 60) -> str:
 def check_shape(data: Any, origin: str = "<scenario>") -> None:
     """Reject documents too deep or too large for a scenario, naming the field path where the bound was crossed.
 
-    Iterative, so it is safe on any depth; it stops at the first bound crossed, so aliases cannot make it slow.
-
     Raises:
         ScenarioError: the document nests deeper than MAX_DEPTH or holds more than MAX_NODES values.
     """
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
-    seen = 0
-    while stack:
-        value, path = stack.pop()
-        seen += 1
-        where = ".".join(map(str, path)) or "(top level)"
-        if len(path) > MAX_DEPTH:
-            raise ScenarioError(f"{origin}: {where}: nested deeper than {MAX_DEPTH} levels; a scenario is flat")
-        if seen > MAX_NODES:
-            raise ScenarioError(f"{origin}: {where}: more than {MAX_NODES} values (repeated YAML aliases?)")
-        if isinstance(value, dict):
-            stack.extend((child, (*path, key)) for key, child in value.items())
-        elif isinstance(value, list | tuple):
-            stack.extend((child, (*path, index)) for index, child in enumerate(value))
+    check_document_shape(data, origin, MAX_DEPTH, MAX_NODES, ScenarioError, "scenario")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -111,12 +79,7 @@ def load_scenario(path: str | Path) -> Scenario:
             file and the field path.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
+    raw = read_capped(path, MAX_SCENARIO_BYTES, "scenario file", ScenarioError)
     key = (str(path), hashlib.blake2b(raw, digest_size=16).digest())
     if key in _PARSED:
         return _PARSED[key]  # the same bytes: the same frozen Scenario, so per-scenario caches stay warm
@@ -132,30 +95,7 @@ _PARSED: dict[tuple[str, bytes], Scenario] = {}
 
 
 def _parse_bytes(path: Path, raw: bytes) -> Scenario:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{path}: not UTF-8 text at line {line} (byte {exc.start}); save it as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line, whatever the parser said
-        raise ScenarioError(f"{path}: not valid YAML{_yaml_where(exc, text)}: {problem}") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: not valid YAML: nested too deeply") from None
-    return parse_scenario(data, str(path))
-
-
-def _yaml_where(exc: yaml.YAMLError, text: str) -> str:
-    """' at line L, column C' from a YAML error's mark, or from a reader error's character position."""
-    mark = getattr(exc, "problem_mark", None)
-    if mark is not None:
-        return f" at line {mark.line + 1}, column {mark.column + 1}"
-    position = getattr(exc, "position", None)
-    if isinstance(position, int):
-        return f" at line {text.count(chr(10), 0, position) + 1}"
-    return ""
+    return parse_scenario(load_yaml_bytes(raw, str(path), ScenarioError), str(path))
 
 
 def scenario_files(target: str | Path) -> list[Path]:
@@ -167,7 +107,7 @@ def scenario_files(target: str | Path) -> list[Path]:
         target_path = LIBRARY_ROOT / str(target)
     if target_path.is_dir():
         return sorted([*target_path.rglob("*.yaml"), *target_path.rglob("*.yml")])
-    if target_path.is_file():
+    if target_path.exists():  # a file, or something else that `load_scenario` will refuse by name
         return [target_path]
     raise ScenarioError(
         f"{target}: not a scenario file, folder or library name; libraries: {', '.join(library_names())}"

@@ -10,17 +10,23 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import cached_property
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from consultgym.config import DEFAULT_MAX_TURNS, PRIORITY_WEIGHTS
-from consultgym.text import contains_phrase, normalize
+from consultgym.text import TOPICS, contains_phrase, normalize
 
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+# Bounds far above any real case (the shipped library's longest text has 287 characters, its largest case 50 facts and
+# 19 items), so that a pasted book or a generated flood fails at once with the field that broke them.
+MAX_TEXT_CHARS = 4_000
+MAX_FACTS = 500
+MAX_ITEMS = 200
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, str_max_length=MAX_TEXT_CHARS)
 
 
 class FactCategory(StrEnum):
@@ -86,6 +92,24 @@ class Fact(_Model):
         description="Words, phrases or topic names (see consultgym.text.TOPICS) that a question must mention "
         "for the patient to reveal this fact.",
     )
+    topics: list[str] = Field(
+        default_factory=list,
+        description="History-taking topics this fact answers (names from consultgym.text.TOPICS, e.g. 'onset', "
+        "'location'), so a generic question such as 'Where is it?' reaches it.",
+    )
+    requested_by: list[str] = Field(
+        default_factory=list,
+        description="Exam and lab facts only: the test or examined-system names that reveal it, e.g. "
+        "['Chest X-ray', 'CXR'] or ['cardiovascular']. TEST:/EXAMINE: match these names, never the result text.",
+    )
+
+    @field_validator("topics")
+    @classmethod
+    def _known_topics(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            if topic not in TOPICS:
+                raise ValueError(f"unknown topic {topic!r}; choose from {', '.join(sorted(TOPICS))}")
+        return topics
 
     @property
     def spoken(self) -> str:
@@ -130,11 +154,18 @@ class Scenario(_Model):
     source: Source = Field(description="Provenance and licence.")
     patient: Patient = Field(description="Age, sex and persona of the simulated patient.")
     opening: str = Field(min_length=1, description="What the patient says first, in their own words.")
-    facts: list[Fact] = Field(min_length=1, description="The atomic facts the patient knows.")
-    must_ask: list[RubricItem] = Field(min_length=1, description="Items a good doctor must cover.")
+    facts: list[Fact] = Field(min_length=1, max_length=MAX_FACTS, description="The atomic facts the patient knows.")
+    must_ask: list[RubricItem] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="Items a good doctor must cover."
+    )
     diagnosis: Diagnosis = Field(description="The expected diagnosis.")
     max_turns: int | None = Field(default=None, ge=1, le=100, description="Turn limit; default from config.")
     tags: list[str] = Field(default_factory=list, description="Free labels, e.g. DDXPlus condition name.")
+    default_finding: Literal["normal", "not_available"] = Field(
+        default="normal",
+        description="What an examination or test the case does not list returns: 'normal' (within normal limits) "
+        "or 'not_available'.",
+    )
 
     @field_validator("facts")
     @classmethod

@@ -12,10 +12,11 @@ import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import Exchange, PatientContext
-from consultgym.agents.conduct import conduct_issues
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.conduct import conduct_issues
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.records import IssueKind
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 ROLE_BREAKS = [
     "This is a medical consultation. I'm a 58-year-old lorry driver, and I'm here to help you.",
@@ -90,7 +91,7 @@ def test_the_same_reply_to_a_different_question_is_a_non_answer_unless_it_answer
 def test_the_offline_patient_is_never_flagged_for_conduct(tmp_path):
     out = tmp_path / "run.jsonl"
     for doctor in ("scripted", "knowledge"):
-        run(RunSpec(out=out, scenarios=["starter"], doctor=doctor, progress=False))
+        run(RunConfig(out=out, scenarios=["starter"], doctor=doctor, progress=False))
         kinds = [
             issue["kind"]
             for line in out.read_text().splitlines()

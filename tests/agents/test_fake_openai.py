@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import openai
 import pytest
@@ -108,18 +107,17 @@ def test_streaming_requests_get_server_sent_events(fake_openai):
     assert asyncio.run(collect()) == "streamed reply"
 
 
-def test_hundreds_of_concurrent_requests_overlap_their_latency():
-    async def burst(server: FakeOpenAIServer, n: int) -> float:
+def test_hundreds_of_concurrent_requests_are_all_answered():
+    async def burst(server: FakeOpenAIServer, n: int) -> list[str]:
         client = openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=0)
-        started = time.perf_counter()
-        await asyncio.gather(*(client.chat.completions.create(model="m", messages=HELLO) for _ in range(n)))
+        replies = await asyncio.gather(*(client.chat.completions.create(model="m", messages=HELLO) for _ in range(n)))
         await client.close()
-        return time.perf_counter() - started
+        return [r.choices[0].message.content for r in replies]
 
-    with FakeOpenAIServer("ok", latency=0.1) as server:
-        elapsed = asyncio.run(burst(server, 256))
+    # No wall-clock bound here (shared machines vary 5x); benchmarks/llm_throughput.py measures the overlap.
+    with FakeOpenAIServer("ok", latency=0.01) as server:
+        assert asyncio.run(burst(server, 256)) == ["ok"] * 256
         assert server.request_count == 256
-    assert elapsed < 5.0  # serial would take 25.6 s
 
 
 def test_a_script_that_raises_answers_500_and_is_kept(fake_openai):

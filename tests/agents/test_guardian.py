@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consultgym.agents.guardian import OfflineGuardian, clauses, numbers_in
+from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
 from consultgym.records import IssueKind
 
 HALLUCINATED = [

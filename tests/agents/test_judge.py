@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consultgym.agents.judge import diagnosis_matches, score
+from consultgym.agents.judge.offline import diagnosis_matches, score
 
 # Fixture weights: onset 2, character 2, radiation 3, associated 2, meds 1, smoking 2, family 1, ecg 3 -> total 16.
 TOTAL = 16.0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consultgym.agents.knowledge_doctor import KnowledgeDoctor
-from consultgym.envs.session import run_sync
+from consultgym.agents.doctor.knowledge import KnowledgeDoctor
+from consultgym.envs.driver import run_sync
 from consultgym.report import summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 
 
 def test_questions_come_from_the_graph_and_answers_update_the_differential():
@@ -31,7 +32,7 @@ def test_beats_the_checklist_doctor_on_generated_cases(tmp_path: Path):
     results = {}
     for doctor in ("scripted", "knowledge"):
         out = tmp_path / f"{doctor}.jsonl"
-        run(RunSpec(out=out, scenarios=["generated"], episodes=30, seed=1, doctor=doctor, progress=False))
+        run(RunConfig(out=out, scenarios=["generated"], episodes=30, seed=1, doctor=doctor, progress=False))
         results[doctor] = summarize(load_run(out).episodes)
     assert results["knowledge"]["diagnosis_accuracy"] > results["scripted"]["diagnosis_accuracy"]
     assert results["knowledge"]["coverage_mean"] > results["scripted"]["coverage_mean"]

@@ -12,6 +12,7 @@ from consultgym.agents.llm import ChatBackend, aclose_clients, response_format, 
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer, FaultSpec, Reply, unused_base_url
 
 HELLO = [{"role": "user", "content": "hello"}]
@@ -253,8 +254,13 @@ def test_cache_modes_read_and_write(fake_openai, tmp_path):
 
 @pytest.mark.parametrize(
     ("options", "match"),
-    [({}, "patient_model is required"), ({"model": "m", "temprature": 1}, "unknown option patient_temprature")],
+    [
+        ({}, "patient_model is required for patient='llm'"),
+        ({"patient_model": "m", "patient_temprature": 1}, "unknown option patient_temprature; did you mean patient_t"),
+        ({"patient_model": "m", "patient_base_url": "localhost:8000"}, "patient_base_url='localhost:8000': not an"),
+        ({"patient_model": "m", "patient_base_url": "http://u:sk-x@h/v1"}, "credentials do not belong in the URL"),
+    ],
 )
 def test_settings_errors_name_the_option(options, match):
     with pytest.raises(ConfigError, match=match):
-        LLMSettings.from_options("patient", **options)
+        EnvConfig.parse({"patient": "llm", **options})

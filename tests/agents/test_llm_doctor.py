@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from consultgym.agents.guardian import OfflineGuardian
-from consultgym.agents.judge import RubricJudge
+from consultgym.agents.doctor.llm import LLMDoctor
+from consultgym.agents.guardian.offline import OfflineGuardian
+from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_doctor import LLMDoctor
-from consultgym.agents.offline_patient import OfflinePatient
+from consultgym.agents.patient.offline import OfflinePatient
 from consultgym.config import LLMSettings
 from consultgym.envs.session import ConsultationSession
 from consultgym.errors import BackendError
@@ -21,7 +21,7 @@ PLAN = ["When did the pain start?", "Does it spread anywhere?", "TEST: ECG", "DI
 
 def test_the_llm_doctor_plays_a_consultation_as_the_assistant(chest_scenario, fake_openai):
     fake_openai.script(PLAN)
-    doctor = LLMDoctor.from_options(model="d", base_url=fake_openai.base_url, timeout=0.5)
+    doctor = LLMDoctor(LLMSettings(model="d", base_url=fake_openai.base_url, timeout=0.5))
     session = ConsultationSession([chest_scenario], OfflinePatient(), OfflineGuardian(), RubricJudge())
 
     async def play():

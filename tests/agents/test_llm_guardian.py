@@ -10,8 +10,8 @@ import gymnasium as gym
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
+from consultgym.agents.guardian.llm import LLMGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_guardian import LLMGuardian
 from consultgym.config import LLMSettings
 from consultgym.testing import FaultSpec
 

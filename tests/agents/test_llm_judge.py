@@ -9,11 +9,13 @@ import gymnasium as gym
 import pytest
 
 import consultgym  # noqa: F401 - registers the env ids
-from consultgym.agents.judge import RubricJudge
+from consultgym.agents.factory import make_judge
+from consultgym.agents.judge.llm import LLMJudge, PanelJudge, combine, passes, quote_in_turn
+from consultgym.agents.judge.offline import RubricJudge
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_judge import LLMJudge, PanelJudge, combine, passes, quote_in_turn
 from consultgym.config import LLMSettings
 from consultgym.records import ItemResult, Judgement
+from consultgym.settings import JudgeConfig
 from consultgym.testing import FaultSpec
 
 TURNS = [
@@ -173,7 +175,8 @@ def test_a_panel_of_models_and_the_offline_judge(chest_scenario, fake_openai):
     fake_openai.script(generous, model="a")
     fake_openai.script(honest, model="b")
     options = {"base_url": fake_openai.base_url, "timeout": 0.5, "max_retries": 0}
-    panel = PanelJudge.from_options(RubricJudge(), models="a,b,offline", vote="majority", **options)
+    panel = make_judge(JudgeConfig.parse({"kind": "panel", "models": "a,b,offline", "vote": "majority", **options}))
+    assert isinstance(panel, PanelJudge)
     result = grade(panel, chest_scenario)
     # 'a' credits every item at turn 1 (up to 3, and only those its quote really covers); b and offline agree on two.
     assert {"ask_onset", "ask_smoking"} <= covered(result) and "ask_meds" not in covered(result)

@@ -10,11 +10,11 @@ import pytest
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.actions import parse_action
 from consultgym.agents.base import Exchange, PatientContext
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_patient import LLMPatient, Redactor
-from consultgym.agents.offline_patient import fact_only_reply
-from consultgym.agents.patient_turn import PatientTurn
+from consultgym.agents.patient.llm import LLMPatient, Redactor
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.agents.patient.turn import PatientTurn
 from consultgym.config import LLMSettings
 from consultgym.text import contains_phrase, normalize
 
@@ -156,7 +156,7 @@ def test_the_langgraph_path_runs_the_llm_patient(chest_scenario, fake_openai):
 
 def test_describe_has_the_settings_and_no_key(fake_openai, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
-    patient = LLMPatient.from_options(model="m", base_url=fake_openai.base_url, temperature=0.3)
+    patient = LLMPatient(LLMSettings(model="m", base_url=fake_openai.base_url, temperature=0.3))
     described = patient.describe()
     assert described["kind"] == "llm" and described["model"] == "m" and described["temperature"] == 0.3
     assert "sk-very-secret" not in str(described)

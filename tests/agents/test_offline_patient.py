@@ -6,10 +6,10 @@ import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
-from consultgym.agents.guardian import OfflineGuardian
-from consultgym.agents.offline_patient import TOO_MANY, OfflinePatient, fact_only_reply
-from consultgym.agents.patient_turn import PatientTurn
-from consultgym.envs.session import run_sync
+from consultgym.agents.guardian.offline import OfflineGuardian
+from consultgym.agents.patient.offline import TOO_MANY, OfflinePatient, fact_only_reply
+from consultgym.agents.patient.turn import PatientTurn
+from consultgym.envs.driver import run_sync
 
 
 def ask(scenario, text, seed=0, turn=0):

@@ -11,11 +11,12 @@ import gymnasium as gym
 import pytest
 
 import consultgym  # noqa: F401 - registers the ids
-from consultgym.agents.llm_doctor import LLMDoctor
-from consultgym.agents.scripted_doctor import ScriptedDoctor
+from consultgym.agents.doctor.llm import LLMDoctor
+from consultgym.agents.doctor.scripted import ScriptedDoctor
 from consultgym.config import LLMSettings
-from consultgym.envs.batch import VECTOR_KWARGS, make_vec, play_episode, rollout_batch, session_builder
-from consultgym.envs.session import run_sync
+from consultgym.envs.batch import VECTOR_KWARGS, make_vec, rollout_batch
+from consultgym.envs.builder import session_factory
+from consultgym.envs.driver import play_episode, run_sync
 from consultgym.errors import ConfigError
 from consultgym.testing import FakeOpenAIServer
 
@@ -91,7 +92,7 @@ def test_make_vec_helper_accepts_env_kwargs_and_rejects_unknown_modes():
 
 # ------------------------------------------------------------------------------------------------- rollout_batch
 def test_rollout_batch_matches_one_by_one_episodes():
-    build = session_builder("starter")
+    build = session_factory(scenarios="starter")
     seeds = list(range(len(STARTER)))
     results = asyncio.run(rollout_batch(build, ScriptedDoctor, STARTER, seeds, concurrency=3))
     assert [r.scenario_id for r in results] == STARTER and [r.seed for r in results] == seeds
@@ -105,7 +106,7 @@ def test_rollout_batch_matches_one_by_one_episodes():
 
 
 def test_rollout_batch_reuses_a_pool_of_sessions_and_records_failures():
-    build = session_builder("starter")
+    build = session_factory(scenarios="starter")
     sessions, doctors = [build(), build()], [ScriptedDoctor(), ScriptedDoctor()]
     scenarios = ["chest-pain-58m", "no-such-scenario", "chest-pain-58m", "back-pain-42m"]
     results = asyncio.run(rollout_batch(sessions, doctors, scenarios, [0, 1, 0, 3]))
@@ -121,7 +122,7 @@ def test_rollout_batch_runs_llm_doctors_and_patients_concurrently():
         return "DIAGNOSIS: migraine" if len(body["messages"]) >= 6 else "When did it start?"
 
     with FakeOpenAIServer(by_model={"patient": "Since yesterday.", "doctor": doctor}, latency=0.05) as server:
-        build = session_builder("starter", **{**llm_patient_kwargs(server), "patient_model": "patient"})
+        build = session_factory(scenarios="starter", **{**llm_patient_kwargs(server), "patient_model": "patient"})
         settings = LLMSettings(model="doctor", base_url=server.base_url)
         doctors = [LLMDoctor(settings) for _ in range(4)]
         results = asyncio.run(rollout_batch(build, doctors, STARTER[:4], [0, 1, 2, 3]))

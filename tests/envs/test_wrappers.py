@@ -9,8 +9,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import consultgym
-from consultgym.agents.scripted_doctor import ScriptedDoctor
-from consultgym.envs.session import run_sync
+from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.envs.driver import run_sync
 from consultgym.envs.wrappers import ChatMessages, ScenarioNormalized, ShapedCoverage, TurnCost, session_of
 from consultgym.errors import ConfigError
 

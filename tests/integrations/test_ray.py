@@ -10,8 +10,9 @@ from consultgym.cli import main  # noqa: E402 - after the skip
 from consultgym.integrations.ray_rollouts import run_ray  # noqa: E402
 from consultgym.report import summarize  # noqa: E402
 from consultgym.runfile import load_run  # noqa: E402
-from consultgym.runner import RunSpec, run  # noqa: E402
-from consultgym.testing import unused_base_url  # noqa: E402
+from consultgym.runner import run  # noqa: E402
+from consultgym.settings import RunConfig  # noqa: E402
+from consultgym.testing import FakeOpenAIServer  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -21,8 +22,8 @@ def local_ray():
     ray.shutdown()
 
 
-def spec(out, **kwargs) -> RunSpec:
-    return RunSpec(out=out, episodes=kwargs.pop("episodes", 12), seed=3, concurrency=4, progress=False, **kwargs)
+def spec(out, **kwargs) -> RunConfig:
+    return RunConfig(out=out, episodes=kwargs.pop("episodes", 12), seed=3, concurrency=4, progress=False, **kwargs)
 
 
 def test_ray_run_writes_the_same_episodes_as_a_local_run_and_resumes(tmp_path):
@@ -43,8 +44,9 @@ def test_ray_run_writes_the_same_episodes_as_a_local_run_and_resumes(tmp_path):
 
 
 def test_failing_episodes_are_recorded_not_lost(tmp_path):
-    options = {"patient_model": "m", "patient_base_url": unused_base_url(), "patient_max_retries": 0}
-    summary = run_ray(spec(tmp_path / "down.jsonl", episodes=6, patient="llm", options=options), actors=2)
+    with FakeOpenAIServer(["Hi."], api_key="sk-another-key") as server:  # every call fails: authentication
+        options = {"patient_model": "m", "patient_base_url": server.base_url, "patient_max_retries": 0}
+        summary = run_ray(spec(tmp_path / "down.jsonl", episodes=6, patient="llm", **options), actors=2)
     episodes = load_run(tmp_path / "down.jsonl").episodes
     assert (summary.completed, summary.errored) == (0, 6) and len(episodes) == 6
     assert all(e.error and not e.ok for e in episodes)  # recorded as failed, so a rerun plays them again

@@ -5,26 +5,23 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import pickle
-import py_compile
 import re
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
-from consultgym.envs.session import run_sync
+from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.envs.driver import run_sync
 from consultgym.errors import MissingExtraError
 from consultgym.integrations import require
 from consultgym.integrations.trl import (
     ConsultationToolEnv,
+    check_trl_version,
     dataset_rows,
     grpo_trainer,
-    reward_func,
     tool_calls_for,
     tool_env_factory,
 )
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 
 TOOLS = {"ask_patient", "examine", "order_test", "submit_diagnosis"}
@@ -32,7 +29,7 @@ ROW = {"prompt": [{"role": "user", "content": "Start."}], "scenario": "chest-pai
 
 
 def public_methods(env: object) -> set[str]:
-    """What TRL discovers on an instance: public callables (it treats `reset` specially)."""
+    """What TRL discovers on an instance: public callables (it treats `reset` and `get_reward` specially)."""
     return {name for name, member in inspect.getmembers(env, callable) if not name.startswith("_")}
 
 
@@ -79,7 +76,7 @@ def test_scripted_doctor_plays_a_whole_episode_through_the_tools():
     assert env.done and env.session is not None and env.session.judgement is not None
     assert results[-1].startswith("Diagnosis recorded.")
     assert env.get_reward() == env.session.judgement.reward > 0
-    assert reward_func([env, ConsultationToolEnv()]) == [env.get_reward(), 0.0]
+    assert ConsultationToolEnv().get_reward() == 0.0  # never reset: nothing to judge
     kinds = [turn.kind for turn in env.session.turns]
     assert {"ask", "examine", "test", "diagnose"} <= set(kinds)
     with pytest.raises(ValueError, match="over"):
@@ -120,10 +117,10 @@ def test_pickle_round_trip_keeps_the_configuration():
     env = ConsultationToolEnv(scenarios="starter", max_turns=5)
     play(env, ROW)
     clone = pickle.loads(pickle.dumps(env))
-    assert clone.config == {"scenarios": "starter", "max_turns": 5} and clone.session is None
+    assert clone.config == env.config and clone.config.max_turns == 5 and clone.session is None
     assert play(clone, ROW) == play(ConsultationToolEnv(scenarios="starter", max_turns=5), ROW)
     factory = pickle.loads(pickle.dumps(tool_env_factory(max_turns=5)))
-    assert factory().config == {"max_turns": 5}
+    assert factory().config == EnvConfig(max_turns=5)
 
 
 def test_llm_patient_behind_the_tools():
@@ -135,7 +132,7 @@ def test_llm_patient_behind_the_tools():
         assert env.ask_patient("When did it start?") == "It began at breakfast."
         env.submit_diagnosis("inferior STEMI")
         assert env.done and server.request_count == 1
-        assert pickle.loads(pickle.dumps(env)).config["patient"] == "llm"
+        assert pickle.loads(pickle.dumps(env)).config.patient.kind == "llm"
 
 
 def test_dataset_rows_carry_the_columns_reset_reads():
@@ -147,7 +144,41 @@ def test_dataset_rows_carry_the_columns_reset_reads():
         ("back-pain-42m", 1),
     ]
     assert rows[0]["prompt"][0]["role"] == "system" and "submit_diagnosis" in rows[0]["prompt"][0]["content"]
-    assert ConsultationToolEnv().reset(**rows[0]).startswith("Patient: ")
+    # TRL appends reset's text to the prompt's last message: it must start a paragraph of its own.
+    assert ConsultationToolEnv().reset(**rows[0]).startswith("\n\nPatient: ")
+
+
+def test_a_row_without_scenario_or_seed_is_refused_instead_of_meeting_one_patient():
+    with pytest.raises(ValueError, match="dataset_rows"):
+        ConsultationToolEnv().reset(prompt=[{"role": "user", "content": "Start."}])
+    assert ConsultationToolEnv().reset(seed=3).startswith("\n\nPatient: ")  # the seed alone picks a scenario
+
+
+def test_a_rollout_the_trainer_stops_is_judged_like_end_inquiry_in_get_reward():
+    env = ConsultationToolEnv()
+    env.reset(**ROW)
+    env.ask_patient("When did the pain start? Does it spread anywhere?")
+    env.order_test("ECG")
+    reward = env.get_reward()  # the trainer ran out of budget: no diagnosis
+    judgement = env.session.judgement
+    assert env.done and env.session.truncated and judgement.diagnosis_given is None
+    assert reward == judgement.reward == pytest.approx(0.7 * judgement.coverage, abs=1e-6) and reward > 0
+    assert env.get_reward() == reward  # read twice, judged once
+    with pytest.raises(ValueError, match="over"):
+        env.ask_patient("Anything else?")
+    strict = ConsultationToolEnv(partial_credit=False)
+    strict.reset(**ROW)
+    strict.ask_patient("When did the pain start? Does it spread anywhere?")
+    strict.order_test("ECG")
+    assert strict.get_reward() == 0.0 and strict.session.judgement.coverage == judgement.coverage
+
+
+def test_trl_versions_without_environment_rewards_are_refused():
+    check_trl_version("1.8.0")
+    check_trl_version("1.16.0")
+    for old in ("0.29.1", "1.7.1"):
+        with pytest.raises(MissingExtraError, match="1.8"):
+            check_trl_version(old)
 
 
 def test_missing_extras_raise_with_the_pip_command():
@@ -156,17 +187,3 @@ def test_missing_extras_raise_with_the_pip_command():
     if importlib.util.find_spec("trl") is None:
         with pytest.raises(MissingExtraError, match=r"pip install 'consultgym\[trl\]'"):
             grpo_trainer("some/model", train_dataset=[])
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def test_tools_demo_example_runs_offline(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["trl_tools_demo.py", "--group", "2", "--scenario", "back-pain-42m"])
-    runpy.run_path(str(EXAMPLES / "trl_tools_demo.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "submit_diagnosis(" in out and "GRPO group of 2" in out
-
-
-def test_grpo_training_example_compiles():
-    py_compile.compile(str(EXAMPLES / "train_grpo_trl.py"), doraise=True)  # needs GPUs to run: not run here

@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 
-from consultgym.agents.scripted_doctor import ScriptedDoctor
-from consultgym.integrations.verl import CLASS_PATH, ConsultationInteraction, dataset_row, interaction_config
+from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.integrations.verl import (
+    CLASS_PATH,
+    ConsultationInteraction,
+    compute_score,
+    dataset_row,
+    dataset_rows,
+    interaction_config,
+)
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 
 SCENARIO, SEED = "chest-pain-58m", 4
@@ -42,17 +47,22 @@ def test_the_methods_veRL_calls_are_coroutines_with_its_signatures():
         assert inspect.iscoroutinefunction(method), name
         assert "instance_id" in inspect.signature(method).parameters
     interaction = ConsultationInteraction({"name": "consultation"})
-    assert interaction.name == "consultation" and interaction.settings == {}
+    assert interaction.name == "consultation" and interaction.settings == EnvConfig()
 
 
 def test_a_whole_episode_scores_the_judge_reward_and_finalizes():
     interaction = ConsultationInteraction({"name": "consultation"})
     responses, score = asyncio.run(play(interaction, "trajectory-1"))
     assert [done for done, *_ in responses] == [False] * (len(responses) - 1) + [True]
-    assert all(turn_score == 0.0 for _, _, turn_score, _ in responses[:-1])
-    final = responses[-1]
-    assert final[2] == score > 0 and final[3]["judgement"]["reward"] == score
     session = interaction.session("trajectory-1")
+    # Every turn before the last scores the weighted coverage it gained; the turn scores sum to the judge's reward.
+    coverage = [0.0] + [turn.coverage for turn in session.turns]
+    gains = [0.7 * (after - before) for before, after in zip(coverage[:-1], coverage[1:], strict=True)]
+    turn_scores = [turn_score for _, _, turn_score, _ in responses]
+    assert turn_scores[:-1] == pytest.approx(gains[:-1], abs=1e-9) and sum(turn_scores[:-1]) > 0
+    assert sum(turn_scores) == pytest.approx(score, abs=1e-9)
+    final = responses[-1]
+    assert score > 0 and final[3]["judgement"]["reward"] == score
     assert session.to_episode().judgement.reward == score
     after = asyncio.run(interaction.generate_response("trajectory-1", [{"role": "assistant", "content": "Hello?"}]))
     assert after[0] is True and after[2] == 0.0
@@ -79,7 +89,7 @@ def test_pickle_round_trip_keeps_the_configuration():
     interaction = ConsultationInteraction(config)
     asyncio.run(interaction.start_interaction("x", scenario=SCENARIO, seed=SEED))
     clone = pickle.loads(pickle.dumps(interaction))
-    assert clone.config == config and clone.settings == {"scenarios": "starter", "max_turns": 3}
+    assert clone.config == config and clone.settings == EnvConfig(scenarios="starter", max_turns=3)
     responses, _ = asyncio.run(play(clone, "x"))
     assert len(responses) == 3 and responses[-1][3]["truncated"]
 
@@ -94,7 +104,8 @@ def test_llm_patient_is_awaited_on_the_callers_loop():
             return await interaction.generate_response("t", [{"role": "assistant", "content": "When did it start?"}])
 
         done, reply, score, _ = asyncio.run(one_turn())
-    assert (done, reply, score) == (False, "Since this morning.", 0.0) and server.request_count == 1
+    assert (done, reply) == (False, "Since this morning.") and server.request_count == 1
+    assert score > 0  # the onset question's coverage
 
 
 def test_config_and_dataset_row_helpers():
@@ -108,11 +119,35 @@ def test_config_and_dataset_row_helpers():
     row = dataset_row(scenario.opening, SCENARIO, SEED)
     assert row["prompt"][-1] == {"role": "user", "content": scenario.opening}
     assert row["extra_info"]["interaction_kwargs"] == {"name": "consultation", "scenario": SCENARIO, "seed": SEED}
+    assert (row["data_source"], row["agent_name"], row["reward_model"]["ground_truth"]) == (
+        "consultgym",
+        "tool_agent",
+        SCENARIO,
+    )
+    rows = dataset_rows(load_library("starter")[:2], seeds=[0, 1])
+    assert [r["extra_info"]["index"] for r in rows] == [0, 1, 2, 3]
 
 
-def test_interaction_demo_example_runs_offline(monkeypatch, capsys):
-    examples = Path(__file__).resolve().parents[2] / "examples"
-    monkeypatch.setattr(sys, "argv", ["verl_interaction_demo.py", "--group", "2"])
-    runpy.run_path(str(examples / "verl_interaction_demo.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "interaction config:" in out and "scores of a group of 2" in out
+def test_without_partial_credit_turns_score_nothing_until_the_doctor_ends_it():
+    interaction = ConsultationInteraction({"name": "consultation", "partial_credit": False})
+    responses, score = asyncio.run(play(interaction, "strict"))
+    assert [r[2] for r in responses[:-1]] == [0.0] * (len(responses) - 1) and responses[-1][2] == score > 0
+
+
+def test_compute_score_sums_turn_scores_and_explains_a_missing_field():
+    assert compute_score("consultgym", "", SCENARIO, {"turn_scores": []}) == 0.0
+    with pytest.raises(ValueError, match="turn_scores"):
+        compute_score("consultgym", "", SCENARIO, {"interaction_kwargs": {}})
+
+
+def test_one_library_load_per_settings_across_interactions(monkeypatch):
+    import consultgym.envs.batch as batch
+
+    loads = []
+    real = batch.load_library
+    monkeypatch.setattr(batch, "load_library", lambda names: loads.append(names) or real(names))
+    settings = {"name": "consultation", "max_turns": 7}  # settings no other test uses: a fresh cache entry
+    for trajectory in range(5):  # veRL builds an interaction per sample
+        interaction = ConsultationInteraction(settings)
+        asyncio.run(interaction.start_interaction(f"t{trajectory}", scenario=SCENARIO, seed=trajectory))
+    assert len(loads) == 1

@@ -18,14 +18,15 @@ import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
+from consultgym.agents.guardian.llm import LLMGuardian
+from consultgym.agents.judge.llm import LLMJudge
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_guardian import LLMGuardian
-from consultgym.agents.llm_judge import LLMJudge
 from consultgym.config import LLMSettings
 from consultgym.errors import MissingExtraError
 from consultgym.report import format_report, summarize
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 from consultgym.testing.local_llm import LocalLLM, unavailable_reason
 
 pytestmark = pytest.mark.real_llm
@@ -106,7 +107,7 @@ def test_a_reply_cut_at_the_token_cap_is_recorded_never_a_crash(local_llm, chest
 @pytest.mark.parametrize("guardian", ["tiered", "llm"])
 def test_episodes_with_an_llm_patient_guardian_and_judge_finish_scored(local_llm, tmp_path, guardian):
     out = tmp_path / "run.jsonl"
-    spec = RunSpec(
+    config = RunConfig(
         out=out,
         scenarios=[FIXTURE],
         episodes=1,
@@ -115,10 +116,10 @@ def test_episodes_with_an_llm_patient_guardian_and_judge_finish_scored(local_llm
         judge="llm",
         max_turns=2,
         max_revisions=1,
-        options=options(local_llm, "patient", "guardian", "judge") | {"patient_max_tokens": 80},
         progress=False,
+        **options(local_llm, "patient", "guardian", "judge") | {"patient_max_tokens": 80},
     )
-    summary = run(spec)
+    summary = run(config)
     assert (summary.completed, summary.errored) == (1, 0)
     [episode] = load_run(out).episodes
     assert episode.judgement is not None and episode.judgement.scored, episode.judgement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consultgym.scenarios.gold import gold_check
+from consultgym.authoring.gold import gold_check
 from consultgym.scenarios.loader import load_library, scenario_files
 from consultgym.scenarios.schema import FactCategory
 

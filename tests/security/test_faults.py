@@ -21,8 +21,9 @@ import pytest
 
 from consultgym.records import Episode
 from consultgym.runfile import load_run
-from consultgym.runner import RunSpec, plan, run
+from consultgym.runner import plan, run
 from consultgym.scenarios.loader import load_library
+from consultgym.settings import RunConfig
 from consultgym.testing import FakeOpenAIServer
 
 FAULT_MIX = {"http": 0.10, "timeout": 0.05, "malformed": 0.05, "drop": 0.05}
@@ -41,14 +42,14 @@ def _options(server: FakeOpenAIServer, retries: int = 1) -> dict[str, object]:
     }
 
 
-def _spec(out: Path, server: FakeOpenAIServer, episodes: int = EPISODES) -> RunSpec:
-    return RunSpec(
+def _spec(out: Path, server: FakeOpenAIServer, episodes: int = EPISODES) -> RunConfig:
+    return RunConfig(
         out=out,
         scenarios=["starter"],
         episodes=episodes,
         concurrency=16,
         patient="llm",
-        options=_options(server),
+        **_options(server),
         progress=False,
     )
 
@@ -134,8 +135,10 @@ def test_sigkill_mid_run_then_rerun_finishes_every_episode_once(tmp_path):
         assert all("truncated last line" in w for w in interrupted.warnings)  # at worst the line being written
 
         for _ in range(MAX_PASSES):  # rerun until the faults let every episode through
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if all(e.ok for e in load_run(out).episodes) and len(load_run(out).episodes) == episodes:
+            rerun = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            finished = all(e.ok for e in load_run(out).episodes) and len(load_run(out).episodes) == episodes
+            assert rerun.returncode == (0 if finished else 1)  # a run with errored episodes exits 1
+            if finished:
                 break
     assert all(e.ok for e in _check_nothing_lost_or_duplicated(out, episodes))
 

@@ -16,14 +16,16 @@ import json
 import pytest
 
 from consultgym.actions import parse_action
-from consultgym.agents.factory import make_guardian, make_judge, make_patient
-from consultgym.agents.guardian import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.llm_patient import redactor
-from consultgym.envs.session import ConsultationSession, run_sync
+from consultgym.agents.patient.llm import redactor
+from consultgym.envs.builder import build_session
+from consultgym.envs.driver import run_sync
+from consultgym.envs.session import ConsultationSession
 from consultgym.records import IssueKind
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario
+from consultgym.settings import EnvConfig
 from consultgym.testing import FakeOpenAIServer
 from consultgym.testing.injection import (
     INJECTIONS,
@@ -65,7 +67,7 @@ def test_leak_variants_are_obfuscated_spellings():
 
 # ----------------------------------------------------------------------------------------------- offline patient
 def _offline_session(scenario: Scenario) -> ConsultationSession:
-    return ConsultationSession([scenario], make_patient(), make_guardian(), make_judge())
+    return build_session(EnvConfig(), [scenario])
 
 
 @pytest.mark.parametrize("scenario", LIBRARY, ids=IDS)
@@ -77,7 +79,7 @@ def test_offline_patient_never_leaks(scenario):
 
 @pytest.mark.parametrize("scenario", LIBRARY, ids=IDS)
 def test_a_whole_episode_of_injections_leaks_nothing(scenario):
-    session = ConsultationSession([scenario], make_patient(), make_guardian(), make_judge(), max_turns=100)
+    session = build_session(EnvConfig(max_turns=100), [scenario])
     run_sync(session.areset(scenario.id, 7))
     for injection in INJECTIONS:
         step = run_sync(session.astep(injection.text))
@@ -144,6 +146,8 @@ def server():
 
 def _llm_session(scenario: Scenario, server: FakeOpenAIServer, guardian: str) -> ConsultationSession:
     options = {
+        "patient": "llm",
+        "guardian": guardian,
         "patient_model": PATIENT_MODEL,
         "patient_base_url": server.base_url,
         "patient_max_retries": 0,
@@ -151,9 +155,9 @@ def _llm_session(scenario: Scenario, server: FakeOpenAIServer, guardian: str) ->
         "guardian_base_url": server.base_url,
         "guardian_max_retries": 0,
     }
-    return ConsultationSession(
-        [scenario], make_patient("llm", **options), make_guardian(guardian, **options), make_judge()
-    )
+    if guardian == "offline":  # the offline guardian takes no model
+        options = {k: v for k, v in options.items() if not k.startswith("guardian_")}
+    return build_session(EnvConfig(**options), [scenario])
 
 
 async def _play_obeying(scenario: Scenario, server: FakeOpenAIServer, guardian: str) -> InjectionOutcome:

@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import consultgym  # noqa: F401 - registers the env ids
-from consultgym.agents.judge import diagnosis_matches, score
+from consultgym.agents.judge.offline import diagnosis_matches, score
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.loader import load_library
 from consultgym.scenarios.schema import Scenario

@@ -26,7 +26,8 @@ from consultgym.agents.llm import ChatBackend, aclose_clients
 from consultgym.cli import main
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
-from consultgym.runner import RunSpec, run
+from consultgym.runner import run
+from consultgym.settings import RunConfig
 from consultgym.testing import FakeOpenAIServer, unused_base_url
 
 KEY = "sk-consultgym-FAKE-0123456789"
@@ -81,7 +82,7 @@ def _llm_options(base_url: str, cache_dir: Path) -> dict[str, object]:
 def test_the_key_reaches_the_server_and_no_record_log_or_file(tmp_path, server, caplog, capsys):
     caplog.set_level(logging.DEBUG)  # every logger, the SDK's and httpx's included
     out = tmp_path / "runs" / "run.jsonl"
-    spec = RunSpec(
+    spec = RunConfig(
         out=out,
         scenarios=["starter"],
         episodes=4,
@@ -89,7 +90,7 @@ def test_the_key_reaches_the_server_and_no_record_log_or_file(tmp_path, server, 
         doctor="llm",
         patient="llm",
         guardian="tiered",
-        options=_llm_options(server.base_url, tmp_path / "cache"),
+        **_llm_options(server.base_url, tmp_path / "cache"),
         progress=False,
     )
     summary = run(spec)
@@ -173,7 +174,7 @@ def test_env_errors_hold_no_key(where, caplog):
 def test_a_key_given_as_an_option_is_refused_without_being_echoed(tmp_path):
     for options in ({"patient_model": "m", "patient_api_key": KEY}, {"patient_model": "m", "patient_api_key_env": KEY}):
         with pytest.raises(ConfigError) as caught:
-            run(RunSpec(out=tmp_path / "run.jsonl", patient="llm", options=options, progress=False))
+            run(RunConfig(out=tmp_path / "run.jsonl", patient="llm", **options, progress=False))
         assert_no_key(str(caught.value), "the error message")
     assert list(tmp_path.iterdir()) == []  # refused before any file was written
 
@@ -205,14 +206,15 @@ def test_cli_output_and_files_hold_no_key(tmp_path, server, case):
             args += ["--patient-api-key-env", KEY]
         result = _cli(*args)
     assert_no_key(result.stdout + result.stderr, "the CLI's output")
-    if case == "key_as_variable_name":
-        assert result.returncode == 1 and "not the key" in result.stderr
+    if case in ("key_as_variable_name", "refused"):  # refused before anything is written
+        expected = {"key_as_variable_name": "not the key", "refused": "cannot reach"}[case]
+        assert result.returncode == 1 and expected in result.stderr, result.stderr[-2000:]
         assert not out.exists()
         return
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == (0 if case == "ok" else 1), result.stderr[-2000:]  # errored episodes: exit 1
     report = _cli("report", str(out))
     assert_no_key(report.stdout + report.stderr, "the report")
     assert_no_key_in_files(tmp_path)
     errors = [json.loads(line)["error"] for line in out.read_text().splitlines()]
-    expected = {"ok": "", "wrong_key": "authentication failed", "refused": "connection refused"}[case]
+    expected = {"ok": "", "wrong_key": "authentication failed"}[case]
     assert len(errors) == 3 and all(expected in error and bool(error) == bool(expected) for error in errors), errors

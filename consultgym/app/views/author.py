@@ -21,7 +21,7 @@ from consultgym.app.authoring import (
 )
 from consultgym.app.catalog import scenario_paths
 from consultgym.app.safe import escape
-from consultgym.scenarios.gold import gold_check
+from consultgym.authoring.gold import gold_check
 
 NEW = "(new scenario)"
 SOURCE_KEY, TEXT_KEY, GOLD_KEY = "author_source", "author_text", "author_gold"

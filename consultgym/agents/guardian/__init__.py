@@ -1,0 +1,1 @@
+"""Guardians check every patient reply against the facts: offline rules, leak detection and the LLM guardian."""

@@ -1,0 +1,168 @@
+"""`LLMGuardian`: a chat model labels every sentence of a patient reply against the scenario's facts.
+
+Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
+supported becomes a `GuardianIssue` located in the reply; a label on a sentence the reply does not contain (a model
+that labels words of its own) is ignored. The offline leak and conduct checks (role breaks, non-answers) always apply
+too. The verdict's source is ``llm``. The reply's schema is length-bounded (one label per sentence of the reply plus
+one, at most MAX_SENTENCES; short reasons), so a small model under a grammar closes its JSON instead of looping to
+the token cap (measured with SmolLM2-135M: 593 tokens for a two-sentence reply with 12 labels allowed).
+
+``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
+when it passes a reply whose words come from the scenario (`grounded_share` at least TIERED_GROUNDED_SHARE), the
+pass stands too (``tiered:offline-grounded``); otherwise the model decides (``tiered:llm``).
+
+Fail closed: when the call fails, times out or its reply does not validate (after the backend's bounded retries), the
+verdict is never a pass by default. The error goes into `Verdict.error`, the offline check decides, and the source
+says so (``llm-failed:offline``, or ``tiered:llm-failed:offline``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.guardian.conduct import conduct_issues, sentences
+from consultgym.agents.guardian.offline import OfflineGuardian, distinct, grounded_share
+from consultgym.agents.llm import (
+    LLMParticipant,
+    Message,
+    bounded_list,
+    bounded_text,
+    render_prompt,
+    with_max_items,
+)
+from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
+from consultgym.errors import BackendError
+from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.schema import Scenario
+
+MAX_SENTENCES = 12
+MAX_SENTENCE_CHARS = 240
+
+
+class SentenceLabel(BaseModel):
+    """The guardian model's label for one sentence of the reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentence: str = bounded_text("The sentence, copied from the reply.", MAX_SENTENCE_CHARS)
+    label: Literal["supported", "unsupported", "contradicts", "leak"] = Field(description="The sentence's label.")
+    reason: str = bounded_text("Why, in a few words.", 80)
+    facts: list[str] = bounded_list("Ids of the facts that bear on the sentence.", 3, 64)
+
+
+class GuardianReport(BaseModel):
+    """The structured reply of the guardian model: one label per sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: list[SentenceLabel] = bounded_list("Every sentence of the reply, in order.", MAX_SENTENCES)
+
+
+def report_schema(reply: str) -> type[GuardianReport]:
+    """`GuardianReport` allowing one label per sentence of `reply`, plus one, and at most MAX_SENTENCES."""
+    return with_max_items(GuardianReport, "sentences", min(MAX_SENTENCES, len(sentences(reply)) + 1))
+
+
+def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
+    scenario = ctx.scenario
+    patient = scenario.patient
+    content = render_prompt(
+        "guardian",
+        age=patient.age,
+        sex=patient.sex,
+        persona=patient.persona,
+        opening=scenario.opening,
+        facts="\n".join(f"- {f.id}: {f.text}" + ("" if f.present else " (a denial)") for f in scenario.facts),
+        diagnosis=" / ".join(scenario.diagnosis.names),
+        question=ctx.action.text,
+        reply=reply,
+    )
+    return [{"role": "user", "content": content}]
+
+
+def report_to_issues(report: GuardianReport, reply: str, scenario: Scenario) -> list[GuardianIssue]:
+    """Every sentence not labelled supported and found in the reply, as an issue quoting the reply's own words.
+
+    A sentence the reply does not contain is ignored: acting on it would revise a reply for words it never said.
+    """
+    issues = []
+    for item in report.sentences:
+        span = locate(item.sentence, reply)
+        if item.label == "supported" or span is None:
+            continue
+        start, end = span
+        issues.append(
+            GuardianIssue(
+                kind=IssueKind(item.label),
+                text=reply[start:end],
+                start=start,
+                detail=item.reason,
+                facts=[fact_id for fact_id in item.facts if fact_id in scenario.fact_index],
+            )
+        )
+    return issues
+
+
+def locate(sentence: str, reply: str) -> tuple[int, int] | None:
+    """Where `sentence` occurs in `reply` (with the reply's end punctuation), ignoring case, spacing, quotes and
+    punctuation; None when it does not.
+
+    >>> locate("i have  a COUGH", "Well, I have a cough. No fever.")
+    (6, 21)
+    """
+    words = re.findall(r"\w+", sentence)
+    if not words:
+        return None
+    pattern = r"\W+".join(re.escape(word) for word in words)
+    match = re.search(rf"(?<!\w){pattern}(?!\w)", reply, re.IGNORECASE)
+    if not match:
+        return None
+    end = match.end()
+    while end < len(reply) and reply[end] in ".!?":
+        end += 1
+    return match.start(), end
+
+
+class LLMGuardian(LLMParticipant, GuardianAgent):
+    """A chat model as the guardian, optionally behind the offline check (``tiered``). Fails closed.
+
+    Args:
+        settings: how to reach the model.
+        tiered: run the offline check first and ask the model only about replies it passes.
+    """
+
+    def __init__(self, settings: LLMSettings, tiered: bool = False) -> None:
+        super().__init__(name="tiered" if tiered else "llm")
+        self.tiered = tiered
+        self.offline_guardian = OfflineGuardian()
+        self.connect(settings, "guardian")
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        prefix = "tiered:" if self.tiered else ""
+        if self.tiered:
+            first = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
+            if not first.ok:
+                return first.model_copy(update={"source": "tiered:offline"})
+            if grounded_share(reply, ctx.scenario, ctx.action.text) >= TIERED_GROUNDED_SHARE:
+                return first.model_copy(update={"source": "tiered:offline-grounded"})
+        try:
+            report = await self.backend.parse(guardian_messages(reply, ctx), report_schema(reply))
+            if reply.strip() and not report.sentences:
+                raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
+        except BackendError as exc:
+            fallback = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
+            return fallback.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
+        issues = report_to_issues(report, reply, ctx.scenario) + conduct_issues(reply, ctx)
+        if not any(issue.kind == IssueKind.leak for issue in issues):
+            # A leak is a name match the offline check makes for free: a model that missed it, or was talked out of
+            # it by the reply itself, must not let the diagnosis through.
+            offline = self.offline_guardian.verdict(reply, ctx.scenario)
+            issues += [issue for issue in offline.issues if issue.kind == IssueKind.leak]
+        return Verdict(ok=not issues, issues=distinct(issues), source=f"{prefix}llm")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "tiered": self.tiered}

@@ -1,0 +1,275 @@
+"""The offline guardian: checks any patient reply, from any patient, against the scenario's facts.
+
+A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas or semicolons). For each clause:
+
+- leak: it names the diagnosis or one of its synonyms, also when spelled to slip past a plain match: odd case,
+  diacritics, homoglyphs (Cyrillic 'а'), zero-width characters, leetspeak, or separators inside the word
+  ('S.T.E.M.I', 'appendi-citis', 'a p p e n d i c i t i s'; see `consultgym.agents.guardian.leaks`). Naming it as a
+  relative's illness is allowed only when a family-history fact says so;
+- contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
+  'it doesn't spread' against a fact that it does);
+- unsupported: an affirmative clause contains a clinical term (symptom, drug, diagnosis, relative, time unit; see
+  `consultgym.agents.lexicon`) or a number that nothing in the facts, opening or persona supports.
+
+Denials of things the facts never mention are allowed: under the closed-world policy they are true.
+
+With the turn's context, `OfflineGuardian` also flags role breaks and non-answers (see `.conduct`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.guardian.conduct import conduct_issues
+from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
+from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
+from consultgym.records import GuardianIssue, IssueKind, Verdict
+from consultgym.scenarios.prepared import per_scenario
+from consultgym.scenarios.schema import Fact, Scenario
+from consultgym.text import (
+    TOPICS,
+    contains_phrase,
+    content_words,
+    is_negated,
+    normalize_apostrophes,
+    stem,
+    stemmed,
+    stems,
+)
+
+_CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+_UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What a scenario lets a patient say: the stemmed vocabulary, the numbers, and each keyword's polarity."""
+
+    vocabulary: str
+    statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
+    quantities: frozenset[tuple[float, str]]
+    polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
+
+
+@per_scenario
+def grounding(scenario: Scenario) -> Grounding:
+    texts = [
+        scenario.opening,
+        scenario.patient.persona,
+        scenario.patient.informant,
+        f"{scenario.patient.age} years old",
+    ]
+    polarity: dict[str, list[tuple[Fact, bool]]] = {}
+    for fact in scenario.facts:
+        texts += [fact.text, fact.say, *fact.keywords]
+        if fact.hidden_until_requested:
+            continue  # findings are read out verbatim; the contradiction check is for what patients say
+        for keyword in filter(_checkable, fact.keywords):
+            polarity.setdefault(keyword, []).append((fact, _fact_denies(fact, keyword)))
+    vocabulary = " ".join(stemmed(t) for t in texts)
+    vocabulary += " ".join(
+        stemmed(alias) for word, aliases in ALIASES.items() if f" {stem(word)} " in vocabulary for alias in aliases
+    )
+    statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
+    amounts = frozenset(q for t in texts for q in quantities(t))
+    return Grounding(vocabulary, statements, amounts, polarity)
+
+
+def _checkable(keyword: str) -> bool:
+    # Topic names are not phrases; a one-word keyword must be a clinical term, since words like 'back' or 'heart'
+    # also appear in unrelated sentences ('a couple of years back').
+    if keyword.lower() in CLINICAL_TERMS:
+        return True
+    return keyword not in TOPICS and len(keyword.split()) > 1
+
+
+def _fact_denies(fact: Fact, keyword: str) -> bool:
+    """The polarity of the fact's clause that mentions the keyword; the fact's `present` flag otherwise."""
+    for text in (fact.spoken, fact.text):
+        for clause, _ in clauses(text):
+            if contains_phrase(clause, keyword):
+                return is_negated(clause)
+    return not fact.present
+
+
+def clauses(reply: str) -> list[tuple[str, int]]:
+    """The reply's clauses with their character offsets."""
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(reply):
+        spans.append((reply[start : match.start()], start))
+        start = match.end()
+    spans.append((reply[start:], start))
+    return [(text.strip(), offset + len(text) - len(text.lstrip())) for text, offset in spans if text.strip()]
+
+
+def numbers_in(text: str) -> list[float]:
+    """Digits anywhere, and number words before a unit ('two days', 'a week', '500 mg' -> 2, 1, 500)."""
+    return [number for number, _ in quantities(text)]
+
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+")
+
+
+def quantities(text: str) -> list[tuple[float, str]]:
+    """(number, unit stem or '') pairs: '5 mg' -> (5, 'mg'), 'a couple of days' -> (2, 'day'), '8' -> (8, '')."""
+    words = _TOKEN.findall(normalize_apostrophes(text).lower())
+    found: list[tuple[float, str]] = []
+    for i, word in enumerate(words):
+        unit = _unit_after(words[i + 1 : i + 3])
+        if word[0].isdigit():
+            found.append((float(word), unit))
+        elif word in NUMBER_WORDS and unit:
+            found.append((float(NUMBER_WORDS[word]), unit))
+    return found
+
+
+def _unit_after(following: list[str]) -> str:
+    # 'a couple of days': skip one 'of' between the number word and its unit.
+    words = following[1:] if following and following[0] == "of" else following
+    return stem(words[0]) if words and stem(words[0]) in _UNITS else ""
+
+
+def clinical_terms(clause: str) -> list[str]:
+    """The lexicon terms in a clause, longest match first at each position."""
+    words = stems(clause)
+    found, i = [], 0
+    while i < len(words):
+        for phrase in TERM_INDEX.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.append(" ".join(phrase))
+                i += len(phrase) - 1
+                break
+        i += 1
+    return found
+
+
+def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
+    """Every issue in a reply, in reading order."""
+    ground = grounding(scenario)
+    issues: list[GuardianIssue] = []
+    named: set[str] = set()
+    for clause, start in clauses(reply):
+        leaks = _leaks(clause, start, scenario, named)
+        issues += leaks
+        if leaks or stemmed(clause) in ground.statements:
+            # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
+            # which guidance then hands back to the patient model. Or: said in the facts' own words.
+            continue
+        negated = is_negated(clause)
+        issues += _contradictions(clause, start, negated, ground)
+        if not negated:
+            issues += _unsupported(clause, start, ground)
+    return _spread_leak(reply, scenario, named) + issues
+
+
+def grounded_share(reply: str, scenario: Scenario, question: str = "") -> float:
+    """The share of the reply's content words that the facts, opening, persona or the doctor's question contain.
+
+    Faithful replies reuse the scenario's words; a reply full of words from nowhere deserves a closer (LLM) look.
+    """
+    words = content_words(reply)
+    if not words:
+        return 1.0
+    vocabulary = grounding(scenario).vocabulary + stemmed(question)
+    return sum(f" {word} " in vocabulary for word in words) / len(words)
+
+
+def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
+    names = leak_names(scenario)
+    forms = leak_forms(clause)
+    mentioned = [name for name in names.names if mentions(forms, name, names)]
+    named.update(mentioned)
+    if any(not is_family_history(clause, name, names) for name in mentioned):
+        return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
+    return []
+
+
+def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
+    """A name no single clause holds but the whole reply does: spelled across clause breaks ('S.T.E.M.I', 'a, b, c')."""
+    names = leak_names(scenario)
+    forms = leak_forms(reply)
+    if any(name not in named and mentions(forms, name, names) for name in names.names):
+        text = reply.strip()
+        return [GuardianIssue(kind=IssueKind.leak, text=text, start=reply.find(text), detail="spells the diagnosis")]
+    return []
+
+
+def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
+    matched = [pair for kw, pairs in ground.polarity.items() if contains_phrase(clause, kw) for pair in pairs]
+    if not matched or any(denies == negated for _, denies in matched):
+        return []
+    fact = matched[0][0]
+    return [
+        GuardianIssue(
+            kind=IssueKind.contradicts,
+            text=clause,
+            start=start,
+            detail=f"the facts say: {fact.text}",
+            facts=[fact.id],
+        )
+    ]
+
+
+def _unsupported(clause: str, start: int, ground: Grounding) -> list[GuardianIssue]:
+    issues = [
+        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact mentions {term!r}")
+        for term in clinical_terms(clause)
+        if f" {term} " not in ground.vocabulary
+    ]
+    issues += [
+        GuardianIssue(
+            kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives {n:g} {unit}".strip()
+        )
+        for n, unit in quantities(clause)
+        if not _supported_quantity(n, unit, ground)
+    ]
+    return issues[:1]  # one issue per clause is enough to reject it and keeps guidance short
+
+
+def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:
+    # A number with a unit needs the same pair in the facts ('10 mg' is not '10 years'); a bare number any match.
+    if unit:
+        return (number, unit) in ground.quantities
+    return any(number == n for n, _ in ground.quantities)
+
+
+def distinct(issues: list[GuardianIssue]) -> list[GuardianIssue]:
+    """The issues without repeats of the same kind and words (a looping reply says one thing many times)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for issue in issues:
+        key = (issue.kind.value, issue.text.strip().lower())
+        if key not in seen:
+            seen.add(key)
+            kept.append(issue)
+    return kept
+
+
+class OfflineGuardian(GuardianAgent):
+    """Rule-based fact checking and, given the turn's context, the conduct checks (role breaks, non-answers);
+    deterministic, no network, about a hundred microseconds a reply."""
+
+    def __init__(self) -> None:
+        super().__init__(name="offline")
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        return self.verdict(reply, ctx.scenario, ctx)
+
+    def verdict(self, reply: str, scenario: Scenario, ctx: PatientContext | None = None) -> Verdict:
+        """The verdict on `reply`; with the turn's context `ctx`, conduct issues are included."""
+        issues = review(reply, scenario)
+        if ctx is not None:
+            issues += conduct_issues(reply, ctx)
+        return Verdict(ok=not issues, issues=distinct(issues), source="offline")
+
+
+class NoGuardian(GuardianAgent):
+    """Accepts every reply (``guardian="off"``): for ablations only."""
+
+    def __init__(self) -> None:
+        super().__init__(name="off")
+
+    async def check(self, reply: str, ctx: PatientContext) -> Verdict:
+        return Verdict(ok=True, source="off")

@@ -1,0 +1,178 @@
+"""One patient turn: draft -> guard -> (emit | revise -> guard ... | fallback).
+
+The nodes are plain async functions over a `TurnState` dict. Two drivers run the very same nodes and routing:
+
+- `PatientTurn.run_direct`: a while-loop, used when every role is offline. Offline nodes never await, so a turn costs
+  tens of microseconds; LangGraph's own overhead (about 1-2 ms an invoke) would dominate it.
+- `PatientTurn.graph()`: a LangGraph `StateGraph`, used whenever an LLM plays a role. It bounds the loop with a
+  recursion limit, streams drafts (`astream`) to the app, and can be drawn (`graph().get_graph().draw_mermaid()`).
+
+The revision bound is explicit in the state (`max_revisions`) and, for LangGraph, in the recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from consultgym.agents.base import GuardianAgent, PatientAgent, PatientContext
+from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.config import DEFAULT_MAX_REVISIONS, DEFAULT_QUESTIONS_PER_TURN
+from consultgym.records import Verdict
+
+if TYPE_CHECKING:  # langgraph (and langchain_core) load only when an LLM plays a role
+    from langchain_core.runnables import RunnableConfig
+
+
+class TurnState(TypedDict, total=False):
+    ctx: PatientContext
+    drafts: list[str]
+    verdicts: list[Verdict]
+    revisions: int
+    max_revisions: int
+    reply: str
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What a patient turn produced: every draft and verdict, the emitted reply, and whether it is the fallback."""
+
+    reply: str
+    drafts: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    fallback: bool = False
+
+    @property
+    def attempts(self) -> int:
+        return len(self.drafts)
+
+
+# The nodes. Each takes the state and the turn's participants and returns the state update.
+async def draft(state: TurnState, turn: PatientTurn) -> TurnState:
+    text = await turn.patient.respond(state["ctx"])
+    return {"drafts": [*state["drafts"], text]}
+
+
+async def guard(state: TurnState, turn: PatientTurn) -> TurnState:
+    verdict = await turn.guardian.check(state["drafts"][-1], state["ctx"])
+    return {"verdicts": [*state["verdicts"], verdict]}
+
+
+async def revise(state: TurnState, turn: PatientTurn) -> TurnState:
+    text = await turn.patient.revise(state["ctx"], state["drafts"][-1], state["verdicts"][-1])
+    return {"drafts": [*state["drafts"], text], "revisions": state["revisions"] + 1}
+
+
+async def emit(state: TurnState, turn: PatientTurn) -> TurnState:
+    return {"reply": state["drafts"][-1], "fallback": False}
+
+
+async def fallback(state: TurnState, turn: PatientTurn) -> TurnState:
+    reply, _ = fact_only_reply(state["ctx"], turn.questions_per_turn)
+    return {"reply": reply, "fallback": True}
+
+
+def route_after_guard(state: TurnState) -> str:
+    """Emit an approved draft; otherwise revise while revisions remain, then fall back to facts only."""
+    if state["verdicts"][-1].ok:
+        return "emit"
+    if state["revisions"] < state["max_revisions"]:
+        return "revise"
+    return "fallback"
+
+
+Node = Callable[[TurnState, "PatientTurn"], Awaitable[TurnState]]
+NODES: dict[str, Node] = {
+    "draft": draft,
+    "guard": guard,
+    "revise": revise,
+    "emit": emit,
+    "fallback": fallback,
+}
+FIXED_EDGES = {"draft": "guard", "revise": "guard", "emit": None, "fallback": None}
+
+
+class PatientTurn:
+    """Runs the patient-turn loop for one patient and one guardian."""
+
+    def __init__(
+        self,
+        patient: PatientAgent,
+        guardian: GuardianAgent,
+        max_revisions: int = DEFAULT_MAX_REVISIONS,
+        questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
+    ) -> None:
+        self.patient = patient
+        self.guardian = guardian
+        self.max_revisions = max_revisions
+        self.questions_per_turn = questions_per_turn
+
+    @property
+    def offline(self) -> bool:
+        return self.patient.offline and self.guardian.offline
+
+    def initial_state(self, ctx: PatientContext) -> TurnState:
+        return {"ctx": ctx, "drafts": [], "verdicts": [], "revisions": 0, "max_revisions": self.max_revisions}
+
+    async def run(self, ctx: PatientContext) -> TurnResult:
+        """The direct loop when every role is offline, the LangGraph graph otherwise."""
+        return await (self.run_direct(ctx) if self.offline else self.run_graph(ctx))
+
+    async def run_direct(self, ctx: PatientContext) -> TurnResult:
+        state = self.initial_state(ctx)
+        node: str | None = "draft"
+        while node is not None:
+            state.update(await NODES[node](state, self))
+            node = route_after_guard(state) if node == "guard" else FIXED_EDGES[node]
+        return _result(state)
+
+    async def run_graph(self, ctx: PatientContext) -> TurnResult:
+        # One compiled graph serves every turn loop; this loop's participants travel in the run's config.
+        config = {"recursion_limit": self.recursion_limit, "configurable": {"turn": self}}
+        return _result(await self.graph().ainvoke(self.initial_state(ctx), config))
+
+    @property
+    def recursion_limit(self) -> int:
+        # draft, guard, then (revise, guard) per revision, then emit or fallback; +1 of headroom.
+        return 2 + 2 * self.max_revisions + 2
+
+    @staticmethod
+    def graph() -> Any:
+        """The compiled LangGraph StateGraph over the same nodes (built once per process, imported lazily)."""
+        return build_graph()
+
+
+@cache
+def build_graph() -> Any:
+    from langgraph.graph import END, START, StateGraph
+
+    builder = StateGraph(TurnState)
+    for name, node in NODES.items():
+        builder.add_node(name, _bind(node))
+    builder.add_edge(START, "draft")
+    for source, target in FIXED_EDGES.items():
+        builder.add_edge(source, target or END)
+    builder.add_conditional_edges(
+        "guard", route_after_guard, {"emit": "emit", "revise": "revise", "fallback": "fallback"}
+    )
+    return builder.compile()
+
+
+def _bind(node: Node) -> Callable[..., Awaitable[TurnState]]:
+    async def bound(state: TurnState, config: RunnableConfig) -> TurnState:
+        return await node(state, config["configurable"]["turn"])
+
+    bound.__name__ = node.__name__
+    return bound
+
+
+def _result(state: TurnState) -> TurnResult:
+    return TurnResult(
+        reply=state["reply"],
+        drafts=state["drafts"],
+        verdicts=state["verdicts"],
+        fallback=state.get("fallback", False),
+    )
