@@ -33,7 +33,6 @@ import socket
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -41,9 +40,11 @@ from string import Template
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 
 from consultgym.agents.base import Participant
+from consultgym.agents.failures import Failure, FailureKind, Permanent, Retryable, classify, scrub_secrets
+from consultgym.agents.structured import REFUSE_STRING_BOUNDS, response_format
 from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings, default_max_tokens
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
@@ -56,37 +57,6 @@ Message = dict[str, Any]
 UsageSink = Callable[[Usage], None]
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-
-
-class FailureKind(StrEnum):
-    """Why an LLM call failed: the classes `Usage.failures` counts and the report prints."""
-
-    timeout = "timeout"
-    connection = "connection"
-    rate_limit = "rate limit (HTTP 429)"
-    unavailable = "server unavailable (HTTP 5xx)"
-    server_error = "server error (HTTP 500)"
-    rejected = "request rejected (HTTP 4xx)"
-    auth = "authentication"
-    not_found = "model or endpoint not found"
-    malformed = "malformed response body"
-    empty = "empty reply"
-    invalid = "invalid structured reply"
-    truncated = "reply cut at max_tokens"
-
-
-class _Failure(Exception):
-    def __init__(self, message: str, kind: FailureKind) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class _Permanent(_Failure):
-    """A failure no retry can fix (bad key, unknown model, a request the server rejects with a reason)."""
-
-
-class _Retryable(_Failure):
-    """A failure worth another attempt (timeout, dropped connection, 429, 502-504, malformed or invalid reply)."""
 
 
 # ------------------------------------------------------------------------------------------------------ client pool
@@ -135,11 +105,7 @@ async def aclose_clients() -> None:
     await asyncio.gather(*(client.close() for client in clients.values()), return_exceptions=True)
 
 
-# Endpoints that rejected a schema for its maxLength keywords (OpenAI's strict mode does not list it as supported).
-_REFUSE_STRING_BOUNDS: set[str] = set()
-
-
-def _refuses_string_bounds(failure: _Failure, body: dict[str, Any]) -> bool:
+def _refuses_string_bounds(failure: Failure, body: dict[str, Any]) -> bool:
     schema = json.dumps(body.get("response_format", {}))
     return failure.kind == FailureKind.rejected and "maxLength" in str(failure) and "maxLength" in schema
 
@@ -222,81 +188,6 @@ class ResponseCache:
 
 
 # --------------------------------------------------------------------------------------------------------- backend
-def bounded_text(description: str, max_chars: int) -> Any:
-    """A string field whose JSON schema carries ``maxLength``: where constrained decoding must stop.
-
-    The bound is for the server's grammar only; validation does not enforce it, so a model that ignores it (or a
-    server that cannot take it) still gives a usable reply.
-    """
-    return Field(description=description, json_schema_extra={"maxLength": max_chars})
-
-
-def bounded_list(description: str, max_items: int, max_chars: int | None = None) -> Any:
-    """A list field whose JSON schema carries ``maxItems`` (and ``maxLength`` on string items); not validated."""
-    extra: dict[str, Any] = {"maxItems": max_items}
-    if max_chars is not None:
-        extra["items"] = {"type": "string", "maxLength": max_chars}
-    return Field(description=description, json_schema_extra=extra)
-
-
-@cache
-def with_max_items(schema: type[M], field: str, max_items: int) -> type[M]:
-    """A subclass of `schema` (same name) whose list `field` is bounded by `max_items`, for a call that knows how
-    many entries it needs (the judge: one per must-ask item)."""
-    info = schema.model_fields[field]
-    extra = {**(info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}), "maxItems": max_items}
-    replaced = (info.annotation, Field(description=info.description, json_schema_extra=extra))
-    return create_model(schema.__name__, __base__=schema, __doc__=schema.__doc__, **{field: replaced})  # type: ignore[call-overload]
-
-
-def response_format(schema: type[BaseModel], string_bounds: bool = True) -> dict[str, Any]:
-    """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it).
-
-    Args:
-        schema: the reply's model; every string must carry ``maxLength`` and every array ``maxItems``.
-        string_bounds: False leaves ``maxLength`` out, for a server that refuses it (OpenAI's strict mode may).
-
-    Raises:
-        TypeError: the schema has an unbounded string or array (a programming error: see the module docstring).
-    """
-    json_schema = schema.model_json_schema()
-    unbounded = unbounded_paths(json_schema)
-    if unbounded:
-        raise TypeError(f"{schema.__name__}: bound these fields with maxLength/maxItems: {', '.join(unbounded)}")
-    if not string_bounds:
-        json_schema = _without(json_schema, "maxLength")
-    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": json_schema, "strict": True}}
-
-
-def _without(node: Any, keyword: str) -> Any:
-    if isinstance(node, dict):
-        return {key: _without(value, keyword) for key, value in node.items() if key != keyword}
-    if isinstance(node, list):
-        return [_without(value, keyword) for value in node]
-    return node
-
-
-def unbounded_paths(json_schema: dict[str, Any]) -> list[str]:
-    """Paths of the strings without ``maxLength`` (enums aside) and arrays without ``maxItems`` in a JSON schema."""
-    found: list[str] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")
-            if kind == "string" and "maxLength" not in node and "enum" not in node and "const" not in node:
-                found.append(path or "(root)")
-            if kind == "array" and "maxItems" not in node:
-                found.append(path or "(root)")
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else key)
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, f"{path}.{i}")
-
-    walk(json_schema, "")
-    return found
-
-
 class ChatBackend:
     """A chat model reached through the openai SDK, with bounded retries, usage accounting and a response cache.
 
@@ -352,7 +243,7 @@ class ChatBackend:
         if self.settings.max_tokens is not None:
             body["max_tokens"] = self.settings.max_tokens
         if schema is not None:
-            body["response_format"] = response_format(schema, self.settings.endpoint not in _REFUSE_STRING_BOUNDS)
+            body["response_format"] = response_format(schema, self.settings.endpoint not in REFUSE_STRING_BOUNDS)
         return body
 
     async def _request(self, messages: Sequence[Message], schema: type[BaseModel] | None) -> tuple[str, Any]:
@@ -364,7 +255,7 @@ class ChatBackend:
         if cached is not None:
             try:
                 parsed = _validate(cached, schema)
-            except _Retryable:
+            except Retryable:
                 pass  # a stale entry for another schema version: ask the model again
             else:
                 self.on_usage(Usage(cache_hits=1))
@@ -383,17 +274,17 @@ class ChatBackend:
                 content = await self._attempt(body)
                 try:
                     return content, _validate(content, schema)
-                except _Failure as exc:  # the call worked but its reply is unusable: a failed attempt
+                except Failure as exc:  # the call worked but its reply is unusable: a failed attempt
                     self.on_usage(Usage(errors=1, failures={exc.kind.value: 1}))
                     raise
-            except _Permanent as exc:
+            except Permanent as exc:
                 if schema is not None and _refuses_string_bounds(exc, body):
                     # Remembered per endpoint: later requests (and later episodes' backends) leave maxLength out.
-                    _REFUSE_STRING_BOUNDS.add(self.settings.endpoint)
+                    REFUSE_STRING_BOUNDS.add(self.settings.endpoint)
                     log.warning("%s", self._message("the server refuses maxLength in schemas; sending them without"))
                     return await self._with_retries(self._body(body["messages"], schema), schema)
                 raise BackendError(self._message(str(exc))) from None
-            except _Retryable as exc:
+            except Retryable as exc:
                 last = str(exc)
                 log.info("%s", self._message(f"attempt {attempt + 1}/{attempts} failed: {last}"))
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
@@ -403,7 +294,7 @@ class ChatBackend:
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
-        """One HTTP call; reports its usage, returns the reply text or raises _Retryable/_Permanent."""
+        """One HTTP call; reports its usage, returns the reply text or raises Retryable/Permanent."""
         started = time.perf_counter()
         usage: dict[str, int] = {}
         try:
@@ -419,7 +310,7 @@ class ChatBackend:
             usage = _token_counts(completion)
             content = _reply_text(completion, self.settings, structured="response_format" in body)
         except Exception as exc:  # every failure is classified, none escapes unrecorded
-            failure = _classify(exc, self.settings)
+            failure = classify(exc, self.settings)
             self.on_usage(
                 Usage(
                     calls=1,
@@ -442,24 +333,6 @@ class ChatBackend:
         return " ".join(text.split())  # one line, whatever the server said
 
 
-# What a server may echo in an error: the Authorization header, or a key in OpenAI's or a similar format.
-_SECRET_TEXT = re.compile(
-    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)\S{4,}"
-    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
-)
-
-
-def scrub_secrets(text: str, key: str = "") -> str:
-    """`text` with the given API key and anything that looks like a credential replaced by ``***``.
-
-    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
-    '401: bad header *** for key ***'
-    """
-    if len(key) >= 4:
-        text = text.replace(key, "***")
-    return _SECRET_TEXT.sub("***", text)
-
-
 def _token_counts(completion: Any) -> dict[str, int]:
     usage = getattr(completion, "usage", None)
     if usage is None:
@@ -470,14 +343,14 @@ def _token_counts(completion: Any) -> dict[str, int]:
 def _reply_text(completion: Any, settings: LLMSettings, structured: bool) -> str:
     choices = getattr(completion, "choices", None)
     if not choices:
-        raise _Retryable("the response has no choices", FailureKind.malformed)
+        raise Retryable("the response has no choices", FailureKind.malformed)
     content = choices[0].message.content
     if not content or not content.strip():
         refusal = getattr(choices[0].message, "refusal", None)
-        raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty", FailureKind.empty)
+        raise Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty", FailureKind.empty)
     if structured and choices[0].finish_reason == "length":
         # The same request is cut at the same place again (at temperature 0 at least): say so instead of retrying.
-        failure = _Permanent if settings.temperature == 0 else _Retryable
+        failure = Permanent if settings.temperature == 0 else Retryable
         raise failure(
             f"the structured reply was cut at max_tokens={settings.max_tokens} before its JSON closed; "
             f"raise the role's max_tokens",
@@ -496,81 +369,9 @@ def _validate(content: str, schema: type[BaseModel] | None) -> Any:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "reply"
-        raise _Retryable(
+        raise Retryable(
             f"the reply does not validate as {schema.__name__} ({where}: {first['msg']})", FailureKind.invalid
         ) from None
-
-
-_TRANSIENT_STATUS = {408, 429, 502, 503, 504}
-
-
-def _classify(exc: Exception, settings: LLMSettings) -> _Failure:
-    """Turn an SDK, HTTP or parsing failure into _Retryable or _Permanent with a short explanation."""
-    import openai
-
-    if isinstance(exc, _Failure):
-        return exc
-    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
-        return _Retryable(
-            f"timed out after {settings.timeout:g} s; check the server's load or raise the timeout", FailureKind.timeout
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return _Retryable(_connection_problem(exc), FailureKind.connection)
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return _Permanent(
-            f"authentication failed (HTTP {exc.status_code}); check the API key in ${settings.api_key_env}",
-            FailureKind.auth,
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return _Permanent(
-            f"model {settings.model!r} or the endpoint was not found (HTTP 404); check the model name "
-            f"(GET {settings.endpoint}/models lists them) and that base_url ends in /v1",
-            FailureKind.not_found,
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return _status_failure(exc)
-    if isinstance(exc, ValueError | openai.APIResponseValidationError):  # JSONDecodeError is a ValueError
-        return _Retryable("the server sent a malformed response body (not chat-completion JSON)", FailureKind.malformed)
-    return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}", FailureKind.malformed)
-
-
-def _status_failure(exc: Any) -> _Failure:
-    """An HTTP error status: retried only when it is transient (overload, gateway, rate limit) or unexplained."""
-    status, says = exc.status_code, _server_says(exc)
-    if status == 429:
-        return _Retryable(f"rate limited (HTTP 429): {says}", FailureKind.rate_limit)
-    if status in _TRANSIENT_STATUS:
-        return _Retryable(f"server unavailable (HTTP {status}): {says}", FailureKind.unavailable)
-    if status >= 500 and not _has_message(exc):
-        return _Retryable(f"server error (HTTP {status}) without an explanation", FailureKind.server_error)
-    if status >= 500:  # the server explained itself: the same request fails the same way again
-        return _Permanent(f"server error (HTTP {status}): {says}", FailureKind.server_error)
-    return _Permanent(f"request rejected (HTTP {status}): {says}", FailureKind.rejected)
-
-
-def _connection_problem(exc: BaseException) -> str:
-    chain, cause = [], exc
-    while cause is not None and len(chain) < 8:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(c) for c in chain).lower()
-    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text:
-        return "cannot connect (connection refused); check that the server is running and that base_url is right"
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "cannot resolve the host; check base_url"
-    return "the connection failed or was dropped before a response; check the server and base_url"
-
-
-def _has_message(exc: Any) -> bool:
-    body = getattr(exc, "body", None)
-    return bool(body.get("message") if isinstance(body, dict) else body)
-
-
-def _server_says(exc: Any) -> str:
-    """What the server said about an error, on one line and at most 300 characters (secrets are scrubbed later)."""
-    body = getattr(exc, "body", None)
-    message = body.get("message") if isinstance(body, dict) else body
-    return " ".join(str(message or exc).split())[:300]
 
 
 # ---------------------------------------------------------------------------------------------------- LLM roles

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from consultgym.agents.llm import ChatBackend, bounded_list, bounded_text, render_prompt
+from consultgym.agents.llm import ChatBackend, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text
 from consultgym.authoring.gold import gold_check, lint
 from consultgym.config import LLMSettings
 from consultgym.errors import ConfigError, ScenarioError

@@ -8,7 +8,8 @@ import json
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from consultgym.agents.llm import ChatBackend, aclose_clients, response_format, unbounded_paths
+from consultgym.agents.llm import ChatBackend, aclose_clients
+from consultgym.agents.structured import response_format, unbounded_paths
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage

@@ -26,14 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.guardian.conduct import conduct_issues, sentences
 from consultgym.agents.guardian.offline import OfflineGuardian, distinct, grounded_share
-from consultgym.agents.llm import (
-    LLMParticipant,
-    Message,
-    bounded_list,
-    bounded_text,
-    render_prompt,
-    with_max_items,
-)
+from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text, with_max_items
 from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from consultgym.agents.base import JudgeAgent
 from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches
-from consultgym.agents.llm import LLMParticipant, Message, bounded_list, bounded_text, render_prompt
+from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import ItemResult, Judgement

@@ -1,0 +1,139 @@
+"""Why an LLM call failed, whether another attempt can fix it, and how to say so without leaking a secret.
+
+`classify` turns an SDK, HTTP or parsing failure into `Retryable` (timeouts, refused or dropped connections, HTTP
+429, 502, 503, 504, a 500 without an explanation, a malformed body, an invalid structured reply) or `Permanent`
+(bad key, unknown model, a request the server refuses with a reason: 4xx, or a 500 with an error message, as
+llama.cpp answers a schema it cannot compile). Each carries a `FailureKind`, the class `Usage.failures` counts and
+`consultgym report` prints. The server's own words are kept; `scrub_secrets` removes credentials from them.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from consultgym.config import LLMSettings
+
+
+class FailureKind(StrEnum):
+    """Why an LLM call failed: the classes `Usage.failures` counts and the report prints."""
+
+    timeout = "timeout"
+    connection = "connection"
+    rate_limit = "rate limit (HTTP 429)"
+    unavailable = "server unavailable (HTTP 5xx)"
+    server_error = "server error (HTTP 500)"
+    rejected = "request rejected (HTTP 4xx)"
+    auth = "authentication"
+    not_found = "model or endpoint not found"
+    malformed = "malformed response body"
+    empty = "empty reply"
+    invalid = "invalid structured reply"
+    truncated = "reply cut at max_tokens"
+
+
+class Failure(Exception):
+    """A failed call, with its kind."""
+
+    def __init__(self, message: str, kind: FailureKind) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Permanent(Failure):
+    """A failure no retry can fix (bad key, unknown model, a request the server rejects with a reason)."""
+
+
+class Retryable(Failure):
+    """A failure worth another attempt (timeout, dropped connection, 429, 502-504, malformed or invalid reply)."""
+
+
+# What a server may echo in an error: the Authorization header, or a key in OpenAI's or a similar format.
+_SECRET_TEXT = re.compile(
+    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)\S{4,}"
+    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+)
+
+
+def scrub_secrets(text: str, key: str = "") -> str:
+    """`text` with the given API key and anything that looks like a credential replaced by ``***``.
+
+    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
+    '401: bad header *** for key ***'
+    """
+    if len(key) >= 4:
+        text = text.replace(key, "***")
+    return _SECRET_TEXT.sub("***", text)
+
+
+_TRANSIENT_STATUS = {408, 429, 502, 503, 504}
+
+
+def classify(exc: Exception, settings: LLMSettings) -> Failure:
+    """Turn an SDK, HTTP or parsing failure into Retryable or Permanent with a short explanation."""
+    import openai
+
+    if isinstance(exc, Failure):
+        return exc
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
+        return Retryable(
+            f"timed out after {settings.timeout:g} s; check the server's load or raise the timeout", FailureKind.timeout
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return Retryable(_connection_problem(exc), FailureKind.connection)
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return Permanent(
+            f"authentication failed (HTTP {exc.status_code}); check the API key in ${settings.api_key_env}",
+            FailureKind.auth,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return Permanent(
+            f"model {settings.model!r} or the endpoint was not found (HTTP 404); check the model name "
+            f"(GET {settings.endpoint}/models lists them) and that base_url ends in /v1",
+            FailureKind.not_found,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return _status_failure(exc)
+    if isinstance(exc, ValueError | openai.APIResponseValidationError):  # JSONDecodeError is a ValueError
+        return Retryable("the server sent a malformed response body (not chat-completion JSON)", FailureKind.malformed)
+    return Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}", FailureKind.malformed)
+
+
+def _status_failure(exc: Any) -> Failure:
+    """An HTTP error status: retried only when it is transient (overload, gateway, rate limit) or unexplained."""
+    status, says = exc.status_code, _server_says(exc)
+    if status == 429:
+        return Retryable(f"rate limited (HTTP 429): {says}", FailureKind.rate_limit)
+    if status in _TRANSIENT_STATUS:
+        return Retryable(f"server unavailable (HTTP {status}): {says}", FailureKind.unavailable)
+    if status >= 500 and not _has_message(exc):
+        return Retryable(f"server error (HTTP {status}) without an explanation", FailureKind.server_error)
+    if status >= 500:  # the server explained itself: the same request fails the same way again
+        return Permanent(f"server error (HTTP {status}): {says}", FailureKind.server_error)
+    return Permanent(f"request rejected (HTTP {status}): {says}", FailureKind.rejected)
+
+
+def _connection_problem(exc: BaseException) -> str:
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(c) for c in chain).lower()
+    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text:
+        return "cannot connect (connection refused); check that the server is running and that base_url is right"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "cannot resolve the host; check base_url"
+    return "the connection failed or was dropped before a response; check the server and base_url"
+
+
+def _has_message(exc: Any) -> bool:
+    body = getattr(exc, "body", None)
+    return bool(body.get("message") if isinstance(body, dict) else body)
+
+
+def _server_says(exc: Any) -> str:
+    """What the server said about an error, on one line and at most 300 characters (secrets are scrubbed later)."""
+    body = getattr(exc, "body", None)
+    message = body.get("message") if isinstance(body, dict) else body
+    return " ".join(str(message or exc).split())[:300]
