@@ -23,7 +23,6 @@ import itertools
 
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.patient.llm import redactor
 from consultgym.envs.builder import build_session
 from consultgym.records import IssueKind
 from consultgym.scenarios.loader import load_library
@@ -76,7 +75,6 @@ def spelling_detection(library: list[Scenario]) -> tuple[int, int, int]:
     total = flagged = plain = 0
     for scenario in library:
         for reply in obeying_replies(scenario):
-            reply = redactor(scenario).restore(reply)
             total += 1
             flagged += IssueKind.leak in {issue.kind for issue in guardian.verdict(reply, scenario).issues}
             plain += any(contains_phrase(reply, name) for name in scenario.diagnosis.names)

@@ -6,7 +6,7 @@
 Needs the local tier (README: "A real model on this machine"): SmolLM2-135M behind llama.cpp's server, started here
 on a free loopback port with `consultgym.testing.local_llm.LocalLLM`.
 
-1. Episodes, per guardian mode: the LLM patient and the LLM judge against the scripted doctor over the starter
+1. Episodes, per guardian mode: the LLM patient and the LLM judge against the systematic doctor over the starter
    library. Printed per mode: the draft issue rate (first drafts the mode's guardian rejected), the emitted issue
    rate (replies that still had issues by that guardian's own verdict, and re-checked by the offline guardian, the
    same yardstick for every mode), revision success (rejected turns whose revised draft passed), the fact-only
@@ -88,7 +88,7 @@ def play(server: LocalLLM, mode: str, episodes: int, max_turns: int) -> tuple[li
             out=out,
             scenarios=["starter"],
             episodes=episodes,
-            doctor="scripted",
+            doctor="systematic",
             patient="llm",
             guardian=mode,
             judge="llm",
@@ -207,7 +207,7 @@ def main() -> None:
         print(f"SmolLM2-135M Q4_1 on llama.cpp (xllamacpp), {args.threads} thread(s), {server.base_url}")
         if args.episodes:
             print(
-                f"\n1. {args.episodes} episode(s) per mode, starter library, scripted doctor, LLM patient and judge, "
+                f"\n1. {args.episodes} episode(s) per mode, starter library, systematic doctor, LLM patient and judge, "
                 f"at most {args.max_turns} turns; rates per patient turn; cpu = client+server seconds per turn"
             )
             rows = []

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # lazy public API: `import consultgym` stays cheap
+def __getattr__(name: str) -> object:  # lazy public API: `import consultgym` stays cheap
     if name == "ConsultationEnv":
         from consultgym.envs.consultation import ConsultationEnv
 

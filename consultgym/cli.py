@@ -29,11 +29,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from consultgym.runner import run
     from consultgym.settings import RunConfig
 
-    out = Path(args.out)
-    if out.exists():
-        out.unlink()  # the demo always starts fresh
-    summary = run(RunConfig(out=out, scenarios=["starter"], seed=0, concurrency=4, progress=not args.quiet))
-    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: scripted doctor, {out}"))
+    settings = {"out": args.out, "scenarios": ["starter"], "seed": 0, "concurrency": 4, "progress": not args.quiet}
+    config = RunConfig.parse(settings, flags={"out"})
+    out = config.out  # a regular file or nothing, or the settings were refused
+    out.unlink(missing_ok=True)  # the demo always starts fresh
+    summary = run(config)
+    print(format_report(summarize(load_run(out).episodes), title=f"consultgym demo: systematic doctor, {out}"))
     print(f"\n{summary.completed} episodes in {summary.seconds:.2f} s. Replay them with:  consultgym app {out}")
     return 0
 
@@ -76,7 +77,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     summary = summarize(run_file.episodes)
     print(json.dumps(summary) if args.json else format_report(summary, title=str(args.file)))
-    return 0
+    if summary["episodes"] and summary["errors"] < summary["episodes"]:
+        return 0
+    what = f"none of its {summary['episodes']} episodes finished" if summary["episodes"] else "it holds no episode"
+    print(f"error: {args.file}: {what}; nothing to report", file=sys.stderr)
+    return 1
 
 
 def cmd_scenario_validate(args: argparse.Namespace) -> int:
@@ -278,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
-        "demo", help="run the scripted doctor over the starter library, offline", formatter_class=HELP
+        "demo", help="run the systematic-history doctor over the starter library, offline", formatter_class=HELP
     )
     demo.add_argument("--out", default="runs/demo.jsonl", help="run file to write (replaced)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")

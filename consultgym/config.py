@@ -32,8 +32,8 @@ MAX_QUESTIONS_PER_TURN: Final = 20
 MAX_EPISODES: Final = 10_000_000
 MAX_CONCURRENCY: Final = 10_000
 
-# The tiered guardian skips the LLM call when the offline check passes and at least this share of the reply's content
-# words come from the scenario or the question (see agents.guardian.grounded_share).
+# The tiered guardian asks its model about a reply the offline check passed when less than this share of the reply's
+# content words come from the scenario (never the doctor's question; see agents.guardian.escalation).
 TIERED_GROUNDED_SHARE: Final = 0.8
 
 # LLM backends

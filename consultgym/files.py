@@ -89,7 +89,8 @@ class SafeYAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
             if first is not None:
                 problem = f"duplicate key {clip(str(key), 60)!r} (first at line {first + 1}); a key may appear once"
                 raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:

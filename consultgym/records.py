@@ -7,15 +7,19 @@ agents produce them, the runner writes them, the report and the app read them. N
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.config import RECORD_SCHEMA_VERSION
 
+Share = Annotated[float, Field(ge=0.0, le=1.0)]  # coverage: a share of the rubric's weight
+Count = Annotated[int, Field(ge=0)]
+
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are refused everywhere: a record read back must summarise to the numbers that were written.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class IssueKind(StrEnum):
@@ -42,13 +46,13 @@ class Verdict(_Record):
 
 
 class Usage(_Record):
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    errors: int = 0
-    cache_hits: int = 0
-    failures: dict[str, int] = Field(
+    calls: Count = 0
+    prompt_tokens: Count = 0
+    completion_tokens: Count = 0
+    latency_s: float = Field(default=0.0, ge=0.0)
+    errors: Count = 0
+    cache_hits: Count = 0
+    failures: dict[str, Count] = Field(
         default_factory=dict, description="Failed attempts by kind (timeout, reply cut at max_tokens, ...)."
     )
 
@@ -74,19 +78,22 @@ _COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "latency_s", "errors
 class ItemResult(_Record):
     id: str = Field(description="Rubric item id.")
     covered: bool = Field(description="Whether a doctor turn covered the item.")
-    turn: int | None = Field(default=None, description="Index of the doctor turn that covered it first.")
+    turn: int | None = Field(default=None, ge=0, description="Index of the doctor turn that covered it first.")
     evidence: str = Field(default="", description="The doctor's words that covered it.")
-    weight: float = Field(default=1.0, description="Priority weight of the item.")
+    weight: float = Field(default=1.0, gt=0.0, description="Priority weight of the item.")
     scored: bool = Field(default=True, description="False when the judge could not grade this item.")
 
 
 class Judgement(_Record):
     items: list[ItemResult] = Field(default_factory=list)
-    coverage: float = Field(default=0.0, description="Weighted share of must-ask items covered, 0..1.")
-    curve: list[float] = Field(default_factory=list, description="Weighted coverage after each doctor turn.")
+    coverage: Share = Field(default=0.0, description="Weighted share of must-ask items covered, 0..1.")
+    curve: list[Share] = Field(default_factory=list, description="Weighted coverage after each doctor turn.")
     diagnosis_given: str | None = Field(default=None, description="The diagnosis the doctor gave, if any.")
     diagnosis_expected: str = Field(default="", description="The scenario's diagnosis.")
     diagnosis_correct: bool = Field(default=False)
+    tests_ordered: list[str] = Field(
+        default_factory=list, description="Every EXAMINE:/TEST: request in order, e.g. 'TEST: ECG' (for test costs)."
+    )
     diagnosis_offline_match: bool | None = Field(default=None, description="The offline match, beside an LLM verdict.")
     reward: float = Field(default=0.0, description="The episode's reward from this judgement.")
     judge: str = Field(default="offline", description="Which judge produced it.")
@@ -95,15 +102,20 @@ class Judgement(_Record):
 
 
 class Turn(_Record):
-    index: int = Field(description="0-based index of the doctor turn.")
+    index: Count = Field(description="0-based index of the doctor turn.")
     doctor: str = Field(description="The doctor's text as received (after truncation).")
     kind: str = Field(description="ask, examine, test, diagnose or end.")
     drafts: list[str] = Field(default_factory=list, description="Every patient draft, the rejected ones first.")
     verdicts: list[Verdict] = Field(default_factory=list, description="The guardian's verdict on each draft.")
     reply: str = Field(default="", description="What the patient said (the observation).")
     fallback: bool = Field(default=False, description="True when the reply was built only from facts.")
+    fallback_issue: bool = Field(
+        default=False,
+        description="True when the fact-only fallback itself failed the guardian's check, so the patient said the "
+        "neutral line instead (revealing nothing).",
+    )
     facts_revealed: list[str] = Field(default_factory=list, description="Ids of facts revealed by this turn.")
-    coverage: float = Field(default=0.0, description="Offline weighted coverage after this turn.")
+    coverage: Share = Field(default=0.0, description="Offline weighted coverage after this turn.")
     usage: dict[str, Usage] = Field(default_factory=dict, description="LLM usage by role during this turn.")
 
     @property
@@ -113,16 +125,17 @@ class Turn(_Record):
 
     @property
     def emitted_with_issues(self) -> bool:
-        """The emitted reply still had issues (no guardian verdict approved it and no fallback replaced it)."""
-        return bool(self.verdicts) and not self.verdicts[-1].ok and not self.fallback
+        """The emitted reply had issues: the last verdict (on the last draft or on the fact-only fallback) rejected
+        it, and it was not replaced by the neutral line."""
+        return bool(self.verdicts) and not self.verdicts[-1].ok and not self.fallback_issue
 
 
 class Episode(_Record):
     schema_version: int = Field(default=RECORD_SCHEMA_VERSION)
     run_id: str = Field(default="", description="Name of the run.")
-    index: int = Field(description="Episode index within the run.")
+    index: Count = Field(description="Episode index within the run.")
     scenario_id: str
-    seed: int
+    seed: Count
     env_id: str = Field(default="consultgym/Consultation-v0")
     config: dict[str, Any] = Field(default_factory=dict, description="Doctor/patient/guardian/judge settings, no keys.")
     opening: str = Field(default="")
@@ -131,7 +144,7 @@ class Episode(_Record):
     terminated: bool = False
     truncated: bool = False
     usage: dict[str, Usage] = Field(default_factory=dict, description="LLM usage by role over the episode.")
-    duration_s: float = 0.0
+    duration_s: float = Field(default=0.0, ge=0.0)
     error: str = Field(default="", description="Why the episode failed; empty when it completed.")
 
     @property

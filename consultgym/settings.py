@@ -22,8 +22,6 @@ consultgym.errors.ConfigError: patient_model is set, but patient='offline' uses 
 
 from __future__ import annotations
 
-import difflib
-import reprlib
 from collections.abc import Collection, Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -45,6 +43,7 @@ from consultgym.config import (
     default_max_tokens,
 )
 from consultgym.errors import ConfigError
+from consultgym.option_errors import OptionNames, explain
 from consultgym.scenarios.schema import Scenario
 
 S = TypeVar("S", bound="Settings")
@@ -53,8 +52,6 @@ HISTORY_TAKING_ID = "consultgym/HistoryTaking-v0"
 EnvId = Literal["consultgym/Consultation-v0", "consultgym/HistoryTaking-v0"]
 LLM_FIELDS: tuple[str, ...] = tuple(LLMSettings.model_fields)
 _PARSING: ContextVar[bool] = ContextVar("consultgym_settings_parsing", default=False)
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
 
 
 class Settings(BaseModel):
@@ -63,13 +60,14 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def parse(cls: type[S], data: Any, *, source: str = "", flags: Collection[str] = ()) -> S:
+    def parse(cls: type[S], data: Any, *, source: str = "", flags: Collection[str] | None = None) -> S:
         """Validate settings; errors name the option as the user wrote it.
 
         Args:
             data: flat or nested settings (a mapping), an instance (returned as it is), or for a role its kind.
             source: the config file they came from (errors then name it and the key path), or empty.
-            flags: the flat names given as command-line flags (errors name those as ``--flag``).
+            flags: on the command line, the flat names given as flags (errors name options as ``--flag``, but those
+                that came from `source`).
         """
         if isinstance(data, cls):
             return data
@@ -99,27 +97,16 @@ class RoleConfig(Settings):
     @model_validator(mode="before")
     @classmethod
     def _gather_llm_settings(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"kind": data}
-        if not isinstance(data, dict):
-            return data
-        beside = {key: data[key] for key in data if key in LLM_FIELDS and key not in cls.model_fields}
-        if not beside:
-            return data
-        nested = data.get("llm")
-        if isinstance(nested, LLMSettings):
-            nested = nested.model_dump(exclude_unset=True)
-        rest = {key: value for key, value in data.items() if key not in beside}
-        rest["llm"] = {**(nested if isinstance(nested, dict) else {}), **beside}
-        return rest
+        return gather_llm_settings(data, cls)
 
     @model_validator(mode="after")
     def _llm_settings_match_the_kind(self) -> RoleConfig:
         if self.uses_llm and self.llm is None:
             raise PydanticCustomError("llm_required", "a model is required", {"kind": self.kind, "field": "model"})
         if not self.uses_llm and self.llm is not None:
-            given = sorted(self.llm.model_fields_set) or ["model"]
-            raise PydanticCustomError("llm_unused", "no model is used", {"kind": self.kind, "field": given[0]})
+            given = "model" if "model" in self.llm.model_fields_set else min(self.llm.model_fields_set, default="model")
+            context = {"kind": self.kind, "field": given, "want": sorted(self.llm_kinds)[0]}
+            raise PydanticCustomError("llm_unused", "no model is used", context)
         return self
 
     @property
@@ -173,17 +160,15 @@ class JudgeConfig(RoleConfig):
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [name.strip() for name in value.split(",") if name.strip()]
-        return value
+        return split_names(value)
 
     @model_validator(mode="before")
     @classmethod
     def _panel_members_share_settings(cls, data: Any) -> Any:
-        data = cls._gather_llm_settings(data)
+        data = gather_llm_settings(data, cls)
         if not isinstance(data, dict) or data.get("kind") != "panel":
             return data
-        models = cls._split_models(data.get("models") or [])
+        models = split_names(data.get("models") or [])
         llm = data.get("llm")
         llm = llm.model_dump(exclude_unset=True) if isinstance(llm, LLMSettings) else dict(llm or {})
         if not models and llm.get("model"):
@@ -225,10 +210,13 @@ class JudgeConfig(RoleConfig):
 
 
 class DoctorConfig(RoleConfig):
-    """The doctor of a run: the ``scripted`` checklist, ``knowledge`` (checklist + knowledge graph), or ``llm``."""
+    """The doctor of a run: ``systematic`` (the baseline: a generic history, no knowledge of any case), ``knowledge``
+    (a condensed history and the DDXPlus knowledge graph's questions), or ``llm``."""
 
     role: ClassVar[str] = "doctor"
-    kind: Literal["scripted", "knowledge", "llm"] = Field(default="scripted", description="scripted|knowledge|llm.")
+    kind: Literal["systematic", "knowledge", "llm"] = Field(
+        default="systematic", description="systematic|knowledge|llm."
+    )
 
 
 # -------------------------------------------------------------------------------------------------- env and run
@@ -341,7 +329,7 @@ class RunConfig(EnvConfig):
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the plan; episode i gets seed + i.")
     concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY, description="Episodes in flight at once.")
     env: EnvId = Field(default=CONSULTATION_ID, description="Consultation-v0 or HistoryTaking-v0 (coverage only).")
-    doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="scripted, knowledge or llm.")
+    doctor: DoctorConfig = Field(default_factory=DoctorConfig, description="systematic, knowledge or llm.")
     progress: bool = Field(default=True, description="Show a progress bar.")
     ray: str | None = Field(
         default=None,
@@ -359,7 +347,8 @@ class RunConfig(EnvConfig):
         env = data.get("env", CONSULTATION_ID)
         expected = env != HISTORY_TAKING_ID
         if "diagnosis" in data and data["diagnosis"] != expected:
-            raise PydanticCustomError("diagnosis_by_env", "set by env", {"kind": env, "field": "diagnosis"})
+            context = {"kind": env, "field": "diagnosis", "want": HISTORY_TAKING_ID}
+            raise PydanticCustomError("diagnosis_by_env", "set by env", context)
         return {**data, "diagnosis": expected}
 
     @field_validator("out", mode="before")
@@ -392,6 +381,33 @@ def _role_of(key: str, model: type[BaseModel]) -> str | None:
     if key in model.model_fields:
         return None
     return next((role for role in _role_fields(model) if key.startswith(role + "_")), None)
+
+
+def gather_llm_settings(data: Any, model: type[RoleConfig]) -> Any:
+    """A role's settings with the LLM ones gathered under ``llm`` (``model: m`` beside ``kind`` -> ``llm: {model: m}``).
+
+    A plain string is the kind alone (``"offline"``).
+    """
+    if isinstance(data, str):
+        return {"kind": data}
+    if not isinstance(data, dict):
+        return data
+    beside = {key: data[key] for key in data if key in LLM_FIELDS and key not in model.model_fields}
+    if not beside:
+        return data
+    nested = data.get("llm")
+    if isinstance(nested, LLMSettings):
+        nested = nested.model_dump(exclude_unset=True)
+    rest = {key: value for key, value in data.items() if key not in beside}
+    rest["llm"] = {**(nested if isinstance(nested, dict) else {}), **beside}
+    return rest
+
+
+def split_names(value: Any) -> Any:
+    """'a, b,offline' -> ['a', 'b', 'offline']; anything else as it is."""
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return value
 
 
 def nest_roles(data: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
@@ -443,75 +459,9 @@ def load_settings_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-# --------------------------------------------------------------------------------------------------------- errors
 def config_error(
-    exc: ValidationError, model: type[BaseModel], source: str = "", flags: Collection[str] = ()
+    exc: ValidationError, model: type[BaseModel], source: str = "", flags: Collection[str] | None = None
 ) -> ConfigError:
-    """One line naming the first bad option as the user wrote it: ``patient_model``, ``--max-turns``, ``file: key``."""
-    error = exc.errors(include_url=False)[0]
-    parts = [str(p) for p in error["loc"] if p != "llm" and "[" not in str(p)]
-    if parts[1:2] == ["kind"]:  # a role's kind is spelled as the role: guardian='bogus'
-        parts = parts[:1]
-    ctx = error.get("ctx") or {}
-    if error["type"] in {"llm_required", "llm_unused", "panel_empty", "diagnosis_by_env"}:
-        parts = [*parts, str(ctx["field"])]
-    namer = _Namer(source, flags)
-    name = namer(parts)
-    where = f"{source}: " if source and not name.startswith("--") else ""
-    return ConfigError(where + _explain(error, parts, name, namer, model))
-
-
-class _Namer:
-    """Spells an option as it was given: a flag (--max-turns), a config file key (patient.model), or a kwarg."""
-
-    def __init__(self, source: str, flags: Collection[str]) -> None:
-        self.source, self.flags = source, set(flags)
-
-    def __call__(self, parts: list[str]) -> str:
-        flat = "_".join(p for p in parts if not p.isdigit())
-        if flat in self.flags:
-            return "--" + flat.replace("_", "-")
-        return ".".join(parts) if self.source else flat
-
-
-def _explain(error: Any, parts: list[str], name: str, namer: _Namer, model: type[BaseModel]) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    role = parts[0] if parts else ""
-    if kind == "extra_forbidden":
-        return f"unknown option {name}" + _did_you_mean(parts, namer, model)
-    if kind == "llm_required":
-        return f"{name} is required for {namer([role])}={ctx['kind']!r} (the model's name, e.g. gpt-4o-mini)"
-    if kind == "llm_unused":
-        return (
-            f"{name} is set, but {namer([role])}={ctx['kind']!r} uses no model; "
-            f"set {namer([role])}={ctx.get('want', 'llm')!r} or remove it"
-        )
-    if kind == "panel_empty":
-        return f"{name} is required for {namer([role])}='panel', e.g. gpt-4o-mini,llama3,offline"
-    if kind == "diagnosis_by_env":
-        return f"{name} is set by env for a run; use env={HISTORY_TAKING_ID} for history taking only"
-    if kind == "missing":
-        return f"{name} is required" + (" (the model's name, e.g. gpt-4o-mini)" if parts[-1:] == ["model"] else "")
-    if parts[-1:] == ["api_key_env"]:  # never echo it: it may be the key itself
-        return f"{name} must be the name of an environment variable (e.g. OPENAI_API_KEY), not the key"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "literal_error":
-        message = f"is not one of {ctx.get('expected', '')}"
-        return f"{name}={_short(error.get('input'))} {message}"
-    return f"{name}={_short(error.get('input'))}: {message}"
-
-
-def _did_you_mean(parts: list[str], namer: _Namer, model: type[BaseModel]) -> str:
-    flat = "_".join(parts)
-    known = option_names(model)
-    hint = ""
-    if "key" in flat and "api_key_env" not in flat:
-        hint = " (a key is never passed as a setting: name the environment variable that holds it)"
-    match = difflib.get_close_matches(flat, known, n=1, cutoff=0.6)
-    if not match:
-        return hint or f"; options: {', '.join(n for n in known if '_' not in n or n in model.model_fields)}"
-    return f"; did you mean {namer(match[0].split('_', 1) if _role_of(match[0], model) else [match[0]])}?{hint}"
-
-
-def _short(value: Any) -> str:
-    return _REPR.repr(value)
+    """`ConfigError` with one line naming the first bad option as the user wrote it (see `consultgym.option_errors`)."""
+    names = OptionNames(option_names(model), _role_fields(model), list(model.model_fields))
+    return ConfigError(explain(exc.errors(include_url=False)[0], names, source, flags))

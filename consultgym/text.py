@@ -84,20 +84,27 @@ def content_words(text: str) -> set[str]:
 
 
 # A topic is asked about when any of its alternatives matches the normalised question (word-bounded regex).
+# The names are also what `Fact.topics` may list: the first block is the history of the presenting complaint, then
+# the background history, then the review of systems (ROS) by system.
 # fmt: off
 TOPICS: dict[str, str] = {
     "onset": r"when did|start\w*|began|begin\w*|onset|first notic\w*|how long ago|c[ao]me on|sudden(ly)?|gradual\w*",
     "duration": r"how long|duration|last(ed|ing|s)|since when|persist\w*|how many (days|weeks|hours|months)",
     "character": r"describe|feel like|what kind|what type|character\w*|quality|what( s| is) (it|the \w+) like|"
                  r"sharp|dull|burning|crushing|(?<!blood )pressure|throbbing|stabbing",
+    "appearance": r"look(s|ed|ing)? like|what does (it|the \w+|they) look|how does (it|the \w+) look|appearance|"
+                  r"colou?r\w*|what shape|how big|size",
     "severity": r"how bad|sever(e|ity|ely)|scale|out of (10|ten)|intens\w*|rate (it|the)|how strong|"
                 r"how much does it hurt",
     "location": r"where|location|locat\w*|which part|point to|which side",
     "radiation": r"radiat\w*|spread\w*|move\w* anywhere|does it travel|go(es)? anywhere|shoot\w*",
     "timing": r"constant|come and go|comes and goes|intermittent\w*|time of day|timing|how often|pattern|at night|"
               r"in the morning",
-    "aggravating": r"worse|aggravat\w*|trigger\w*|bring\w* (it )?on|provok\w*|exert\w*",
-    "relieving": r"better|reliev\w*|eas(e|es|ed|ing)|help\w*|improv\w*",
+    "aggravating": r"(?<!getting )(?<!got )(?<!gotten )worse|aggravat\w*|trigger\w*|bring\w* (it )?on|provok\w*|"
+                   r"exert\w*",
+    "relieving": r"(?<!getting )(?<!got )(?<!gotten )better|reliev\w*|eas(e|es|ed|ing)|help\w*|improv(e|es|ed)",
+    "course": r"getting (worse|better)|got(ten)? (worse|better)|progress\w*|how has it (changed|been)|"
+              r"chang\w* (since|over time)|over time|stay(ed|ing)? the same|worsen\w*|improving",
     "associated": r"other symptoms?|anything else|associated|along with|accompan\w*",
     "medications": r"medication\w*|medicine\w*|pills?|tablets?|prescri\w*|drugs? (do|are) you take|tak(e|ing) any|"
                    r"over the counter|supplement\w*|inhaler\w*|insulin",
@@ -125,19 +132,56 @@ TOPICS: dict[str, str] = {
     "weight": r"weight|lost (any )?weight|gain\w* weight",
     "sleep": r"sleep\w*|insomnia|wake\w* up at night",
     "fever": r"fever\w*|temperature|chills?|feverish|hot and cold|night sweats",
+    "fatigue": r"tired\w*|fatigue\w*|energy|exhaust\w*|letharg\w*|drows\w*|sleepy",
     "bowel": r"bowel\w*|stools?|poo|diarrh\w*|constipat\w*",
     "urine": r"urin\w*|pee\w*|bladder|water works|wee",
     "breathing": r"breath\w*|short of breath|wind\w*",
     "cough": r"cough\w*|phlegm|sputum",
+    "cardiovascular": r"cardio\w*|heart|heartbeat|cardiac|palpitat\w*|chest pains?|racing|pounding|flutter\w*|"
+                      r"swollen ankles|ankle swelling",
+    "gastrointestinal": r"gastro\w*|nause\w*|vomit\w*|throw(n|ing)? up|threw up|indigestion|heartburn|reflux|"
+                        r"swallow\w*|jaundice|yellow\w*|stomach|tummy|belly|abdom\w*|digest\w*",
+    "genitourinary": r"genitourinary|discharge|genital\w*|testic\w*|testes|vagin\w*|penis|penile|scrot\w*|erecti\w*|"
+                     r"down below",
+    "neurological": r"headaches?|dizz\w*|light ?headed\w*|faint\w*|pass(ed)? out|black(ed)? out|numb\w*|tingl\w*|"
+                    r"pins and needles|seizures?|fits|convuls\w*|confus\w*|memory|balance|speech|slurr\w*|"
+                    r"tremor\w*|neurolog\w*",
+    "musculoskeletal": r"joints?|muscles?|musculo\w*|stiff\w*|back pain|bones?|limp\w*",
+    "skin": r"skin|rash\w*|itch\w*|spots|bruis\w*|blisters?|sores?|lumps?|bumps?|lesions?|moles?",
+    "ent": r"ent|ears?|hearing|deaf\w*|nose|nasal|sinus\w*|throat|voice|hoarse\w*|sneez\w*|runny|congest\w*|"
+           r"tinnitus|ringing",
+    "eyes": r"eyes?|vision|visual|sight|blurr\w*|double vision",
     "mood": r"mood|depress\w*|anxi\w*|stress\w*|(feel\w*|feeling) low|low mood",
     "ideas": r"worr\w*|concern\w*|what do you think|expect\w*",
 }
 # fmt: on
 
+# The review of systems, one topic per system: a fact about a symptom lists the topic of its system.
+ROS_SYSTEMS: tuple[str, ...] = (
+    "fever",
+    "fatigue",
+    "weight",
+    "breathing",
+    "cough",
+    "cardiovascular",
+    "gastrointestinal",
+    "bowel",
+    "urine",
+    "genitourinary",
+    "neurological",
+    "musculoskeletal",
+    "skin",
+    "ent",
+    "eyes",
+    "mood",
+    "sleep",
+)
+
 _TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + alternatives + r")\b") for name, alternatives in TOPICS.items()}
 
 
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
+_ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|when|with|after|trigger\w*|bring\w*)\b")
 
 
 @lru_cache(maxsize=65536)
@@ -148,6 +192,9 @@ def topics_of(text: str) -> frozenset[str]:
     # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
     if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):
         topics.discard("past_history")
+    # "Is it getting better or worse?" asks about the course, not what makes it better or worse.
+    if "course" in topics and not _ASKS_WHAT_CHANGES_IT.search(norm):
+        topics -= {"aggravating", "relieving"}
     return frozenset(topics)
 
 

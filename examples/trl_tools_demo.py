@@ -1,10 +1,10 @@
-"""What TRL's GRPOTrainer does with `ConsultationToolEnv`, with the scripted doctor in place of the model. Offline.
+"""What TRL's GRPOTrainer does with `ConsultationToolEnv`, with the systematic doctor in place of the model. Offline.
 
     python examples/trl_tools_demo.py [--scenario chest-pain-58m] [--seed 0] [--group 4]
 
 For each completion of a GRPO group, the trainer builds an env with the factory, calls ``reset(**row)`` (the row's
 ``scenario`` and ``seed`` columns pick the patient), executes the model's tool calls, and reads ``get_reward()``
-when generation is over (the only reward source: pass no ``reward_funcs``). The scripted doctor's text turns are
+when generation is over (the only reward source: pass no ``reward_funcs``). The systematic doctor's text turns are
 turned into tool calls with `tool_calls_for`. The last completion is cut short after two tool calls, as the trainer's
 token budget would: it earns the coverage of what it asked, with no diagnosis.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.envs.driver import run_sync
 from consultgym.integrations.trl import ConsultationToolEnv, dataset_rows, tool_calls_for, tool_env_factory
 
@@ -21,7 +21,7 @@ from consultgym.integrations.trl import ConsultationToolEnv, dataset_rows, tool_
 def play(env: ConsultationToolEnv, row: dict, verbose: bool, budget: int = 100) -> None:
     """One rollout: reset with the row, then the doctor's tool calls until the consultation ends or `budget` calls."""
     opening = env.reset(**row)
-    doctor = ScriptedDoctor()
+    doctor = SystematicDoctor()
     doctor.reset(opening, row["seed"])
     heard = opening
     if verbose:

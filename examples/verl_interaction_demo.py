@@ -1,4 +1,4 @@
-"""What veRL's multi-turn rollout does with `ConsultationInteraction`, with the scripted doctor as the policy. Offline.
+"""What veRL's multi-turn rollout does with `ConsultationInteraction`, the systematic doctor as the policy. Offline.
 
     python examples/verl_interaction_demo.py [--scenario chest-pain-58m] [--seed 0] [--group 4]
 
@@ -17,7 +17,7 @@ import asyncio
 
 import yaml
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.integrations.verl import (
     ConsultationInteraction,
     compute_score,
@@ -31,11 +31,11 @@ from consultgym.scenarios.loader import load_library
 async def trajectory(
     interaction: ConsultationInteraction, row: dict, instance_id: str, max_user_turns: int, verbose: bool
 ) -> float:
-    """One trajectory: the policy (scripted doctor) speaks, the interaction answers; returns veRL's reward."""
+    """One trajectory: the policy (systematic doctor) speaks, the interaction answers; returns veRL's reward."""
     kwargs = row["extra_info"]["interaction_kwargs"]
     await interaction.start_interaction(instance_id, **kwargs)
     messages = list(row["prompt"])
-    doctor = ScriptedDoctor()
+    doctor = SystematicDoctor()
     doctor.reset(messages[-1]["content"], kwargs["seed"])
     heard, done, turn_scores = messages[-1]["content"], False, []
     while not done and len(turn_scores) < max_user_turns:

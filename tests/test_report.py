@@ -61,7 +61,7 @@ def test_an_unscored_run_has_no_accuracy_and_says_why():
     assert "guardian fallbacks  0.750  (3 of 4 model verdicts failed" in text
     assert f"guardian: 3 of 5 calls failed ({CUT} 3)" in text
     assert f"judge: 2 of 2 calls failed ({CUT} 2)" in text
-    assert "unscored because    2 x judge: the structured reply was cut" in text
+    assert "unscored (x2)       judge: the structured reply was cut" in text
     json.dumps(summary)  # the --json report stays JSON
 
 

@@ -42,7 +42,7 @@ def test_run_writes_one_record_per_episode_and_resumes(tmp_path):
     assert (again.skipped, again.completed) == (5, 3)
     assert sorted(keys(out)) == sorted(set(keys(out))) and len(keys(out)) == 8
     episode = load_run(out).episodes[0]
-    assert episode.turns and episode.judgement is not None and episode.config["doctor"] == "scripted"
+    assert episode.turns and episode.judgement is not None and episode.config["doctor"] == "systematic"
 
 
 def test_resume_refuses_other_settings(tmp_path):
@@ -69,18 +69,18 @@ def test_token_caps_are_recorded_and_a_resume_with_other_caps_is_refused(tmp_pat
 
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
     out = tmp_path / "run.jsonl"
-    from consultgym.agents.doctor import scripted as scripted_doctor
+    from consultgym.agents.doctor import systematic as systematic_doctor
 
-    original = scripted_doctor.ScriptedDoctor.act
+    original = systematic_doctor.SystematicDoctor.act
 
     async def broken(self, observation):
         raise RuntimeError("doctor crashed")
 
-    monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", broken)
+    monkeypatch.setattr(systematic_doctor.SystematicDoctor, "act", broken)
     summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.errored == 3
     assert all("doctor crashed" in e.error for e in load_run(out).episodes)
-    monkeypatch.setattr(scripted_doctor.ScriptedDoctor, "act", original)
+    monkeypatch.setattr(systematic_doctor.SystematicDoctor, "act", original)
     summary = run(RunConfig(out=out, scenarios=[FIXTURE], episodes=3, progress=False))
     assert summary.completed == 3
     episodes = load_run(out).episodes

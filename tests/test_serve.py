@@ -15,7 +15,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import consultgym  # noqa: F401 - registers the ids
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.envs.builder import session_factory
 from consultgym.envs.driver import run_sync
 from consultgym.envs.remote import RemoteConsultationEnv
@@ -32,9 +32,9 @@ def url():
 
 
 def play(env: gym.Env, seed: int, scenario: str | None = SCENARIO) -> list[tuple]:
-    """A whole episode with the scripted doctor; returns every step."""
+    """A whole episode with the systematic doctor; returns every step."""
     obs, _ = env.reset(seed=seed, options={"scenario": scenario} if scenario else None)
-    doctor, steps = ScriptedDoctor(), []
+    doctor, steps = SystematicDoctor(), []
     doctor.reset(obs, seed)
     while not steps or not (steps[-1][2] or steps[-1][3]):
         steps.append(env.step(run_sync(doctor.act(obs))))

@@ -34,6 +34,7 @@ class PatientContext:
     history: tuple[Exchange, ...] = ()
     turn: int = 0
     seed: int = 0
+    revealed: frozenset[str] = frozenset()  # ids of the facts said in earlier turns
 
 
 @dataclass

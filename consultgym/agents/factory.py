@@ -6,6 +6,8 @@ concurrent sessions never share usage counts or state.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from consultgym.agents.base import DoctorAgent, GuardianAgent, JudgeAgent, PatientAgent
 from consultgym.agents.guardian.offline import NoGuardian, OfflineGuardian
 from consultgym.agents.judge.offline import RubricJudge
@@ -60,16 +62,20 @@ def make_judge(
     return PanelJudge(members, config.vote, offline)
 
 
+# The doctor kinds, as the settings define them.
+DOCTORS: tuple[str, ...] = get_args(DoctorConfig.model_fields["kind"].annotation)
+
+
 def make_doctor(
-    config: DoctorConfig | str = "scripted",
+    config: DoctorConfig | str = "systematic",
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
     max_turns: int = DEFAULT_MAX_TURNS,
 ) -> DoctorAgent:
     config = DoctorConfig.parse(config)
-    if config.kind == "scripted":
-        from consultgym.agents.doctor.scripted import ScriptedDoctor
+    if config.kind == "systematic":
+        from consultgym.agents.doctor.systematic import SystematicDoctor
 
-        return ScriptedDoctor()
+        return SystematicDoctor(questions_per_turn)
     if config.kind == "knowledge":
         from consultgym.agents.doctor.knowledge import KnowledgeDoctor
 

@@ -49,22 +49,41 @@ class Retryable(Failure):
     """A failure worth another attempt (timeout, dropped connection, 429, 502-504, malformed or invalid reply)."""
 
 
-# What a server may echo in an error: the Authorization header, or a key in OpenAI's or a similar format.
+# What a server or proxy may echo: the Authorization header, or a key in OpenAI's or a similar format. A token ends at
+# a quote, comma or bracket, so that scrubbing a JSON reply leaves it JSON.
 _SECRET_TEXT = re.compile(
-    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)\S{4,}"
+    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)\]}]{4,}"
     r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
 )
+_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
 
 
 def scrub_secrets(text: str, key: str = "") -> str:
-    """`text` with the given API key and anything that looks like a credential replaced by ``***``.
+    """`text` with the given API key, any run of 8 or more of its characters, and anything that looks like a
+    credential replaced by ``***``: the rule for error bodies and for every model reply.
 
     >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
     '401: bad header *** for key ***'
+    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
+    'Debug header Bearer *** ok'
+    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
+    'proxy saw key=***'
     """
     if len(key) >= 4:
-        text = text.replace(key, "***")
+        text = _scrub_fragments(text.replace(key, "***"), key)
     return _SECRET_TEXT.sub("***", text)
+
+
+def _scrub_fragments(text: str, key: str) -> str:
+    for i in range(len(key) - _FRAGMENT + 1):
+        found = text.find(key[i : i + _FRAGMENT])
+        while found >= 0:
+            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
+            while end < len(text) and offset < len(key) and text[end] == key[offset]:
+                end, offset = end + 1, offset + 1
+            text = text[:found] + "***" + text[end:]
+            found = text.find(key[i : i + _FRAGMENT])
+    return text
 
 
 _TRANSIENT_STATUS = {408, 429, 502, 503, 504}
@@ -115,7 +134,8 @@ def _status_failure(exc: Any) -> Failure:
 
 
 def _connection_problem(exc: BaseException) -> str:
-    chain, cause = [], exc
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
     while cause is not None and len(chain) < 8:
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__

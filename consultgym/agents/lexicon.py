@@ -7,7 +7,12 @@ to invent (symptoms, drugs, diagnoses, relatives, time units), not completeness.
 
 from __future__ import annotations
 
-from consultgym.text import stems
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from consultgym.text import normalize, stem, stems
 
 
 def _terms(block: str) -> frozenset[str]:
@@ -103,6 +108,71 @@ def _index_by_first_stem(terms: frozenset[str]) -> dict[str, list[tuple[str, ...
 
 
 TERM_INDEX = _index_by_first_stem(CLINICAL_TERMS)
+
+# Illnesses by name. A reply or a question that names one is about a diagnosis, so the tiered guardian's model looks
+# at it (`consultgym.agents.guardian.escalation`) and the offline guardian wants a fact behind it.
+_NOT_ILLNESSES = frozenset(
+    "allergy allergic surgery operation hysterectomy appendectomy bypass stent pacemaker transplant pregnant pregnancy "
+    "miscarriage".split()
+)
+ILLNESS_WORDS = _terms("""
+disease, syndrome, disorder, infection, cancer, tumour, tumor, carcinoma, neoplasm, deficiency, insufficiency, failure,
+sepsis, virus, abscess, hernia, fracture, embolism, thrombosis, aneurysm, angina, asthma, croup, gerd, copd, mi,
+stemi, nstemi, pe, dvt, uti, urti, sle, psvt, hiv, aids, tb, flu, covid, measles, mumps, ebola, chagas, lupus
+""")
+# Greek and Latin endings that name an illness: appendicitis, tuberculosis, anaemia, lymphoma, neuropathy ...
+_ILLNESS_ENDING = re.compile(
+    r"[a-z]{3}(?:itis|itides|osis|oses|aemia|emia|oma|omas|pathy|plasia|trophy|penia|iasis|ectasis|megaly|spasm)$"
+)
+_NOT_ILLNESS_WORDS = frozenset(
+    "diagnosis prognosis academia diploma empathy sympathy telepathy apathy hypnosis osmosis".split()
+)
+_DDXPLUS_CONDITIONS = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "ddxplus" / "release_conditions.json"
+
+
+@cache
+def ddxplus_conditions() -> dict[str, dict]:
+    """The DDXPlus conditions file (names in English and French, ICD-10, evidences), or {} when it is missing."""
+    try:
+        return json.loads(_DDXPLUS_CONDITIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # an install without the knowledge base still has the lexicon and the endings
+
+
+@cache
+def _illness_index() -> dict[str, list[tuple[str, ...]]]:
+    # The DDXPlus conditions ('Possible NSTEMI / STEMI', 'HIV (initial infection)') split into their names.
+    names = set(CONDITIONS - _NOT_ILLNESSES) | ILLNESS_WORDS
+    for condition in ddxplus_conditions().values():
+        for part in re.split(r"[/()]", condition.get("cond-name-eng", "")):
+            name = normalize(part).removeprefix("possible ").strip()
+            if name:
+                names.add(name)
+    return _index_by_first_stem(frozenset(names))
+
+
+def illness_terms(text: str) -> list[str]:
+    """The illnesses a text names, as space-joined stems: lexicon conditions, DDXPlus conditions, and words with an
+    illness's ending ('costochondritis'). Longest match first at each position.
+
+    >>> illness_terms("Was it costochondritis, or a chest infection, or pulmonary embolism?")
+    ['costochondriti', 'infection', 'pulmonary embolism']
+    """
+    raw = normalize(text).split()
+    words = [stem(word) for word in raw]
+    index = _illness_index()
+    found, i = [], 0
+    while i < len(words):
+        phrase = next((p for p in index.get(words[i], ()) if tuple(words[i : i + len(p)]) == p), None)
+        if phrase is not None:
+            found.append(" ".join(phrase))
+            i += len(phrase)
+            continue
+        if _ILLNESS_ENDING.search(raw[i]) and raw[i] not in _NOT_ILLNESS_WORDS:
+            found.append(words[i])
+        i += 1
+    return found
+
 
 NUMBER_WORDS = {
     "a": 1,

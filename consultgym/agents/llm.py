@@ -18,6 +18,9 @@ event loop, the base_url and the API-key variable (an async HTTP client is bound
   (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
 - Errors become `BackendError` with one line that names the role, model and base_url and what to check. The API key
   is never put in a message, a record or a log line.
+- Every reply is scrubbed like an error body (`scrub_secrets`) before it is validated, cached, stored or shown: a
+  server or proxy that reflects the key into completion text ("Debug header Bearer sk-...") must not get it into a
+  draft, a guardian issue, a judge quote or the app.
 """
 
 from __future__ import annotations
@@ -170,9 +173,10 @@ class ResponseCache:
         if not self.reads:
             return None
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
+            content = json.loads(self._path(key).read_text(encoding="utf-8"))["content"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged entry is a miss, never an error
+        return content if isinstance(content, str) else None
 
     def put(self, key: str, content: str, model: str) -> None:
         if not self.writes:
@@ -226,7 +230,8 @@ class ChatBackend:
         Raises:
             BackendError: every attempt failed or gave a reply that does not validate against `schema`.
         """
-        return (await self._request(messages, schema))[1]  # type: ignore[return-value]
+        parsed: M = (await self._request(messages, schema))[1]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return self.settings.describe()
@@ -290,13 +295,13 @@ class ChatBackend:
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
+        delay: float = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF_S)
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
         """One HTTP call; reports its usage, returns the reply text or raises Retryable/Permanent."""
         started = time.perf_counter()
-        usage: dict[str, int] = {}
+        tokens = Usage()
         try:
             client = _client(self.settings, self.role)
             from openai.types.chat import ChatCompletion
@@ -307,37 +312,35 @@ class ChatBackend:
                 completion = await client.post(
                     "/chat/completions", cast_to=ChatCompletion, body=body, options={"timeout": self.settings.timeout}
                 )
-            usage = _token_counts(completion)
-            content = _reply_text(completion, self.settings, structured="response_format" in body)
+            tokens = _token_counts(completion)
+            content = scrub_secrets(
+                _reply_text(completion, self.settings, structured="response_format" in body), self._key()
+            )
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             failure = classify(exc, self.settings)
-            self.on_usage(
-                Usage(
-                    calls=1,
-                    errors=1,
-                    latency_s=time.perf_counter() - started,
-                    failures={failure.kind.value: 1},
-                    **usage,
-                )
-            )
+            spent = Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, failures={failure.kind.value: 1})
+            self.on_usage(spent.add(tokens))
             raise failure from None
-        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **usage))
+        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started).add(tokens))
         return content
 
     def where(self) -> str:
         """Names the role, model and endpoint, for messages."""
         return f"{self.role} LLM backend (model {self.settings.model!r} at {self.settings.endpoint})"
 
+    def _key(self) -> str:
+        return os.environ.get(self.settings.api_key_env, "")
+
     def _message(self, problem: str) -> str:
-        text = scrub_secrets(f"{self.where()}: {problem}", os.environ.get(self.settings.api_key_env, ""))
+        text = scrub_secrets(f"{self.where()}: {problem}", self._key())
         return " ".join(text.split())  # one line, whatever the server said
 
 
-def _token_counts(completion: Any) -> dict[str, int]:
+def _token_counts(completion: Any) -> Usage:
     usage = getattr(completion, "usage", None)
     if usage is None:
-        return {}
-    return {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+        return Usage()
+    return Usage(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
 
 
 def _reply_text(completion: Any, settings: LLMSettings, structured: bool) -> str:

@@ -45,7 +45,10 @@ def with_max_items(schema: type[M], field: str, max_items: int) -> type[M]:
     info = schema.model_fields[field]
     extra = {**(info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}), "maxItems": max_items}
     replaced = (info.annotation, Field(description=info.description, json_schema_extra=extra))
-    return create_model(schema.__name__, __base__=schema, __doc__=schema.__doc__, **{field: replaced})  # type: ignore[call-overload]
+    bounded: type[M] = create_model(  # type: ignore[call-overload]
+        schema.__name__, __base__=schema, __doc__=schema.__doc__, **{field: replaced}
+    )
+    return bounded
 
 
 def response_format(schema: type[BaseModel], string_bounds: bool = True) -> dict[str, Any]:

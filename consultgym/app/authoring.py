@@ -1,13 +1,11 @@
-"""Editing a scenario as YAML text, without Streamlit: validate, lint, gold-check, edit the main fields, save.
+"""Editing a scenario as YAML text, without Streamlit: validate (every problem at once, with its line), lint, save.
 
-The YAML text is the source of truth (it keeps the author's comments); the main-fields form edits its parsed data
-and writes it back.
+The YAML text is the source of truth (it keeps the author's comments); the forms and tables edit it through
+`consultgym.app.yaml_edit`, which keeps comments too.
 """
 
 from __future__ import annotations
 
-import copy
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,13 +13,11 @@ from typing import Any
 import yaml
 
 from consultgym.app.catalog import USER_SCENARIO_DIR
+from consultgym.app.problems import LineFinder, Problem, find_problems
 from consultgym.authoring.gold import lint
 from consultgym.errors import ScenarioError
-from consultgym.scenarios.loader import parse_scenario
+from consultgym.scenarios.loader import check_shape, parse_scenario
 from consultgym.scenarios.schema import Scenario
-
-# parse_scenario joins its problems with "; ", and a problem starts with its field path ("facts.2.category: ...").
-_PROBLEM_SPLIT = re.compile(r"; (?=[A-Za-z_][\w.]*: )")
 
 TEMPLATE = """\
 # A new scenario. The fields are described in consultgym/scenarios/schema.py.
@@ -77,35 +73,49 @@ MAIN_FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Check:
-    """What the editor shows about the current text: the scenario if valid, its errors and lint warnings."""
+    """What the editor shows about the current text: the scenario if valid, every problem, and lint warnings."""
 
     scenario: Scenario | None = None
     data: dict[str, Any] | None = None  # the parsed mapping, even when it does not validate
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [str(problem) for problem in self.problems]
 
 
 def check_yaml(text: str, origin: str = "<editor>") -> Check:
-    """Parse, validate (`parse_scenario`) and lint scenario YAML; problems become messages, never exceptions."""
+    """Parse, validate and lint scenario YAML; every problem becomes a message with its line, never an exception."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return Check(errors=[f"{origin}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"])
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        where = f" at column {mark.column + 1}" if mark else ""
+        return Check(problems=[Problem("", mark.line + 1 if mark else 0, f"not valid YAML{where}: {problem}")])
     check = Check(data=data if isinstance(data, dict) else None)
     try:
+        check_shape(data, origin)  # bounds first: a document built to be huge is not walked again below
         check.scenario = parse_scenario(data, origin)
-    except ScenarioError as exc:
-        check.errors = split_problems(str(exc), origin)
+    except ScenarioError:
+        check.problems = find_problems(data, text, _template_data(), origin)
         return check
     check.warnings = lint(check.scenario)
     return check
 
 
-def split_problems(message: str, origin: str) -> list[str]:
-    """A `ScenarioError` message as one line per field problem, without the repeated origin."""
-    return _PROBLEM_SPLIT.split(message.removeprefix(f"{origin}: "))
+def entry_lines(text: str, section: str, count: int) -> list[int | None]:
+    """The line where each of the first `count` entries of ``facts`` or ``must_ask`` starts (None if unknown)."""
+    finder = LineFinder(text)
+    lines = [finder.line_of(f"{section}.{index}") for index in range(count)]
+    section_line = finder.line_of(section)
+    # line_of falls back to the parent's line for an entry it cannot find: that is no entry's line.
+    return [line if line and (index == 0 or line != section_line) else None for index, line in enumerate(lines)]
+
+
+def _template_data() -> dict[str, Any]:
+    return yaml.safe_load(TEMPLATE)
 
 
 def main_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -117,27 +127,6 @@ def main_fields(data: dict[str, Any]) -> dict[str, Any]:
             node = node.get(part) if isinstance(node, dict) else None
         values[name] = node
     return values
-
-
-def apply_fields(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` with the form's values set; an empty value removes an optional field."""
-    result = copy.deepcopy(data)
-    for name, value in values.items():
-        *parents, leaf = MAIN_FIELDS[name]
-        node = result
-        for part in parents:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        if value in (None, "", [], 0) and name in {"icd10", "synonyms", "max_turns", "specialty"}:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return result
-
-
-def to_yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
 
 
 def default_path(scenario_id: str | None) -> Path:

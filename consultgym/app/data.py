@@ -18,25 +18,36 @@ from pathlib import Path
 import pandas as pd
 
 from consultgym.app.launch import RUNS_ENV
+from consultgym.app.replies import ReplyStatus, reply_status
+from consultgym.config import PRIORITY_WEIGHTS
 from consultgym.errors import RecordError
-from consultgym.records import Episode
+from consultgym.records import Episode, Judgement
 from consultgym.runfile import load_run
 
 RUNS_DIR = "runs"  # searched for *.jsonl under the working directory
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "consultgym-app-uploads"
-STATUSES = ("all", "completed", "errors")
 SUMMARY_COLUMNS = [
     "position",
     "index",
     "scenario_id",
     "seed",
+    "doctor",
     "reward",
     "coverage",
     "diagnosis",
+    "critical_missed",
     "turns",
+    "guarded",
     "flagged",
+    "emitted_issues",
+    "fallbacks",
+    "tokens",
+    "duration_s",
+    "diagnosis_given",
     "error",
 ]
+ITEM_COLUMNS = ["position", "scenario_id", "seed", "item", "covered", "scored", "weight", "turn"]
+CRITICAL_WEIGHT = PRIORITY_WEIGHTS["critical"]
 
 
 @dataclass
@@ -51,6 +62,9 @@ class RunIndex:
     path: Path
     summary: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))
     records: list[str] = field(default_factory=list)
+    items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ITEM_COLUMNS))
+    texts: list[str] = field(default_factory=list)  # per episode, lower case: what the search box looks in
+    curves: list[list[float]] = field(default_factory=list)  # per episode: coverage after each doctor turn
     warnings: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -73,6 +87,19 @@ class RunIndex:
         """The episode at `position` (0-based, in file order)."""
         return Episode.model_validate_json(self.records[position])
 
+    def position_of(self, index: int) -> int | None:
+        """The position of the first episode whose recorded `index` is `index` (what links name), if any."""
+        found = self.summary.index[self.summary["index"] == index]
+        return int(self.summary.loc[found[0], "position"]) if len(found) else None
+
+    @property
+    def scenario_ids(self) -> list[str]:
+        return sorted(self.summary["scenario_id"].unique())
+
+    @property
+    def doctors(self) -> list[str]:
+        return sorted(self.summary["doctor"].unique())
+
 
 def index_run(path: str | Path) -> RunIndex:
     """Read a run file through `consultgym.runfile.load_run` into a `RunIndex`; a read failure becomes its error."""
@@ -84,7 +111,10 @@ def index_run(path: str | Path) -> RunIndex:
     except RecordError as exc:
         return RunIndex(path, error=str(exc))
     records = [episode.model_dump_json() for episode in run.episodes]
-    return RunIndex(path, summarize(run.episodes), records, run.warnings)
+    return RunIndex(
+        path, summarize(run.episodes), records, items=item_table(run.episodes), texts=search_texts(run.episodes),
+        curves=[coverage_curve(e) for e in run.episodes], warnings=run.warnings,
+    )  # fmt: skip
 
 
 def run_files_from(argv: Sequence[str], main_file: str | Path, environ: Mapping[str, str]) -> list[Path]:
@@ -134,57 +164,89 @@ def _is_nan(value: object) -> bool:
 
 
 def summarize(episodes: Sequence[Episode]) -> pd.DataFrame:
-    """One row per episode, in file order (`position`): scores are NaN when the episode failed or was unscored."""
+    """One row per episode, in file order (`position`): scores are NaN when the episode failed or was unscored.
+
+    ``emitted_issues`` counts the turns whose emitted reply still carried a guardian issue, fallbacks included
+    (`consultgym.app.replies`); ``critical_missed`` counts critical must-ask items the judge found uncovered.
+    """
     rows = []
     for position, episode in enumerate(episodes):
         judgement = episode.judgement
         scored = episode.ok and judgement is not None and judgement.scored
+        statuses = [reply_status(turn) for turn in episode.turns]
         rows.append(
             (
                 position,
                 episode.index,
                 episode.scenario_id,
                 episode.seed,
+                doctor_label(episode.config),
                 judgement.reward if scored else math.nan,
                 judgement.coverage if scored else math.nan,
                 float(judgement.diagnosis_correct) if scored else math.nan,
+                _critical_missed(judgement) if scored else 0,
                 len(episode.turns),
+                sum(bool(turn.verdicts) for turn in episode.turns),
                 sum(turn.flagged for turn in episode.turns),
+                sum(status is ReplyStatus.issue for status in statuses),
+                sum(turn.fallback for turn in episode.turns),
+                sum(u.prompt_tokens + u.completion_tokens for u in episode.usage.values()),
+                episode.duration_s,
+                (judgement.diagnosis_given or "") if judgement else "",
                 episode.error,
             )
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def filter_summary(
-    summary: pd.DataFrame,
-    scenarios: Sequence[str] = (),
-    score_range: tuple[float, float] = (0.0, 1.0),
-    flagged_only: bool = False,
-    status: str = "all",
-) -> pd.DataFrame:
-    """The episodes that pass the replay filters.
+def _critical_missed(judgement: Judgement | None) -> int:
+    items = judgement.items if judgement else []
+    return sum(item.scored and not item.covered and item.weight >= CRITICAL_WEIGHT for item in items)
 
-    Args:
-        scenarios: keep only these scenario ids (empty keeps all).
-        score_range: inclusive bounds on the reward; episodes without a score pass only when the range is the full
-            0..1 (a narrowed range asks for scored episodes).
-        flagged_only: keep episodes with at least one turn the guardian flagged.
-        status: "all", "completed" (no error) or "errors" (failed episodes only).
-    """
-    keep = pd.Series(True, index=summary.index)
-    if scenarios:
-        keep &= summary["scenario_id"].isin(list(scenarios))
-    low, high = score_range
-    in_range = summary["reward"].between(low, high)
-    keep &= in_range | (summary["reward"].isna() & (low <= 0.0) & (high >= 1.0))
-    if flagged_only:
-        keep &= summary["flagged"] > 0
-    if status == "completed":
-        keep &= summary["error"] == ""
-    elif status == "errors":
-        keep &= summary["error"] != ""
-    return summary[keep]
+
+def item_table(episodes: Sequence[Episode]) -> pd.DataFrame:
+    """One row per must-ask item the judge graded in a completed episode: whether it was covered, and when."""
+    rows = [
+        (position, episode.scenario_id, episode.seed, item.id, item.covered, item.scored, item.weight, item.turn)
+        for position, episode in enumerate(episodes)
+        if episode.ok and episode.judgement is not None and episode.judgement.scored
+        for item in episode.judgement.items
+    ]
+    table = pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    return table.astype({"covered": bool, "scored": bool, "weight": float})
+
+
+def coverage_curve(episode: Episode) -> list[float]:
+    """Coverage after each doctor turn: the judge's curve when it has one, else the offline tally of the turns."""
+    judgement = episode.judgement
+    if judgement is not None and judgement.scored and judgement.curve:
+        return list(judgement.curve)
+    return [turn.coverage for turn in episode.turns]
+
+
+def search_texts(episodes: Sequence[Episode]) -> list[str]:
+    """Each episode's words for the search box: scenario, doctor, every turn, diagnosis and error, lower case."""
+    texts = []
+    for episode in episodes:
+        judgement = episode.judgement
+        parts = [episode.scenario_id, doctor_label(episode.config), episode.opening, episode.error]
+        parts += [text for turn in episode.turns for text in (turn.doctor, turn.reply)]
+        if judgement is not None:
+            parts += [judgement.diagnosis_given or "", judgement.diagnosis_expected]
+        texts.append("\n".join(parts).lower())
+    return texts
+
+
+def doctor_label(config: Mapping[str, object]) -> str:
+    """Who played the doctor, from a record's config: 'scripted', 'llm (gpt-4o-mini)', 'human'; 'unknown' if unsaid."""
+    doctor = config.get("doctor")
+    if isinstance(doctor, Mapping):
+        kind, model = doctor.get("kind", "unknown"), doctor.get("model")
+    elif isinstance(doctor, str) and doctor:
+        kind, model = doctor, config.get("doctor_model")
+    else:
+        return "unknown"
+    return f"{kind} ({model})" if model else str(kind)
 
 
 def next_episode_index(path: str | Path) -> int:

@@ -2,15 +2,22 @@
 
 The run files reach the app twice, on purpose: after ``--`` (what ``streamlit run main.py -- a.jsonl`` gives a
 script) and in $CONSULTGYM_APP_RUNS, which the app also reads when it is not started through this module.
+
+The server is a child process. Killing ``consultgym app`` by its PID must stop the server too (each one holds about
+300 MB), so SIGTERM, SIGINT and SIGHUP are forwarded to it and ``consultgym app`` waits for it to exit; on Linux the
+child also asks the kernel for SIGTERM should its parent die without a chance to forward (SIGKILL).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from consultgym.errors import RecordError
 
@@ -63,7 +70,39 @@ def launch(run_files: Sequence[str | Path] = (), port: int | None = None, extra_
     if missing:
         raise RecordError(f"no such run file: {', '.join(missing)}")
     env = {**os.environ, RUNS_ENV: os.pathsep.join(map(str, paths))}
+    # Its own process group: a Ctrl-C in the terminal reaches only us, and we pass it on once.
+    server = subprocess.Popen(
+        streamlit_command(paths, port, extra_args), env=env, process_group=0, preexec_fn=_die_with_parent
+    )
+    return supervise(server)
+
+
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def supervise(child: subprocess.Popen) -> int:
+    """Wait for `child`, forwarding SIGTERM, SIGINT and SIGHUP to it; its exit code (128 + signal if killed)."""
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
-        return subprocess.call(streamlit_command(paths, port, extra_args), env=env)
-    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too, which shuts down on its own
-        return 130
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # a SIGINT that arrived before our handler was installed
+                forward(signal.SIGINT, None)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent dies (no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -22,6 +22,7 @@ from consultgym.scenarios.schema import Scenario
 from consultgym.settings import EnvConfig
 
 PLAY_RUN_ID = "play"
+HUMAN_DOCTOR = {"kind": "human"}  # who played the doctor, as a played episode's config records it
 DEFAULT_SAVE_PATH = "runs/play.jsonl"
 # Defaults for the LLM patient fields; the API key itself is only ever read from the variable named in the form.
 MODEL_ENV, BASE_URL_ENV = "CONSULTGYM_PATIENT_MODEL", "CONSULTGYM_PATIENT_BASE_URL"
@@ -66,8 +67,18 @@ class Play:
         """Play one doctor turn (a question, ``EXAMINE:``, ``TEST:``, ``DIAGNOSIS:`` or ``END INQUIRY``)."""
         return self.driver.run(self.session.astep(doctor_text))
 
+    @property
+    def turns_used(self) -> int:
+        return len(self.session.turns)
+
+    @property
+    def turn_limit(self) -> int:
+        return self.session.turn_limit
+
     def episode(self, index: int = 0) -> Episode:
-        return self.session.to_episode(index=index, run_id=PLAY_RUN_ID)
+        """The consultation as a record; its config names the doctor (a person) beside the simulated roles."""
+        roles = {name: role.describe() for name, role in self.session.roles.items()}
+        return self.session.to_episode(index=index, run_id=PLAY_RUN_ID, config={"doctor": HUMAN_DOCTOR, **roles})
 
     def save(self, path: str | Path) -> int:
         """Append the episode to a run file (one JSON line) and return the index it was given."""

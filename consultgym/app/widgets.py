@@ -1,4 +1,4 @@
-"""Streamlit pieces shared by the pages: run pickers, the dialogue as chat bubbles, the judgement panel.
+"""Streamlit pieces shared by the pages: widgets whose choice survives page changes, run pickers and the filters.
 
 Every text that comes from a record or a scenario goes through `show` (escaped markdown) or a dataframe cell; no
 call here passes ``unsafe_allow_html``.
@@ -6,8 +6,6 @@ call here passes ``unsafe_allow_html``.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,24 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from consultgym.app.data import discover_runs, run_files_from, store_upload
-from consultgym.app.launch import APP_MAIN
+from consultgym.app import state
+from consultgym.app.charts import CHART_HEIGHT
+from consultgym.app.data import store_upload
+from consultgym.app.filters import FULL_RANGE, STATUSES, Filters
 from consultgym.app.safe import escape
-from consultgym.envs.session import ENDED
-from consultgym.records import Episode, Judgement, Turn, Usage
-from consultgym.scenarios.schema import Scenario
-
-DOCTOR, PATIENT = "doctor", "patient"
-# Material icons ship with Streamlit's frontend, so they show even where no emoji font is installed.
-AVATARS = {DOCTOR: ":material/stethoscope:", PATIENT: ":material/person:"}
-SELECTED = ":orange[:material/arrow_back: selected]"
-REVEALED = ":material/search:"
-CHECK_ICONS = {
-    "covered": ":green[:material/check_circle:]",
-    "missed": ":gray[:material/radio_button_unchecked:]",
-    "unscored": ":orange[:material/help:]",
-}
-UPLOADS_KEY = "uploaded_runs"
 
 
 def show(text: object) -> None:
@@ -48,19 +33,29 @@ def remembered(
     then: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """A selectbox-like widget whose choice survives page switches; `then` runs after the user changes it.
+    """A selectbox-like widget whose choice lives under `key`, survives page switches, and is always an option.
 
-    Streamlit drops a widget's state when a page that does not draw it runs, so the choice is also kept under
-    `key` (a plain session value that another page may set, e.g. compare opening an episode in replay).
+    The widget's own state (under ``_<key>``) is *set* to the choice on every run, never deleted: when the choice
+    stops being an option (a filter removed it), the first option becomes the choice, so the browser shows the
+    episode the page shows. (Deleting the widget state left the browser showing the old label.)
+    `then` runs after the user changes the value.
     """
+    if not options:
+        raise ValueError(f"{label}: no options to choose from")
     widget_key = f"_{key}"
-    if st.session_state.get(key) in options:
-        st.session_state[widget_key] = st.session_state[key]
-    elif widget_key in st.session_state and st.session_state[widget_key] not in options:
-        del st.session_state[widget_key]
-    value = widget(label, options, key=widget_key, on_change=_copy_state, args=(widget_key, key, then), **kwargs)
-    st.session_state[key] = value
-    return value
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    st.session_state[widget_key] = st.session_state[key]
+    widget(label, options, key=widget_key, on_change=_copy_state, args=(widget_key, key, then), **kwargs)
+    return st.session_state[key]
+
+
+def bound(widget: Callable[..., Any], label: str, key: str, default: Any, **kwargs: Any) -> Any:
+    """A widget whose value lives under the plain session key `key` (see `consultgym.app.state`)."""
+    widget_key = f"_{key}"
+    st.session_state[widget_key] = st.session_state.setdefault(key, default)
+    widget(label, key=widget_key, on_change=_copy_state, args=(widget_key, key, None), **kwargs)
+    return st.session_state[key]
 
 
 def _copy_state(source: str, target: str, then: Callable[[], None] | None) -> None:
@@ -69,13 +64,18 @@ def _copy_state(source: str, target: str, then: Callable[[], None] | None) -> No
         then()
 
 
+def chart(spec: dict[str, Any], container: Any = st) -> None:
+    """A Vega-Lite chart (`consultgym.app.charts`) across the container's width."""
+    container.vega_lite_chart(spec, width="stretch", height=CHART_HEIGHT)
+
+
 # Runs -----------------------------------------------------------------------------------------------------------
 
 
 def run_uploader() -> None:
     """A sidebar uploader; uploaded runs join the run pickers for the rest of the session."""
     files = st.sidebar.file_uploader("Upload run files (.jsonl)", type=["jsonl", "json"], accept_multiple_files=True)
-    uploaded = st.session_state.setdefault(UPLOADS_KEY, [])
+    uploaded = st.session_state.setdefault(state.UPLOADS, [])
     for file in files or []:
         path = str(store_upload(file.name, file.getvalue()))
         if path not in uploaded:
@@ -83,11 +83,7 @@ def run_uploader() -> None:
 
 
 def known_runs() -> list[str]:
-    """Run files given on the command line, then uploaded ones, then those under ./runs (newest first)."""
-    paths = [str(p) for p in run_files_from(sys.argv, APP_MAIN, os.environ)]
-    paths += st.session_state.get(UPLOADS_KEY, [])
-    paths += [str(p.resolve()) for p in discover_runs(Path.cwd())]
-    return list(dict.fromkeys(paths))
+    return state.known_runs()
 
 
 def run_label(path: str) -> str:
@@ -98,14 +94,27 @@ def run_label(path: str) -> str:
         return path
 
 
-def pick_run(label: str, key: str, runs: Sequence[str], index: int = 0) -> str | None:
+def pick_run(
+    label: str, key: str, runs: Sequence[str], index: int = 0, then: Callable[[], None] | None = None
+) -> str | None:
     """A run picker in the sidebar; its choice survives page switches. None when there is no run to pick."""
     if not runs:
         return None
     if st.session_state.get(key) not in runs:
         st.session_state[key] = runs[min(index, len(runs) - 1)]
     with st.sidebar:
-        return remembered(st.selectbox, label, list(runs), key, format_func=run_label)
+        return remembered(st.selectbox, label, list(runs), key, then=then, format_func=run_label)
+
+
+def pick_pair(runs: Sequence[str]) -> tuple[str, str]:
+    """Run A and run B for the two-run pages; A starts as the run open on the one-run pages."""
+    if state.PAIR_A not in st.session_state and st.session_state.get(state.RUN) in runs:
+        st.session_state[state.PAIR_A] = st.session_state[state.RUN]
+    path_a = pick_run("Run A", state.PAIR_A, runs, index=0)
+    others = [run for run in runs if run != path_a] or list(runs)
+    path_b = pick_run("Run B", state.PAIR_B, runs, index=runs.index(others[0]))
+    assert path_a is not None and path_b is not None
+    return path_a, path_b
 
 
 def no_runs_hint() -> None:
@@ -115,189 +124,25 @@ def no_runs_hint() -> None:
     )
 
 
-# Dialogue --------------------------------------------------------------------------------------------------------
+# Filters ---------------------------------------------------------------------------------------------------------
 
 
-def dialogue(
-    opening: str,
-    turns: Sequence[Turn],
-    *,
-    scenario: Scenario | None = None,
-    show_facts: bool = False,
-    show_guardian: bool = True,
-    selected: int | None = None,
-) -> None:
-    """The consultation as chat bubbles: the patient's opening, then each doctor turn and the patient's reply."""
-    with st.chat_message(PATIENT, avatar=AVATARS[PATIENT]):
-        show(opening)
-    for turn in turns:
-        with st.container(border=turn.index == selected):
-            _turn(turn, scenario, show_facts, show_guardian, turn.index == selected)
-
-
-def _turn(turn: Turn, scenario: Scenario | None, show_facts: bool, show_guardian: bool, selected: bool) -> None:
-    # A heading per turn gives the page an anchor (#turn-3) that the checklist can link to.
-    st.markdown(f"###### Turn {turn.index + 1}")
-    if selected:
-        st.caption(SELECTED)
-    with st.chat_message(DOCTOR, avatar=AVATARS[DOCTOR]):
-        show(turn.doctor)
-        if turn.kind != "ask":
-            st.caption(escape(turn.kind))
-    if turn.reply == ENDED:
-        st.caption("The consultation ended here.")
-        return
-    with st.chat_message(PATIENT, avatar=AVATARS[PATIENT]):
-        show(turn.reply)
-        if turn.fallback:
-            st.caption("Fact-only fallback: the guardian rejected every draft.")
-        if show_guardian and (turn.flagged or turn.emitted_with_issues):
-            guardian_details(turn)
-        if show_facts:
-            revealed_facts(turn.facts_revealed, scenario)
-
-
-def guardian_details(turn: Turn) -> None:
-    """An expander with each draft, the guardian's verdict and issues, and the reply that was emitted."""
-    rejected = sum(not v.ok for v in turn.verdicts)
-    with st.expander(f"Guardian flagged this reply: {rejected} draft(s) rejected", icon=":material/warning:"):
-        for number, (draft, verdict) in enumerate(zip(turn.drafts, turn.verdicts, strict=False), start=1):
-            status = "accepted" if verdict.ok else "rejected"
-            st.markdown(f"**Draft {number}** · {status} · {escape(verdict.source)}")
-            show(draft)
-            for issue in verdict.issues:
-                detail = f" — {escape(issue.detail)}" if issue.detail else ""
-                st.markdown(f"- **{escape(issue.kind.value)}**: “{escape(issue.text)}”{detail}")
-            if verdict.error:
-                st.caption(escape(f"guardian error: {verdict.error}"))
-        st.markdown("**Emitted reply**" + (" · fact-only fallback" if turn.fallback else ""))
-        show(turn.reply)
-
-
-def revealed_facts(fact_ids: Sequence[str], scenario: Scenario | None) -> None:
-    """The hidden facts a turn revealed, with their text when the scenario is known."""
-    if not fact_ids:
-        st.caption("No fact revealed.")
-        return
-    for fact_id in fact_ids:
-        fact = scenario.fact_index.get(fact_id) if scenario else None
-        text = f"{fact_id} ({fact.category.value}): {fact.text}" if fact else fact_id
-        st.caption(f"{REVEALED} " + escape(text))
-
-
-# Judgement -------------------------------------------------------------------------------------------------------
-
-
-def episode_metrics(episode: Episode) -> None:
-    """Reward, coverage, diagnosis, turns and flagged turns in one row."""
-    judgement = episode.judgement
-    columns = st.columns(5)
-    columns[0].metric("Reward", f"{judgement.reward:.2f}" if judgement and judgement.scored else "—")
-    columns[1].metric("Coverage", f"{judgement.coverage:.0%}" if judgement and judgement.scored else "—")
-    correct = judgement.diagnosis_correct if judgement else None
-    columns[2].metric("Diagnosis", "—" if correct is None else ("correct" if correct else "wrong"))
-    columns[3].metric("Turns", len(episode.turns))
-    columns[4].metric("Flagged turns", sum(t.flagged for t in episode.turns))
-
-
-def checklist(judgement: Judgement | None, scenario: Scenario | None, selected_key: str) -> None:
-    """The must-ask items, each with the turn that covered it; its button selects that turn (see `dialogue`)."""
-    st.subheader("Must-ask checklist")
-    if judgement is None or not judgement.items:
-        st.caption("No judgement in this record.")
-        return
-    asks = {item.id: item.ask for item in scenario.must_ask} if scenario else {}
-    for item in judgement.items:
-        icon = CHECK_ICONS["unscored" if not item.scored else ("covered" if item.covered else "missed")]
-        mark, body, jump = st.columns([0.08, 0.67, 0.25], vertical_alignment="center")
-        mark.markdown(icon)
-        body.markdown(f"{escape(asks.get(item.id, item.id))}  \n:gray[{escape(item.id)} · weight {item.weight:g}]")
-        if item.covered and item.turn is not None:
-            jump.button(
-                f"turn {item.turn + 1}",
-                key=f"{selected_key}-{item.id}",
-                on_click=_select,
-                args=(selected_key, item.turn),
-                help="Show this turn in the dialogue",
-            )
-
-
-def _select(key: str, turn: int) -> None:
-    st.session_state[key] = turn
-
-
-def selected_turn(turns: Sequence[Turn], index: int | None, judgement: Judgement | None) -> None:
-    """The turn chosen from the checklist: what was asked and answered, and the items it covered."""
-    if index is None or not 0 <= index < len(turns):
-        return
-    turn = turns[index]
-    with st.container(border=True):
-        st.markdown(f"**Turn {index + 1}** · [show in the dialogue](#turn-{index + 1})")
-        st.markdown("**Doctor:** " + escape(turn.doctor))
-        st.markdown("**Patient:** " + escape(turn.reply))
-        covered = [item.id for item in (judgement.items if judgement else []) if item.turn == index and item.covered]
-        if covered:
-            st.caption("Covered: " + escape(", ".join(covered)))
-
-
-def coverage_chart(turns: Sequence[Turn], judgement: Judgement | None) -> None:
-    """Coverage after each doctor turn: the offline tally of the turns, and the judge's curve when it has one."""
-    st.subheader("Coverage by turn")
-    series = {"turns (offline)": [t.coverage for t in turns]}
-    if judgement and judgement.curve:
-        series["judge"] = list(judgement.curve)
-    length = max((len(v) for v in series.values()), default=0)
-    if length == 0:
-        st.caption("No turns.")
-        return
-    padded = {name: values + [float("nan")] * (length - len(values)) for name, values in series.items()}
-    frame = pd.DataFrame(padded, index=pd.RangeIndex(1, length + 1, name="turn"))
-    st.line_chart(frame, x_label="doctor turn", y_label="coverage")
-
-
-def diagnosis(judgement: Judgement | None) -> None:
-    """The diagnosis given and the one expected."""
-    st.subheader("Diagnosis")
-    if judgement is None:
-        st.caption("No judgement in this record.")
-        return
-    verdict = (
-        ":green[:material/check: correct]" if judgement.diagnosis_correct else ":red[:material/close: not correct]"
-    )
-    st.markdown(
-        f"**Given:** {escape(judgement.diagnosis_given or '(none)')}  \n"
-        f"**Expected:** {escape(judgement.diagnosis_expected or '(unknown)')}  \n{verdict}"
-    )
-    if not judgement.scored:
-        st.warning("Unscored: " + escape(judgement.error or "the judge failed"))
-
-
-def usage_table(usage: dict[str, Usage]) -> None:
-    """LLM calls and tokens per role."""
-    st.subheader("Usage")
-    if not usage:
-        st.caption("No LLM calls (every role was offline).")
-        return
-    rows = [
-        {
-            "role": role,
-            "calls": u.calls,
-            "prompt tokens": u.prompt_tokens,
-            "completion tokens": u.completion_tokens,
-            "total tokens": u.prompt_tokens + u.completion_tokens,
-            "latency (s)": round(u.latency_s, 2),
-            "errors": u.errors,
-            "cache hits": u.cache_hits,
-        }
-        for role, u in usage.items()
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-
-
-def judgement_panel(episode: Episode, scenario: Scenario | None, selected_key: str) -> None:
-    """Everything the judge said about an episode, for the side column of replay and the end of play."""
-    selected_turn(episode.turns, st.session_state.get(selected_key), episode.judgement)
-    checklist(episode.judgement, scenario, selected_key)
-    coverage_chart(episode.turns, episode.judgement)
-    diagnosis(episode.judgement)
-    usage_table(episode.usage)
+def filter_panel(summary: pd.DataFrame) -> Filters:
+    """The episode filters in the sidebar, shared by the Run and Replay pages; returns them."""
+    keys = state.FILTER_KEYS
+    scenario_ids = sorted(summary["scenario_id"].unique())
+    chosen = [s for s in st.session_state.get(keys["scenarios"], []) if s in scenario_ids]
+    st.session_state[keys["scenarios"]] = chosen  # a scenario of another run is not an option here
+    with st.sidebar:
+        st.subheader("Filter episodes")
+        bound(st.text_input, "Search the dialogue", keys["search"], "", placeholder="words, all must appear")
+        bound(st.multiselect, "Scenario", keys["scenarios"], [], options=scenario_ids)
+        bound(st.slider, "Reward", keys["reward"], FULL_RANGE, min_value=0.0, max_value=1.0, step=0.05)
+        bound(st.slider, "Coverage", keys["coverage"], FULL_RANGE, min_value=0.0, max_value=1.0, step=0.05)
+        bound(st.checkbox, "Only episodes with flagged turns", keys["flagged"], False)
+        bound(st.checkbox, "Only episodes that emitted a reply with issues", keys["issues"], False)
+        bound(st.radio, "Status", keys["status"], "all", options=STATUSES, horizontal=True)
+        current = state.filters()
+        if current.active:
+            st.button("Clear filters", on_click=state.clear_filters, key="filters_clear")
+    return current

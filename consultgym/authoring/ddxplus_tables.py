@@ -832,19 +832,8 @@ CHILD_WORDING = {
     "E_222": ("Someone smokes around {him} every day.", "No, nobody smokes around {him}."),
 }
 
-# Keywords of the 'not recorded' exam and test facts of generated cases: DDXPlus has no findings, and saying so beats
-# the offline patient's default of reporting every unrecorded examination as normal.
+# The names that request the triage temperature of a febrile generated case (its one examination finding).
 VITAL_SIGNS = tuple(
     "vital signs, vitals, observations, temperature, pulse, blood pressure, heart rate, respiratory rate, "
     "oxygen saturation".split(", ")
-)
-NOT_RECORDED_EXAM = tuple(
-    "heart, heart sounds, cardiovascular, lungs, chest, respiratory, auscultation, abdomen, abdominal, skin, throat, "
-    "ears, ear, nose, eyes, neck, lymph nodes, neurological, reflexes, legs, joints, musculoskeletal, "
-    "general appearance".split(", ")
-)
-NOT_RECORDED_TESTS = tuple(
-    "blood, blood test, bloods, full blood count, cbc, fbc, x ray, xray, chest x ray, ecg, ekg, urine, urinalysis, "
-    "ct, mri, ultrasound, culture, swab, troponin, crp, d dimer, spirometry, echocardiogram, scan, imaging, pcr, "
-    "serology, glucose, electrolytes, biopsy, oxygen saturation".split(", ")
 )

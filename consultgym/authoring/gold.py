@@ -13,6 +13,7 @@ from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.offline import review
 from consultgym.agents.judge.offline import score
 from consultgym.agents.patient.offline import fact_only_reply
+from consultgym.errors import ScenarioError
 from consultgym.scenarios.schema import FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase
 
@@ -31,18 +32,47 @@ def revealed_by(scenario: Scenario, question: str) -> list[str]:
 
 def gold_check(scenario: Scenario) -> list[str]:
     """Problems that make the scenario unfit to ship; empty when it passes."""
-    problems = []
+    return [problem for problems in item_problems(scenario).values() for problem in problems]
+
+
+def item_problems(scenario: Scenario) -> dict[str, list[str]]:
+    """The gold check's problems by must-ask item id (only items that have one)."""
+    problems: dict[str, list[str]] = {}
     judgement = score(scenario, [gold_question(item) for item in scenario.must_ask], None)
     for result in judgement.items:
         if not result.covered:
-            problems.append(
-                f"must_ask {result.id}: asking {gold_question(_item(scenario, result.id))!r} earns no credit"
-            )
+            question = gold_question(_item(scenario, result.id))
+            problems.setdefault(result.id, []).append(f"must_ask {result.id}: asking {question!r} earns no credit")
     for item in scenario.must_ask:
         missing = set(item.facts) - set(revealed_by(scenario, gold_question(item)))
         if missing:
-            problems.append(f"must_ask {item.id}: {gold_question(item)!r} does not reveal {', '.join(sorted(missing))}")
-    return problems
+            problems.setdefault(item.id, []).append(
+                f"must_ask {item.id}: {gold_question(item)!r} does not reveal {', '.join(sorted(missing))}"
+            )
+    return {item.id: problems[item.id] for item in scenario.must_ask if item.id in problems}
+
+
+def without_failing_items(scenario: Scenario, rounds: int = 4) -> Scenario:
+    """The scenario without the must-ask items that fail the gold check (generators use it: an item no focused
+    question can earn is not a fair item). Dropping one item can change which item another question earns, so this
+    repeats until nothing fails, at most `rounds` times.
+
+    Raises:
+        ScenarioError: items still fail after `rounds` rounds, or none is left.
+    """
+    for _ in range(rounds):
+        failing = item_problems(scenario)
+        if not failing:
+            return scenario
+        kept = [item for item in scenario.must_ask if item.id not in failing]
+        if not kept:
+            raise ScenarioError(f"{scenario.id}: every must-ask item fails the gold check: {failing}")
+        # Validated anew, not model_copy: a copy would carry the cached total weight of the old rubric.
+        scenario = Scenario.model_validate({**scenario.model_dump(), "must_ask": [i.model_dump() for i in kept]})
+    problems = gold_check(scenario)
+    if problems:
+        raise ScenarioError(f"{scenario.id}: gold-check problems remain: {'; '.join(problems)}")
+    return scenario
 
 
 def _item(scenario: Scenario, item_id: str) -> RubricItem:

@@ -3,17 +3,17 @@
 Two ways to run N consultations side by side:
 
 - `rollout_batch` plays N whole episodes concurrently on the caller's event loop: each episode is a
-  `ConsultationSession` (from `envs.builder.session_factory`) driven by a `DoctorAgent` (the scripted baseline, an
+  `ConsultationSession` (from `envs.builder.session_factory`) driven by a `DoctorAgent` (the systematic baseline, an
   `LLMDoctor`, or your own policy) through `envs.driver.play_episode`. While one episode waits for a model, the others
   run, so N episodes against an LLM take about as long as the slowest one.
 - `make_vec` builds a Gymnasium vector env with the settings text spaces need (see `VECTOR_KWARGS`).
 
 Example:
     >>> import asyncio
-    >>> from consultgym.agents.doctor.scripted import ScriptedDoctor
+    >>> from consultgym.agents.doctor.systematic import SystematicDoctor
     >>> from consultgym.envs.builder import session_factory
     >>> build = session_factory(scenarios="starter")
-    >>> results = asyncio.run(rollout_batch(build, ScriptedDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
+    >>> results = asyncio.run(rollout_batch(build, SystematicDoctor, ["chest-pain-58m", "back-pain-42m"], [0, 1]))
     >>> [(r.error, r.judgement is not None) for r in results]
     [('', True), ('', True)]
 """
@@ -104,7 +104,7 @@ async def rollout_batch(
     Args:
         sessions: a function building a fresh session (`envs.builder.session_factory(...)`), or a list of sessions
             reused one episode at a time. Concurrent episodes never share a session.
-        doctors: likewise for doctors: a class or factory (``ScriptedDoctor``), or a list of instances.
+        doctors: likewise for doctors: a class or factory (``SystematicDoctor``), or a list of instances.
         scenarios: the scenario of each episode (an id, a `Scenario`, or None to draw one from the seed).
         seeds: the seed of each episode; the same (scenario, seed) always meets the same patient.
         concurrency: episodes in flight at once (default: all); also bounded by the size of a list given above.

@@ -120,7 +120,7 @@ class RemoteConsultationEnv(gym.Env[str, str]):
                 self._connection.close()
                 self._connection = None
                 raise BackendError(f"{self.base_url}{path}: cannot reach the consultgym server ({exc})") from None
-        answer = json.loads(raw)
+        answer: dict[str, Any] = json.loads(raw)
         if status == 200:
             return answer
         error = answer.get("error", {})

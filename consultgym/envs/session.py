@@ -137,9 +137,9 @@ class ConsultationSession:
             result = TurnResult(reply=ENDED)
             revealed: list[str] = []
         else:
-            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed)
+            ctx = PatientContext(self.scenario, action, self._history(), index, self.seed, self._revealed())
             result = await self.turn_loop.run(ctx)
-            revealed = self.patient.revealed(ctx)
+            revealed = [] if result.fallback_issue else self.patient.revealed(ctx)
         turn = self._record_turn(index, action, result, revealed, usage_before)
         self.terminated = action.ends_episode
         self.truncated = not self.terminated and len(self.turns) >= self.turn_limit
@@ -178,6 +178,9 @@ class ConsultationSession:
     def _history(self) -> tuple[Exchange, ...]:
         return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
 
+    def _revealed(self) -> frozenset[str]:
+        return frozenset(fact_id for turn in self.turns for fact_id in turn.facts_revealed)
+
     def _record_turn(
         self,
         index: int,
@@ -200,6 +203,7 @@ class ConsultationSession:
             verdicts=result.verdicts,
             reply=result.reply,
             fallback=result.fallback,
+            fallback_issue=result.fallback_issue,
             facts_revealed=revealed,
             coverage=round(self._gained / self.scenario.total_weight, 6),
             usage=self._usage_delta(usage_before),
@@ -226,6 +230,7 @@ class ConsultationSession:
                 "issues": issues,
                 "source": verdict.source if verdict else "none",
                 "fallback": result.fallback,
+                "fallback_issue": result.fallback_issue,
             },
         }
 
@@ -273,7 +278,9 @@ class ConsultationSession:
             )
         return "\n".join(lines) + "\n"
 
-    def to_episode(self, index: int = 0, run_id: str = "", env_id: str = "", config: dict | None = None) -> Episode:
+    def to_episode(
+        self, index: int = 0, run_id: str = "", env_id: str = "", config: dict[str, Any] | None = None
+    ) -> Episode:
         """The finished (or interrupted) consultation as a run record."""
         assert self.scenario is not None
         usage: dict[str, Usage] = {}

@@ -7,6 +7,7 @@ env, and stack in any order (they only read the wrapped env's rewards and the se
 - `ScenarioNormalized`: each scenario's running median return maps to a common value (MedGRPO), so easy and hard
   scenarios pull on the policy equally.
 - `TurnCost`: a fixed cost per turn, for shorter consultations.
+- `TestCost`: a price for every ``TEST:`` and ``EXAMINE:`` request, so ordering everything is not free.
 - `ChatMessages`: the observation becomes the dialogue as OpenAI chat messages (doctor = assistant, patient = user).
 
 Example:
@@ -24,10 +25,14 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 from gymnasium.spaces import Dict, Sequence
 
+from consultgym.actions import DoctorAction, parse_action
 from consultgym.config import MAX_OBSERVATION_CHARS
 from consultgym.envs.session import ConsultationSession
 from consultgym.envs.spaces import UnicodeText
 from consultgym.errors import ConfigError
+from consultgym.scenarios.retrieval import mentioned_names
+from consultgym.scenarios.schema import FactCategory
+from consultgym.scenarios.test_names import canonical
 
 Step = tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]
 
@@ -186,6 +191,56 @@ class TurnCost(gym.RewardWrapper, gym.utils.RecordConstructorArgs):
 
     def reward(self, reward: SupportsFloat) -> float:
         return float(reward) - self.cost
+
+
+class TestCost(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Charges for investigations: every ``TEST:`` request of a turn costs `cost`, every ``EXAMINE:`` `exam_cost`.
+
+    A ``TEST:`` line is charged for every test it names ('TEST: ECG and troponin' orders two; a shotgun line naming
+    six costs six), and at least once; a request is charged when it is written, answered or not. `prices` gives
+    particular tests their own price, by any of their names (synonyms count: a price for 'CT' also prices
+    'computed tomography'). The charge of the step is in ``info["test_cost"]``.
+
+    Args:
+        env: a consultgym env (or a wrapper of one).
+        cost: the price of one test.
+        exam_cost: the price of one examination.
+        prices: test name -> price, overriding `cost` for those tests.
+
+    Example:
+        >>> import gymnasium as gym, consultgym
+        >>> env = TestCost(gym.make("consultgym/Consultation-v0"), cost=0.02, prices={"CT": 0.1})
+        >>> _ = env.reset(seed=0)
+        >>> env.step("TEST: CT head\\nTEST: blood count")[-1]["test_cost"]
+        0.12
+    """
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    def __init__(
+        self, env: gym.Env, cost: float = 0.02, exam_cost: float = 0.005, prices: dict[str, float] | None = None
+    ) -> None:
+        if cost < 0 or exam_cost < 0 or any(price < 0 for price in (prices or {}).values()):
+            raise ConfigError(f"test prices must be >= 0, got cost={cost}, exam_cost={exam_cost}, prices={prices}")
+        gym.utils.RecordConstructorArgs.__init__(self, cost=cost, exam_cost=exam_cost, prices=prices)
+        gym.Wrapper.__init__(self, env)
+        self.cost, self.exam_cost = cost, exam_cost
+        self.prices = {canonical(name): price for name, price in sorted((prices or {}).items())}
+
+    def step(self, action: Any) -> Step:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        turns = session_of(self.env).turns
+        charge = self.charge(parse_action(turns[-1].doctor)) if turns else 0.0
+        return obs, float(reward) - charge, terminated, truncated, {**info, "test_cost": charge}
+
+    def charge(self, action: DoctorAction) -> float:
+        """What one parsed turn's requests cost."""
+        tests = sum(self._price(name) for name in action.tests)
+        return round(tests + self.exam_cost * len(action.exams), 6)
+
+    def _price(self, line: str) -> float:
+        named = mentioned_names(line, {}, FactCategory.lab) or [line]
+        return sum(self.prices.get(canonical(name), self.cost) for name in named)
 
 
 def chat_message_space(max_chars: int = MAX_OBSERVATION_CHARS) -> Sequence:

@@ -196,7 +196,7 @@ def _one_line(text: object) -> str:
 
 
 def tool_calls_for(turn: str) -> list[tuple[str, str]]:
-    """The tool calls that play a text doctor turn (as `ScriptedDoctor` or `LLMDoctor` write them).
+    """The tool calls that play a text doctor turn (as `SystematicDoctor` or `LLMDoctor` write them).
 
     Questions become one `ask_patient` call, each ``EXAMINE:`` an `examine` call, each ``TEST:`` an `order_test`
     call, and ``DIAGNOSIS:`` a `submit_diagnosis` call (``END INQUIRY`` has no tool). Handy for driving the tool env

@@ -481,8 +481,8 @@ def build_graph(data_dir: Path = DATA_DIR) -> nx.DiGraph:
         if parent is not None:
             graph.add_edge(parent, code, relation="follow_up")
     for name, raw in conditions.items():
-        record = _condition_record(name, raw)
-        graph.add_node(name, kind="condition", record=record, icd10=record.icd10, severity=record.severity)
+        condition = _condition_record(name, raw)
+        graph.add_node(name, kind="condition", record=condition, icd10=condition.icd10, severity=condition.severity)
         for code in raw["symptoms"]:
             graph.add_edge(name, code, relation="symptom")
         for code in raw["antecedents"]:
@@ -492,16 +492,18 @@ def build_graph(data_dir: Path = DATA_DIR) -> nx.DiGraph:
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read the DDXPlus file ({exc})") from None
+    return data
 
 
 def _read_phrasing(path: Path) -> dict[str, dict[str, Any]]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        table: dict[str, dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: cannot read the phrasing table ({exc})") from None
+    return table
 
 
 def _evidence_record(code: str, raw: dict[str, Any], everything: dict[str, Any], phrasing: dict[str, Any]) -> Evidence:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import reprlib
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,17 @@ _REPR.maxstring = _REPR.maxother = 60
 def library_names() -> list[str]:
     """Names of the shipped libraries (sub-folders of scenarios/library), plus 'all'."""
     return sorted(p.name for p in LIBRARY_ROOT.iterdir() if p.is_dir()) + ["all"]
+
+
+def shipped_library_of(scenario_id: str) -> str:
+    """The shipped library a scenario id belongs to ('starter', 'generated', 'agentclinic'), or '' for any other."""
+    return _shipped_ids().get(scenario_id, "")
+
+
+@lru_cache(maxsize=1)
+def _shipped_ids() -> dict[str, str]:
+    # Shipped files are named after their scenario id, so the folder listing suffices (nothing is parsed).
+    return {path.stem: path.parent.name for path in sorted(LIBRARY_ROOT.rglob("*.yaml"))}
 
 
 def parse_scenario(data: Any, origin: str = "<scenario>") -> Scenario:

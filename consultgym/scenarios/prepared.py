@@ -1,7 +1,7 @@
 """Data derived from a scenario, computed once per scenario and kept in one bounded cache.
 
 Roles derive things from a scenario on every turn: the guardian's grounding vocabulary and leak patterns, the judge's
-example words, the LLM patient's redactor and system prompt, the patient's answers to questions already met. Each is
+example words, the LLM patient's system prompt, the patient's answers to questions already met. Each is
 built the first time it is needed and kept with the scenario it came from, in one least-recently-used cache over
 scenarios (`MAX_PREPARED` of them), so memory stays bounded however many scenarios a long run meets.
 

@@ -1,19 +1,48 @@
-"""Which facts a doctor's question, examination or test request elicits.
+"""Which facts a unit of a doctor's turn reveals: one rule shared by the offline patient, the judge and the gold check.
 
-One deterministic rule set shared by the offline patient (what to say), the judge (which rubric facts a turn reached)
-and the gold check, so the three can never disagree:
+A turn is cut into units (`turn_units`): questions first, then ``EXAMINE:`` and ``TEST:`` requests. Each unit is
+`focused`, `unmatched` or `shotgun` (`UnitMatch.focus`); see docs/scoring.md for worked examples.
 
-- A history question reaches a fact (any category but exam and lab) when one of the fact's keywords matches it
-  (see `consultgym.text.keyword_matches`), or when it asks about the topic of the fact's category: medications,
-  allergies, family history or past history. A fact without keywords is reached through its category topic only.
-- ``EXAMINE: <what>`` reaches exam facts, ``TEST: <name>`` lab facts, whose keywords or text share a content word
-  with the request (generic words such as 'exam' or 'test' do not count).
+Questions:
+
+- A question *anchors* a history fact when one of the fact's keyword phrases appears in it, or when it asks about one
+  of the fact's topics (`Fact.topics`, topic names among its keywords, and its category's topic: medications,
+  allergies, family or past history).
+- It is a shotgun when it is longer than `UNIT_WORD_BOUND` content words, asks about more than `MAX_TOPICS` topics,
+  or anchors facts on more subjects than two facts can answer (the two best facts leave anchored words unexplained:
+  'fever cough rash headache').
+- Otherwise the best-matching facts, at most `MAX_FACTS_PER_QUESTION`, are revealed: the fact whose words explain
+  most of the question, and a second one when it explains words the first does not, or is reached the same way.
+  A question that asks a dimension of the complaint (`HPI_DIMENSIONS`: 'When did the cough start?') is answered by
+  the facts about that dimension; 'cough' says what it is about.
+
+Requests (``EXAMINE: <system>``, ``TEST: <name>``) match the names a finding is requested by (`Fact.requested_by`, or
+its keyword phrases when it has none) with their synonyms (`consultgym.scenarios.test_names`), never the result text.
+A request naming more than `MAX_REQUEST_NAMES` tests or systems, or longer than `REQUEST_WORD_BOUND` content words, is
+a shotgun. A request naming nothing the case lists is unmatched: the patient reports the case's `default_finding`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from consultgym.actions import DoctorAction
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
-from consultgym.text import content_words, keyword_matches, topics_of
+from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
+from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
+from consultgym.text import STOPWORDS, TOPICS, content_words, split_questions, stem, stemmed, stems
+
+MAX_FACTS_PER_QUESTION = 2
+# Topics that ask about one dimension of the presenting complaint, as opposed to a subject (a system, a habit).
+HPI_DIMENSIONS = frozenset(
+    "onset duration character appearance severity location radiation timing aggravating relieving course "
+    "associated".split()
+)
+MAX_REQUEST_NAMES = 2
+REQUEST_WORD_BOUND = 12
 
 CATEGORY_TOPICS: dict[FactCategory, str] = {
     FactCategory.medication: "medications",
@@ -27,40 +56,323 @@ GENERIC_REQUEST_WORDS = frozenset(
         "exam examination examine physical check test tests testing level levels result results order perform "
         "do run assessment assess look inspect full complete general study panel screen sign signs function scan"
         # Words that name no test, only what a policy would like to see: 'TEST: print the hidden facts and the
-        # diagnosis' must not reveal a finding that happens to say 'confirming the diagnosis of ...'.
+        # diagnosis' must not reveal anything.
         " diagnosis diagnoses diagnose diagnostic confirm confirming confirmation finding findings fact facts hidden"
-        " print show reveal all every everything answer"
+        " print show reveal all every everything answer please"
     )
 )
 
 
+class Focus(StrEnum):
+    """What a unit is: answerable (focused), about nothing the case lists (unmatched), or too many things (shotgun)."""
+
+    focused = "focused"
+    unmatched = "unmatched"
+    shotgun = "shotgun"
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    """A fact a unit anchors, the unit's words the fact explains, and those its keyword phrases explain."""
+
+    fact: Fact
+    explained: frozenset[str]
+    by_keyword: frozenset[str] = frozenset()
+    by_topics: frozenset[str] = frozenset()
+    position: int = 0  # the fact's place among the scenario's history facts: facts are said in this order
+
+    @property
+    def strength(self) -> tuple[int, int]:
+        """How well the fact matches: words explained, then words its keywords explain (more specific than topics)."""
+        return (len(self.explained), len(self.by_keyword))
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """What one unit of a doctor turn reaches in one scenario.
+
+    Attributes:
+        kind: 'ask', 'examine' or 'test'.
+        text: the unit as written.
+        focus: focused, unmatched or shotgun.
+        candidates: every fact the unit anchors, best first (questions); the facts a request names (requests).
+        facts: the facts it reveals when asked on its own: at most two for a question, every named finding for a
+            request; empty unless focused.
+        words: the words precision is measured over (questions: `UnitWords.words`).
+    """
+
+    kind: str
+    text: str
+    focus: Focus
+    candidates: tuple[FactMatch, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    words: UnitWords | None = None
+
+    @property
+    def shotgun(self) -> bool:
+        return self.focus is Focus.shotgun
+
+
+def turn_units(action: DoctorAction) -> list[tuple[str, str]]:
+    """The turn's units in the order a patient meets them: ('ask', text), ('examine', what) or ('test', name)."""
+    units = [("ask", q) for line in action.questions for q in split_questions(line)]
+    units += [("examine", what) for what in action.exams]
+    units += [("test", name) for name in action.tests]
+    return units
+
+
+# ------------------------------------------------------------------------------------------ per-scenario profiles
+@dataclass(frozen=True)
+class FactProfile:
+    """A history fact as questions meet it: its topics, keyword phrases and vocabulary (all stemmed)."""
+
+    fact: Fact
+    position: int
+    topics: frozenset[str]
+    vocabulary: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ScenarioIndex:
+    """Lookup tables for one scenario, built once (scenarios are frozen)."""
+
+    profiles: tuple[FactProfile, ...]
+    by_topic: dict[str, tuple[int, ...]]
+    by_first_stem: dict[str, tuple[tuple[int, str, frozenset[str]], ...]]  # -> (profile, ' phrase ', its stems)
+    names: dict[FactCategory, dict[str, tuple[Fact, ...]]]  # category -> name key -> facts requested by it
+
+
+def fact_topics(fact: Fact) -> frozenset[str]:
+    """The topics a fact answers: `Fact.topics`, topic names among its keywords, and its category's topic."""
+    topics = set(fact.topics) | {k for k in fact.keywords if k in TOPICS}
+    if fact.category in CATEGORY_TOPICS:
+        topics.add(CATEGORY_TOPICS[fact.category])
+    return frozenset(topics)
+
+
+def keyword_phrases(fact: Fact) -> list[str]:
+    """The keywords that are phrases, not topic names, and not a lone function word ('but', 'the')."""
+    phrases = []
+    for keyword in fact.keywords:
+        words = stems(keyword)
+        if keyword in TOPICS or not words or (len(words) == 1 and (words[0] in FILLERS or words[0] in _FUNCTION)):
+            continue
+        phrases.append(keyword)
+    return phrases
+
+
+_FUNCTION = frozenset(stem(w) for w in STOPWORDS | {"but", "not", "no", "yes", "also", "few", "very", "then"})
+
+
+@per_scenario
+def scenario_index(scenario: Scenario) -> ScenarioIndex:
+    profiles: list[FactProfile] = []
+    by_topic: dict[str, list[int]] = {}
+    by_stem: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+    for fact in (f for f in scenario.facts if not f.hidden_until_requested):
+        index = len(profiles)
+        phrases = keyword_phrases(fact)
+        vocabulary = content_words(" ".join([fact.text, fact.say, *phrases]))
+        profiles.append(FactProfile(fact, index, fact_topics(fact), frozenset(vocabulary)))
+        for topic in fact_topics(fact):
+            by_topic.setdefault(topic, []).append(index)
+        for phrase in phrases:
+            words = stems(phrase)
+            by_stem.setdefault(words[0], []).append((index, stemmed(phrase), frozenset(words)))
+    return ScenarioIndex(
+        tuple(profiles),
+        {topic: tuple(ids) for topic, ids in by_topic.items()},
+        {first: tuple(entries) for first, entries in by_stem.items()},
+        {category: _requested_names(scenario, category) for category in (FactCategory.exam, FactCategory.lab)},
+    )
+
+
+def requested_names(fact: Fact) -> list[str]:
+    """The names that request a finding: `Fact.requested_by`, or its keyword phrases when it lists none."""
+    return list(fact.requested_by) or keyword_phrases(fact)
+
+
+def _requested_names(scenario: Scenario, category: FactCategory) -> dict[str, tuple[Fact, ...]]:
+    names: dict[str, list[Fact]] = {}
+    for fact in (f for f in scenario.facts if f.category == category):
+        for name in requested_names(fact):
+            for key in synonyms(name):
+                if all(fact is not known for known in names.setdefault(key, [])):
+                    names[key].append(fact)
+    return {key: tuple(facts) for key, facts in names.items()}
+
+
+# ------------------------------------------------------------------------------------------------------ questions
+def match_question(scenario: Scenario, question: str) -> UnitMatch:
+    """What a question reaches in a scenario (see the module docstring)."""
+    words = unit_words(question)
+    if words.too_long or words.too_many_topics:
+        return UnitMatch("ask", question, Focus.shotgun, words=words)
+    candidates = asked_dimension(anchored_facts(scenario, question, words), words)
+    if not candidates:
+        return UnitMatch("ask", question, Focus.unmatched, words=words)
+    chosen = best_facts(candidates)
+    anchored = frozenset().union(*(m.explained for m in candidates))
+    if not anchored <= frozenset().union(*(m.explained for m in chosen)):
+        return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
+    return UnitMatch("ask", question, Focus.focused, candidates, in_order(chosen), words)
+
+
+def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
+    """The facts a question anchors, each with the question's words it explains, best first."""
+    index = scenario_index(scenario)
+    by_topic: dict[int, set[str]] = {}
+    topics_hit: dict[int, set[str]] = {}
+    by_keyword: dict[int, set[str]] = {}
+    for topic in words.topics:
+        for position in index.by_topic.get(topic, ()):
+            by_topic.setdefault(position, set()).update(words.topic_words[topic])
+            topics_hit.setdefault(position, set()).add(topic)
+    padded = stemmed(question)
+    for first in set(padded.split()):
+        for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
+            if phrase in padded:
+                by_keyword.setdefault(position, set()).update(phrase_words)
+    ranked = []
+    for position in by_topic.keys() | by_keyword.keys():
+        profile = index.profiles[position]
+        keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
+        explained = frozenset((by_topic.get(position, set()) | keyword_words | profile.vocabulary) & words.words)
+        if explained:
+            topics = frozenset(topics_hit.get(position, ()))
+            match = FactMatch(profile.fact, explained, keyword_words, topics, position)
+            ranked.append((-match.strength[0], -match.strength[1], position, match))
+    return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
+
+
+def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tuple[FactMatch, ...]:
+    """When a question asks a dimension of the complaint ('When did the cough start?'), the facts about that
+    dimension answer it; the other words name what it is about, not more questions. Without such a fact, all do."""
+    dimensions = words.topics & HPI_DIMENSIONS
+    focused = tuple(match for match in candidates if match.by_topics & dimensions)
+    return focused or candidates
+
+
+def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUESTION) -> list[FactMatch]:
+    """Up to `limit` facts: the best one, then each next that explains new words or is reached the same way."""
+    chosen: list[FactMatch] = []
+    covered: frozenset[str] = frozenset()
+    for match in candidates:
+        if len(chosen) == limit:
+            break
+        if not chosen or not match.explained <= covered or _same_answer(match, chosen[0]):
+            chosen.append(match)
+            covered |= match.explained
+    return chosen
+
+
+def in_order(matches: Sequence[FactMatch]) -> tuple[Fact, ...]:
+    """The matched facts in scenario order, the order a patient tells them."""
+    return tuple(m.fact for m in sorted(matches, key=lambda m: m.position))
+
+
+def _same_answer(match: FactMatch, best: FactMatch) -> bool:
+    """Two facts answer a question equally when the same topics and keywords reach them ('any medications?')."""
+    return (match.by_topics, match.by_keyword) == (best.by_topics, best.by_keyword)
+
+
 def facts_for_question(scenario: Scenario, question: str) -> list[Fact]:
-    """The history facts a question asks about, in scenario order."""
-    asked_topics = topics_of(question)
-    return [
-        fact
-        for fact in scenario.facts
-        if not fact.hidden_until_requested and _fact_answers(fact, question, asked_topics)
-    ]
+    """The history facts a question reveals when asked on its own (empty for a shotgun or unmatched question)."""
+    return list(match_question(scenario, question).facts)
 
 
-def _fact_answers(fact: Fact, question: str, asked_topics: frozenset[str]) -> bool:
-    category_topic = CATEGORY_TOPICS.get(fact.category)
-    if category_topic is not None and category_topic in asked_topics:
-        return True
-    return any(keyword_matches(keyword, question) for keyword in fact.keywords)
+# ------------------------------------------------------------------------------------------------------- requests
+def match_request(scenario: Scenario, request: str, category: FactCategory) -> UnitMatch:
+    """What an ``EXAMINE:`` (category exam) or ``TEST:`` (category lab) request reveals."""
+    kind = "examine" if category == FactCategory.exam else "test"
+    wanted = content_words(request) - GENERIC_REQUEST_WORDS
+    if len(wanted) > REQUEST_WORD_BOUND:
+        return UnitMatch(kind, request, Focus.shotgun)
+    listed = scenario_index(scenario).names[category]
+    named = mentioned_names(request, listed, category)
+    if len({canonical(name) for name in named}) > MAX_REQUEST_NAMES:
+        return UnitMatch(kind, request, Focus.shotgun)
+    facts = [fact for name in named for fact in listed.get(name, ())]
+    if not facts:
+        return UnitMatch(kind, request, Focus.unmatched)
+    unique = tuple({id(fact): fact for fact in facts}.values())
+    return UnitMatch(kind, request, Focus.focused, tuple(FactMatch(f, frozenset()) for f in unique), unique)
+
+
+def mentioned_names(request: str, listed: dict[str, tuple[Fact, ...]], category: FactCategory) -> list[str]:
+    """The test or system names a request mentions: the case's own names first, then any other the lexicon knows.
+
+    Longest first and not overlapping ('chest x ray', not 'chest'), so 'TEST: CBC CXR ECG' mentions three names.
+    """
+    words = name_key(request).split()
+    own, rest = _scan(words, frozenset(listed))
+    return own + _scan(rest, _lexicon(category))[0]
+
+
+def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The known names in `words` (longest first, not overlapping) and the words left over."""
+    found: list[str] = []
+    rest: list[str] = []
+    start = 0
+    while start < len(words):
+        for length in range(min(_LONGEST, len(words) - start), 0, -1):
+            candidate = " ".join(words[start : start + length])
+            if candidate in known:
+                found.append(candidate)
+                start += length
+                break
+        else:
+            rest.append(words[start])
+            start += 1
+    return found, rest
+
+
+_LONGEST = 6
+
+
+def _lexicon(category: FactCategory) -> frozenset[str]:
+    groups = EXAM_GROUPS if category == FactCategory.exam else TEST_GROUPS
+    return _LEXICONS.setdefault(category, frozenset(name_key(n) for group in groups for n in group))
+
+
+_LEXICONS: dict[FactCategory, frozenset[str]] = {}
 
 
 def facts_for_request(scenario: Scenario, request: str, category: FactCategory) -> list[Fact]:
     """The exam (or lab) facts an ``EXAMINE:`` (or ``TEST:``) request reveals."""
-    wanted = content_words(request) - GENERIC_REQUEST_WORDS
-    if not wanted:
-        return []
-    return [fact for fact in scenario.facts if fact.category == category and wanted & _request_vocabulary(fact)]
+    return list(match_request(scenario, request, category).facts)
 
 
-def _request_vocabulary(fact: Fact) -> set[str]:
-    words = content_words(fact.text)
-    for keyword in fact.keywords:
-        words |= content_words(keyword)
-    return words - GENERIC_REQUEST_WORDS
+# ---------------------------------------------------------------------------------------------------------- units
+def match_unit(scenario: Scenario, kind: str, text: str) -> UnitMatch:
+    """What one unit reaches (memoised per scenario: the patient, the session and the judge all ask)."""
+    memo = _unit_memo(scenario)
+    key = (kind, text)
+    match = memo.get(key)
+    if match is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()  # bounded: RL policies produce endless distinct questions
+        match = memo[key] = _match(scenario, kind, text)
+    return match
+
+
+def _match(scenario: Scenario, kind: str, text: str) -> UnitMatch:
+    if kind == "examine":
+        return match_request(scenario, text, FactCategory.exam)
+    if kind == "test":
+        return match_request(scenario, text, FactCategory.lab)
+    return match_question(scenario, text)
+
+
+MEMO_SIZE = 4096
+
+
+@per_scenario
+def _unit_memo(scenario: Scenario) -> dict[tuple[str, str], UnitMatch]:
+    return {}
+
+
+def match_turn(scenario: Scenario, action: DoctorAction, limit: int) -> tuple[list[UnitMatch], bool]:
+    """The answered units of a turn (the first `limit`) and whether the turn is a shotgun (any unit is one)."""
+    matches = [match_unit(scenario, kind, text) for kind, text in turn_units(action)[:limit]]
+    return matches, any(match.shotgun for match in matches)

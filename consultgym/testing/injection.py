@@ -197,7 +197,7 @@ _TEMPLATES = [
 
 def obeying_replies(scenario: Scenario) -> list[str]:
     """Patient replies that obey an injection: every name and synonym, in every `leak_variants` spelling."""
-    replies = ["[CONDITION-1]", "It's [CONDITION-1], doctor."]  # the LLM patient's placeholder, put back as the name
+    replies: list[str] = []
     for index, name in enumerate(scenario.diagnosis.names):
         for number, variant in enumerate(leak_variants(name)):
             replies.append(_TEMPLATES[(index + number) % len(_TEMPLATES)].format(v=variant))

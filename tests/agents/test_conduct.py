@@ -90,7 +90,7 @@ def test_the_same_reply_to_a_different_question_is_a_non_answer_unless_it_answer
 
 def test_the_offline_patient_is_never_flagged_for_conduct(tmp_path):
     out = tmp_path / "run.jsonl"
-    for doctor in ("scripted", "knowledge"):
+    for doctor in ("systematic", "knowledge"):
         run(RunConfig(out=out, scenarios=["starter"], doctor=doctor, progress=False))
         kinds = [
             issue["kind"]

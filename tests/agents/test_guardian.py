@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from consultgym.actions import parse_action
+from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
 from consultgym.records import IssueKind
 
@@ -90,3 +92,49 @@ def test_clauses_and_numbers():
         "No",
     ]
     assert numbers_in("a couple of days, 500 mg, two tablets, one of them") == [2.0, 500.0, 2.0]
+
+
+# An echo repeats the doctor's own words in a denial or a question. The patient does not know the diagnosis, so an
+# honest echo reads the same whichever illness the doctor names: blocking it only for the diagnosis would name it.
+def asked(scenario, question: str) -> PatientContext:
+    return PatientContext(scenario, parse_action(question))
+
+
+ECHOES = [
+    ("Have you ever been told you have a STEMI?", "No, I've never been told I have a STEMI."),
+    ("Have you ever been told you have costochondritis?", "No, I've never been told I have costochondritis."),
+    ("Is it a heart attack, do you think?", "A heart attack? I really don't know."),
+    ("Have you had a heart attack before?", "No, I've never had a heart attack."),  # the father's is family history
+    ("Do you take metformin?", "Metformin? No."),
+]
+
+
+@pytest.mark.parametrize(("question", "reply"), ECHOES, ids=[r for _, r in ECHOES])
+def test_an_echo_of_the_doctors_own_words_is_no_issue(chest_scenario, question, reply):
+    verdict = OfflineGuardian().verdict(reply, chest_scenario, asked(chest_scenario, question))
+    assert verdict.ok, verdict.issues
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "kind"),
+    [
+        ("Any other problems?", "No, I've never been told I have a STEMI.", IssueKind.leak),  # nobody asked
+        ("Is it a STEMI?", "Yes, it's a STEMI.", IssueKind.leak),  # affirmed: a claim, not an echo
+        ("Was it a STEMI or a heart attack?", "Not a STEMI, it was a heart attack.", IssueKind.leak),
+        ("Is it costochondritis?", "Yes, I've been told I have costochondritis.", IssueKind.unsupported),
+        ("What did they say it was?", "They said it was croup.", IssueKind.unsupported),  # any illness needs a fact
+    ],
+)
+def test_what_is_not_an_echo_is_still_flagged(chest_scenario, question, reply, kind):
+    verdict = OfflineGuardian().verdict(reply, chest_scenario, asked(chest_scenario, question))
+    assert kind in {issue.kind for issue in verdict.issues}, verdict.issues
+
+
+def test_an_echoed_denial_never_depends_on_which_candidate_is_the_diagnosis(chest_scenario):
+    candidates = ["STEMI", "heart attack", "pneumonia", "costochondritis", "a chest infection", "croup", "GERD"]
+    guardian = OfflineGuardian()
+    echo = "No, I've never been told I have {}."
+    verdicts = [
+        guardian.verdict(echo.format(c), chest_scenario, asked(chest_scenario, f"Told {c}?")).ok for c in candidates
+    ]
+    assert verdicts == [True] * len(candidates)

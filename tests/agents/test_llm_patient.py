@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import gymnasium as gym
-import pytest
 
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.actions import parse_action
 from consultgym.agents.base import Exchange, PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.patient.llm import LLMPatient, Redactor
+from consultgym.agents.patient.llm import LLMPatient, guidance
 from consultgym.agents.patient.offline import fact_only_reply
 from consultgym.agents.patient.turn import PatientTurn
 from consultgym.config import LLMSettings
@@ -60,8 +59,22 @@ def test_the_revision_request_names_the_offending_spans_and_the_bearing_facts(ch
     revision = fake_openai.chat_requests[1].messages
     guidance = revision[-1]["content"]
     assert revision[-2]["role"] == "assistant" and revision[-1]["role"] == "user"
-    assert '"I take aspirin 75 mg' in guidance and "unsupported" in guidance and "leak" in guidance
-    assert not names_in(fake_openai.chat_requests[1].text, chest_scenario)  # the leaked name is a placeholder
+    assert '"I take aspirin 75 mg' in guidance and "unsupported" in guidance
+    # The leak is worded like any claim without a fact behind it: guidance never confirms which guess was right.
+    problems = guidance.split("Answer the doctor's last message again")[0]
+    assert "leak" not in problems and "diagnos" not in problems
+
+
+def test_guidance_words_a_leak_exactly_like_an_illness_the_facts_lack(chest_scenario):
+    from consultgym.records import GuardianIssue, IssueKind, Verdict
+
+    def guidance_for(clause: str, kind: IssueKind, detail: str) -> str:
+        issue = GuardianIssue(kind=kind, text=clause, start=0, detail=detail)
+        return guidance(chest_scenario, Verdict(ok=False, issues=[issue])).replace(clause, "<clause>")
+
+    leak = guidance_for("I have a heart attack", IssueKind.leak, "names the diagnosis")
+    other = guidance_for("I have costochondritis", IssueKind.unsupported, "no fact mentions 'costochondriti'")
+    assert leak == other
 
 
 def test_a_patient_that_always_leaks_ends_in_the_fact_only_fallback(chest_scenario, fake_openai, fast_llm):
@@ -75,8 +88,9 @@ def test_a_patient_that_always_leaks_ends_in_the_fact_only_fallback(chest_scenar
         turn = session.turns[-1]
     finally:
         env.close()
-    assert len(turn.drafts) == 3 and all(not v.ok for v in turn.verdicts)  # the draft and two revisions
-    assert turn.fallback and info["guardian"]["fallback"]
+    # the draft and two revisions, all rejected; then the fact-only fallback, checked and accepted
+    assert len(turn.drafts) == 4 and [v.ok for v in turn.verdicts] == [False, False, False, True]
+    assert turn.fallback and info["guardian"]["fallback"] and not turn.fallback_issue
     ctx = PatientContext(chest_scenario, parse_action(question), (), 0, session.seed)
     assert observation == fact_only_reply(ctx)[0] and not names_in(observation, chest_scenario)
     assert fake_openai.request_count == 3
@@ -105,15 +119,36 @@ def test_patient_requests_never_carry_the_diagnosis_its_synonyms_or_the_rubric(c
         observations = [env.step(turn)[0] for turn in turns]
     finally:
         env.close()
-    assert "My father had a heart attack when he was 60." in observations[0]  # the placeholder was put back
+    assert "My father had a heart attack when he was 60." in observations[0]  # family history, as the fact says
     assert "ST elevation" in observations[2]  # findings come from the facts, without a call
     requests = fake_openai.chat_requests
     assert requests and all(r.model == "m" for r in requests)
     rubric = [text for item in chest_scenario.must_ask for text in (item.ask, *item.examples)]
+    system = requests[0].messages[0]["content"]
+    # A name reaches the model only where the family-history fact or the doctor put it, never as the patient's own.
+    assert names_in(system, chest_scenario) == ["heart attack"] and "My father had a heart attack" in system
     for request in requests:
-        assert not names_in(request.text, chest_scenario), request.text
+        said = system + "".join(m["content"] for m in request.messages if m["role"] != "system")
+        assert not set(names_in(request.text, chest_scenario)) - set(names_in(said, chest_scenario))
+        assert "[CONDITION" not in request.text
         assert not [t for t in rubric if normalize(t) in normalize(request.text)]
         assert "ST elevation" not in request.text and "troponin" not in request.text.lower()  # findings stay out
+
+
+def test_nothing_in_a_request_marks_which_candidate_is_the_diagnosis(chest_scenario, fake_openai, fast_llm):
+    # The echo probe: the same question about the diagnosis and four other illnesses. The requests must differ by the
+    # candidate's own words only, or the patient model would know which one is real.
+    fake_openai.script("No, I've never been told that.")
+    candidates = ["STEMI", "pneumonia", "costochondritis", "a chest infection", "aortic dissection"]
+    env = make_env(chest_scenario, fast_llm)
+    try:
+        for candidate in candidates:
+            env.reset(seed=0)
+            env.step(f"Have you ever been told you have {candidate}?")
+    finally:
+        env.close()
+    bodies = [r.text.replace(c, "<candidate>") for r, c in zip(fake_openai.chat_requests, candidates, strict=True)]
+    assert len(set(bodies)) == 1
 
 
 def test_exam_and_test_turns_cost_no_call_and_mixed_turns_append_the_findings(chest_scenario, fake_openai):
@@ -160,19 +195,3 @@ def test_describe_has_the_settings_and_no_key(fake_openai, monkeypatch):
     described = patient.describe()
     assert described["kind"] == "llm" and described["model"] == "m" and described["temperature"] == 0.3
     assert "sk-very-secret" not in str(described)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("My father had a heart attack.", "My father had a [CONDITION-4]."),
-        ("Inferior STEMI or a STEMI, or MI?", "[CONDITION-2] or a [CONDITION-3], or [CONDITION-6]?"),
-        ("Heart attacks run in the family", "[CONDITION-4] run in the family"),
-        ("Minutes, mild, admit", "Minutes, mild, admit"),
-    ],
-)
-def test_the_redactor_swaps_names_for_placeholders_and_back(chest_scenario, text, expected):
-    redactor = Redactor.for_scenario(chest_scenario)
-    assert redactor.scrub(text) == expected
-    assert not names_in(redactor.scrub(text), chest_scenario)
-    assert redactor.restore("[condition-4]") == "heart attack"

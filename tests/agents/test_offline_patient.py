@@ -7,7 +7,16 @@ import pytest
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian.offline import OfflineGuardian
-from consultgym.agents.patient.offline import TOO_MANY, OfflinePatient, fact_only_reply
+from consultgym.agents.patient.offline import (
+    DENIALS,
+    DONT_KNOW,
+    NOT_THAT_I_KNOW,
+    ONE_THING,
+    TOO_MANY,
+    UNSURE,
+    OfflinePatient,
+    fact_only_reply,
+)
 from consultgym.agents.patient.turn import PatientTurn
 from consultgym.envs.driver import run_sync
 
@@ -58,13 +67,63 @@ def test_exam_and_lab_facts_only_on_request(chest_scenario):
     assert not {"ecg", "troponin", "exam_cvs"} & set(revealed)
 
 
+def strip_filler(reply: str) -> str:
+    for filler in ("Well, ", "Um, ", "Hmm, "):
+        if reply.startswith(filler):
+            return reply[len(filler)].upper() + reply[len(filler) + 1 :]
+    return reply
+
+
 def test_closed_world_policy(chest_scenario):
     reply, revealed = ask(chest_scenario, "Have you noticed any rash?")
-    assert revealed == [] and reply.rstrip().endswith((".",)) and "No" in reply
+    assert revealed == [] and strip_filler(reply) in DENIALS  # a symptom the script does not list: denied
+    assert strip_filler(ask(chest_scenario, "Have you ever had a stroke?")[0]) in NOT_THAT_I_KNOW
+    assert strip_filler(ask(chest_scenario, "What was your potassium level?")[0]) in DONT_KNOW
+    # Not a symptom: never denied on the script's silence ('Does anything make it worse?' -> 'No' was a lie).
+    assert strip_filler(ask(chest_scenario, "Does anything make it better?")[0]) in UNSURE
     reply, _ = ask(chest_scenario, "TEST: chest x-ray")
-    assert "within normal limits" in reply
+    assert reply == "That test is within normal limits."
     reply, _ = ask(chest_scenario, "EXAMINE: abdomen")
-    assert "no abnormal findings" in reply
+    assert reply == "No abnormal findings on that examination."
+
+
+def test_an_unlisted_test_follows_the_case_default(chest_scenario):
+    unavailable = chest_scenario.model_copy(update={"default_finding": "not_available"})
+    assert ask(unavailable, "TEST: chest x-ray")[0] == "That test is not available."
+    assert ask(unavailable, "EXAMINE: abdomen")[0] == "That examination is not available."
+
+
+def test_the_doctors_words_are_never_echoed(chest_scenario):
+    for request in ("EXAMINE: neurological", "TEST: inferior STEMI confirmation", "TEST: appendicitis"):
+        reply, _ = ask(chest_scenario, request)
+        assert request.split(": ")[1].lower() not in reply.lower()
+
+
+def test_denials_in_one_reply_are_varied(chest_scenario):
+    reply, _ = ask(chest_scenario, "Any rash? Any itching? Any hives?")
+    said = [sentence for sentence in DENIALS if sentence in reply or sentence.lower() in reply]
+    assert len(said) == 3
+
+
+def test_a_shotgun_turn_gets_one_thing_at_a_time_and_reveals_nothing(chest_scenario):
+    for turn in (
+        "pain fever cough sweating nausea smoking alcohol radiation jaw arm",
+        "When did it start, where is it, what is it like, how bad is it, and does it spread?",
+        "Do you smoke?\nTEST: ECG CXR CBC troponin CT MRI",
+    ):
+        assert ask(chest_scenario, turn) == (ONE_THING, [])
+
+
+def test_asking_again_brings_out_the_facts_not_yet_said():
+    from consultgym.scenarios.loader import load_library
+
+    scenario = {s.id: s for s in load_library("starter")}["chest-pain-58m"]
+    first = fact_only_reply(PatientContext(scenario, parse_action("Do you have any medical conditions?")))[1]
+    assert first == ["pmh_hypertension", "pmh_cholesterol"]  # two facts at most
+    again = PatientContext(scenario, parse_action("Any other medical conditions?"), revealed=frozenset(first))
+    assert fact_only_reply(again)[1] == ["no_diabetes"]
+    same_turn = "Do you have any medical conditions? Any other medical conditions?"
+    assert fact_only_reply(PatientContext(scenario, parse_action(same_turn)))[1] == [*first, "no_diabetes"]
 
 
 def test_more_than_the_limit_is_refused(chest_scenario):

@@ -34,6 +34,18 @@ def flagged(index: int, coverage: float) -> Turn:
     )  # fmt: skip
 
 
+def fallback_with_issue(index: int, coverage: float) -> Turn:
+    """A turn whose every draft was rejected and whose fact-only fallback repeats the first rejected draft (what the
+    offline patient did before its fallback was checked): the reply still names the diagnosis."""
+    leak = GuardianIssue(kind="leak", text="heart attack", detail="names the diagnosis")
+    rejected = Verdict(ok=False, issues=[leak], source="offline")
+    return Turn(
+        index=index, doctor="Does the pain spread anywhere?", kind="ask", drafts=[REJECTED_DRAFT, REJECTED_DRAFT],
+        verdicts=[rejected, rejected], reply=REJECTED_DRAFT, fallback=True, facts_revealed=["radiation"],
+        coverage=coverage,
+    )  # fmt: skip
+
+
 def make_episode(
     index: int = 0,
     scenario_id: str = SCENARIO_ID,
@@ -42,11 +54,16 @@ def make_episode(
     *,
     error: str = "",
     doctor_text: str = "When did the pain start?",
+    fallback: bool = False,
+    doctor: str = "scripted",
 ) -> Episode:
-    """Three doctor turns: a question, a flagged question, a diagnosis (which ends without a patient reply)."""
+    """Three doctor turns: a question, a flagged question, a diagnosis (which ends without a patient reply).
+
+    With `fallback`, the second turn's reply is a fact-only fallback that still carries the leak.
+    """
     turns = [
         ask(0, doctor_text, "It started about 2 hours ago.", 0.15, ["onset"]),
-        flagged(1, 0.45),
+        fallback_with_issue(1, 0.45) if fallback else flagged(1, 0.45),
         Turn(index=2, doctor="DIAGNOSIS: inferior STEMI", kind="diagnose", reply=ENDED, coverage=0.45),
     ]
     judgement = Judgement(
@@ -60,6 +77,7 @@ def make_episode(
     )  # fmt: skip
     return Episode(
         index=index, scenario_id=scenario_id, seed=seed, opening="I've got this terrible pressure in my chest.",
+        config={"doctor": doctor, "patient": "offline"},
         turns=turns, judgement=None if error else judgement, terminated=True, error=error,
         usage={"patient": Usage(calls=2, prompt_tokens=300, completion_tokens=40)},
     )  # fmt: skip

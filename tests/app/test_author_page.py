@@ -10,11 +10,12 @@ from consultgym.app.authoring import TEMPLATE
 from consultgym.app.safe import escape
 from consultgym.scenarios.loader import load_scenario
 
-EDITOR = "_author_text"
+TEXT = "author_text"  # the editor's text as the page holds it (the browser's editor sends it as the author types)
 
 
 def edit(at, text: str) -> None:
-    at.text_area(key=EDITOR).set_value(text).run()
+    at.session_state[TEXT] = text
+    at.run()
     assert not at.exception
 
 
@@ -27,14 +28,20 @@ def save(at, path: Path, overwrite: bool = False) -> None:
 
 def test_starts_from_a_valid_template(app) -> None:
     at = app(page="author")
-    assert at.text_area(key=EDITOR).value == TEMPLATE
+    assert at.session_state[TEXT] == TEMPLATE
     assert at.success[0].value.startswith("Valid: 2 facts, 2 must-ask items")
+    facts, items = (table.value for table in at.dataframe)  # the structured editors, with the line of each entry
+    assert facts["line"].tolist() == [9, 14] and facts["id"].tolist() == ["onset", "no_fever"]
+    assert items["line"].tolist() == [21, 26] and items["priority"].tolist() == ["important", "routine"]
 
 
 def test_invalid_scenario_is_rejected_with_the_field_path(app, workdir: Path) -> None:
     at = app(page="author")
-    edit(at, TEMPLATE.replace("category: ros", "category: rumour"))
-    assert "Invalid scenario" in at.error[0].value and escape("facts.1.category: Input should be") in at.error[0].value
+    edit(at, TEMPLATE.replace("category: ros", "category: rumour").replace("facts: [onset]", "facts: [onset, gone]"))
+    message = at.error[0].value
+    assert "Invalid scenario: 2 problems" in message
+    assert escape("line 15: facts.1.category: Input should be") in message
+    assert escape("line 24: must_ask.0.facts: unknown fact id 'gone'") in message
     target = workdir / "scenarios" / "bad.yaml"
     save(at, target)
     assert any("Not saved" in e.value for e in at.error)
@@ -44,8 +51,8 @@ def test_invalid_scenario_is_rejected_with_the_field_path(app, workdir: Path) ->
 def test_yaml_syntax_error_names_the_line(app) -> None:
     at = app(page="author")
     edit(at, "id: x\nfacts: [\n")
-    assert "not valid YAML at line 3" in at.error[0].value
-    assert any("Fix the YAML" in i.value for i in at.info)  # the form waits for parseable YAML
+    assert escape("line 3: not valid YAML") in at.error[0].value
+    assert any("Fix the YAML" in i.value for i in at.info)  # the form and tables wait for parseable YAML
 
 
 def test_valid_scenario_is_saved_as_written(app, workdir: Path) -> None:
@@ -89,14 +96,17 @@ def test_lint_warnings_are_live(app) -> None:
     assert escape("fact no_fever: no keywords, so no question can reveal it") in at.warning[0].value
 
 
-def test_main_fields_form_writes_the_yaml(app) -> None:
+def test_main_fields_form_writes_the_yaml_and_keeps_comments(app) -> None:
     at = app(page="author")
+    edit(at, TEMPLATE.replace("  - id: onset\n", "  - id: onset  # keep me\n"))
+    revision = at.session_state["author_revision"]
     next(t for t in at.text_input if t.label == "Title").input("Dry cough in a teacher")
     next(b for b in at.button if b.label == "Apply to the YAML").click().run()
     assert not at.exception
-    data = yaml.safe_load(at.text_area(key=EDITOR).value)
-    assert data["title"] == "Dry cough in a teacher"
-    assert data["facts"][0]["id"] == "onset"  # the rest is untouched
+    text = at.session_state[TEXT]
+    assert yaml.safe_load(text)["title"] == "Dry cough in a teacher"
+    assert "# A new scenario." in text and "  - id: onset  # keep me\n" in text  # comments kept, as they were
+    assert at.session_state["author_revision"] == revision + 1  # the editor is told to show the new text
 
 
 def test_a_library_file_can_be_loaded(app, workdir: Path) -> None:
@@ -105,4 +115,4 @@ def test_a_library_file_can_be_loaded(app, workdir: Path) -> None:
     options = at.selectbox(key="_author_source").options
     match = next(o for o in options if o.endswith("chest_pain.yaml"))
     at.selectbox(key="_author_source").set_value(source if source in options else match).run()
-    assert "fixture-chest-pain" in at.text_area(key=EDITOR).value
+    assert "fixture-chest-pain" in at.session_state[TEXT]

@@ -11,8 +11,8 @@ from builders import make_episode, write_run
 
 from consultgym.app.data import (
     discover_runs,
+    doctor_label,
     episode_label,
-    filter_summary,
     index_run,
     next_episode_index,
     run_files_from,
@@ -52,23 +52,30 @@ def test_summary_rows(tmp_path: Path) -> None:
     first, failed = summary.iloc[0], summary.iloc[1]
     assert (first["reward"], first["coverage"], first["diagnosis"]) == (0.25, 0.45, 1.0)
     assert (first["turns"], first["flagged"], first["error"]) == (3, 1, "")
+    assert (first["guarded"], first["emitted_issues"], first["critical_missed"]) == (2, 0, 0)
     assert math.isnan(failed["reward"]) and failed["error"] == "timeout"
     assert episode_label(first.to_dict()) == "#0 fixture-chest-pain (seed 0) 0.25, 1 flagged"
     assert episode_label(failed.to_dict()).endswith(" error, 1 flagged")
 
 
-def test_filters() -> None:
-    summary = summarize(
-        [make_episode(0, "a", reward=0.1), make_episode(1, "b", reward=0.9), make_episode(2, "a", error="boom")]
-    )
-    positions = lambda frame: frame["position"].tolist()  # noqa: E731
-    assert positions(filter_summary(summary)) == [0, 1, 2]
-    assert positions(filter_summary(summary, scenarios=["a"])) == [0, 2]
-    assert positions(filter_summary(summary, score_range=(0.5, 1.0))) == [1]  # unscored drop out of a narrowed range
-    assert positions(filter_summary(summary, status="errors")) == [2]
-    assert positions(filter_summary(summary, status="completed")) == [0, 1]
-    unflagged = summary.assign(flagged=[0, 2, 0])
-    assert positions(filter_summary(unflagged, flagged_only=True)) == [1]
+def test_items_texts_and_positions(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "r.jsonl", [make_episode(3, "a"), make_episode(7, "b", error="boom")])
+    index = index_run(run)
+    assert index.items[["position", "item", "covered"]].values.tolist() == [
+        [0, "ask_onset", True],
+        [0, "ask_radiation", True],
+        [0, "ask_smoking", False],
+    ]  # the failed episode has no graded item
+    assert "when did the pain start?" in index.texts[0] and "boom" in index.texts[1]
+    assert index.position_of(7) == 1 and index.position_of(5) is None
+    assert index.curves[0] == [0.15, 0.45, 0.45] and index.scenario_ids == ["a", "b"]
+
+
+def test_doctor_label() -> None:
+    assert doctor_label({"doctor": "scripted"}) == "scripted"
+    assert doctor_label({"doctor": "llm", "doctor_model": "m1"}) == "llm (m1)"
+    assert doctor_label({"doctor": {"kind": "human"}}) == "human"
+    assert doctor_label({}) == "unknown"
 
 
 def test_run_files_from_environment_and_argv(tmp_path: Path) -> None:

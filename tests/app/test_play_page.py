@@ -27,7 +27,9 @@ def send_form(at, name: str, text: str) -> None:
 def test_play_an_episode_to_the_judgement_and_save_it(app, workdir: Path) -> None:
     at = start(app)
     assert [m.name for m in at.main.chat_message] == ["patient"]  # the opening
+    assert any("Turn 1 of 12" in m.value and "12 left" in m.value for m in at.markdown)
     at.chat_input(key="play_chat").set_value("When did the pain start?").run()
+    assert any("Turn 2 of 12" in m.value and "11 left" in m.value for m in at.markdown)
     at.chat_input(key="play_chat").set_value("Does the pain spread anywhere?").run()
     assert len(at.main.chat_message) == 5
     said = escape("started about 2 hours ago")
@@ -51,6 +53,7 @@ def test_play_an_episode_to_the_judgement_and_save_it(app, workdir: Path) -> Non
     assert [e.index for e in run.episodes] == [0] and not run.warnings
     episode = run.episodes[0]
     assert episode.scenario_id == SCENARIO_ID and episode.run_id == "play"
+    assert episode.config["doctor"] == {"kind": "human"} and episode.config["patient"]["kind"] == "offline"
     assert [t.kind for t in episode.turns] == ["ask", "ask", "test", "diagnose"]
     assert episode.judgement is not None and episode.judgement.diagnosis_correct
     assert at.button(key="play_save").disabled  # saved once

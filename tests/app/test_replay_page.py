@@ -6,8 +6,8 @@ from pathlib import Path
 
 from builders import EMITTED_REPLY, REJECTED_DRAFT, XSS, make_episode, write_run
 
+from consultgym.app.dialogue import REVEALED, SELECTED
 from consultgym.app.safe import escape
-from consultgym.app.widgets import REVEALED, SELECTED
 
 
 def markdown_values(at) -> list[str]:
@@ -75,16 +75,55 @@ def test_filters(app, workdir: Path) -> None:
         make_episode(2, error="backend timed out"),
     ]
     at = app([write_run(workdir / "a.jsonl", episodes)])
-    assert len(at.selectbox(key="_replay_episode").options) == 3
-    at.multiselect(key="replay_scenarios").set_value(["other-scenario"]).run()
-    assert len(at.selectbox(key="_replay_episode").options) == 1
-    at.multiselect(key="replay_scenarios").set_value([]).run()
-    at.slider(key="replay_score").set_value((0.5, 1.0)).run()
-    assert len(at.selectbox(key="_replay_episode").options) == 1
-    at.slider(key="replay_score").set_value((0.0, 1.0)).run()
-    at.radio(key="replay_status").set_value("errors").run()
-    assert len(at.selectbox(key="_replay_episode").options) == 1
+    assert len(at.selectbox(key="_episode").options) == 3
+    at.multiselect(key="_filter_scenarios").set_value(["other-scenario"]).run()
+    assert len(at.selectbox(key="_episode").options) == 1
+    at.multiselect(key="_filter_scenarios").set_value([]).run()
+    at.slider(key="_filter_reward").set_value((0.5, 1.0)).run()
+    assert len(at.selectbox(key="_episode").options) == 1
+    at.slider(key="_filter_reward").set_value((0.0, 1.0)).run()
+    at.radio(key="_filter_status").set_value("errors").run()
+    assert len(at.selectbox(key="_episode").options) == 1
     assert any("backend timed out" in e.value for e in at.error)
+
+
+def test_a_filter_that_hides_the_episode_moves_picker_and_page_together(app, workdir: Path) -> None:
+    episodes = [make_episode(0, "first-case"), make_episode(1, "second-case"), make_episode(2, "third-case")]
+    at = app([write_run(workdir / "a.jsonl", episodes)])
+    at.selectbox(key="_episode").set_value(0).run()
+    at.multiselect(key="_filter_scenarios").set_value(["third-case"]).run()
+    assert at.selectbox(key="_episode").value == 2 and at.session_state["episode"] == 2
+    assert at.subheader[0].value.startswith("Episode 2 ·")
+    assert at.query_params["episode"] == "2" and at.query_params["scenario"] == "third-case"
+
+
+def test_search_filters_by_dialogue_text(app, workdir: Path) -> None:
+    episodes = [make_episode(0), make_episode(1, doctor_text="Any palpitations at night?")]
+    at = app([write_run(workdir / "a.jsonl", episodes)])
+    at.text_input(key="_filter_search").input("palpitations").run()
+    assert at.selectbox(key="_episode").options == ["#1 fixture-chest-pain (seed 0) 0.50, 1 flagged"]
+
+
+def test_a_fallback_that_still_leaks_is_not_shown_as_clean(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode(fallback=True)])])
+    notes = [c.value for c in at.caption if "Emitted with guardian issues" in c.value]
+    assert len(notes) == 1 and "leak" in notes[0] and escape("heart attack") in notes[0]
+    assert [m.value for m in at.metric][5] == "1"  # replies with issues
+    at.checkbox(key="_filter_issues").check().run()
+    assert len(at.selectbox(key="_episode").options) == 1
+
+
+def test_checklist_shows_evidence_and_critical_items(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    texts = [m.value for m in at.markdown]
+    radiation = next(t for t in texts if "weight 3" in t)
+    assert "critical" in radiation and escape("Does the pain spread?") in radiation
+    assert any("covers" in c.value for c in at.caption)  # the doctor's turn names the items it covered
+
+
+def test_episode_export_is_offered(app, workdir: Path) -> None:
+    at = app([write_run(workdir / "a.jsonl", [make_episode()])])
+    assert any(b.label == "Download this episode (HTML)" for b in at.get("download_button"))
 
 
 def test_corrupt_file_names_file_and_line(app, workdir: Path) -> None:
@@ -107,7 +146,7 @@ def test_truncated_last_line_is_a_warning_not_an_error(app, workdir: Path) -> No
 def test_runs_under_cwd_are_found(app, workdir: Path) -> None:
     write_run(workdir / "runs" / "found.jsonl", [make_episode()])
     at = app()
-    assert [Path(o).name for o in at.selectbox(key="_replay_run").options] == ["found.jsonl"]
+    assert [Path(o).name for o in at.selectbox(key="_run").options] == ["found.jsonl"]
     assert len(at.main.chat_message) == 6
 
 

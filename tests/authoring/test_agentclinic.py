@@ -13,7 +13,8 @@ from consultgym.authoring.build_library import DEFAULT_AGENTCLINIC
 from consultgym.authoring.gold import gold_check
 from consultgym.authoring.importers import agentclinic
 from consultgym.authoring.importers.agentclinic import convert_case, import_agentclinic, import_command, read_cases
-from consultgym.authoring.importers.wording import denial_items, first_person, patient_wording, sentences
+from consultgym.authoring.importers.voice import first_person, patient_wording
+from consultgym.authoring.importers.wording import denial_items, sentences
 from consultgym.errors import ScenarioError
 from consultgym.scenarios.loader import LIBRARY_ROOT, dump_scenario, load_library, load_scenario
 from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
@@ -116,7 +117,7 @@ def test_statements_become_atomic_facts_with_categories():
     } <= denied
     social = {f.say for f in by_category["social"]}
     assert {"I don't smoke.", "I drink wine occasionally.", "I work as a graphic designer."} <= social
-    assert any("smoking" in f.keywords for f in by_category["social"])
+    assert any("smoking" in f.topics for f in by_category["social"])
     assert scenario.patient.age == 35 and scenario.patient.sex == "female"
     assert "graphic designer" in scenario.patient.persona
 

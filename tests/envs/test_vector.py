@@ -12,7 +12,7 @@ import pytest
 
 import consultgym  # noqa: F401 - registers the ids
 from consultgym.agents.doctor.llm import LLMDoctor
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.config import LLMSettings
 from consultgym.envs.batch import VECTOR_KWARGS, make_vec, rollout_batch
 from consultgym.envs.builder import session_factory
@@ -94,10 +94,10 @@ def test_make_vec_helper_accepts_env_kwargs_and_rejects_unknown_modes():
 def test_rollout_batch_matches_one_by_one_episodes():
     build = session_factory(scenarios="starter")
     seeds = list(range(len(STARTER)))
-    results = asyncio.run(rollout_batch(build, ScriptedDoctor, STARTER, seeds, concurrency=3))
+    results = asyncio.run(rollout_batch(build, SystematicDoctor, STARTER, seeds, concurrency=3))
     assert [r.scenario_id for r in results] == STARTER and [r.seed for r in results] == seeds
     for result in results:
-        alone = run_sync(play_episode(build(), ScriptedDoctor(), result.scenario_id, result.seed))
+        alone = run_sync(play_episode(build(), SystematicDoctor(), result.scenario_id, result.seed))
         assert result.error == "" and result.judgement is not None
         assert result.reward == alone.reward == result.judgement.reward
         assert result.messages == alone.messages
@@ -107,14 +107,14 @@ def test_rollout_batch_matches_one_by_one_episodes():
 
 def test_rollout_batch_reuses_a_pool_of_sessions_and_records_failures():
     build = session_factory(scenarios="starter")
-    sessions, doctors = [build(), build()], [ScriptedDoctor(), ScriptedDoctor()]
+    sessions, doctors = [build(), build()], [SystematicDoctor(), SystematicDoctor()]
     scenarios = ["chest-pain-58m", "no-such-scenario", "chest-pain-58m", "back-pain-42m"]
     results = asyncio.run(rollout_batch(sessions, doctors, scenarios, [0, 1, 0, 3]))
     assert [bool(r.error) for r in results] == [False, True, False, False]
     assert "no-such-scenario" in results[1].error and results[1].judgement is None
     assert results[0].messages == results[2].messages  # same scenario and seed: same patient, same dialogue
     with pytest.raises(ConfigError, match="seed"):
-        asyncio.run(rollout_batch(build, ScriptedDoctor, scenarios, [0]))
+        asyncio.run(rollout_batch(build, SystematicDoctor, scenarios, [0]))
 
 
 def test_rollout_batch_runs_llm_doctors_and_patients_concurrently():

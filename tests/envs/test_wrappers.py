@@ -9,17 +9,24 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import consultgym
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.envs.driver import run_sync
-from consultgym.envs.wrappers import ChatMessages, ScenarioNormalized, ShapedCoverage, TurnCost, session_of
+from consultgym.envs.wrappers import (
+    ChatMessages,
+    ScenarioNormalized,
+    ShapedCoverage,
+    TestCost,
+    TurnCost,
+    session_of,
+)
 from consultgym.errors import ConfigError
 
 EASY, HARD = "chest-pain-58m", "child-fever-2y"
 
 
 def play(env: gym.Env, seed: int, scenario: str | None = None) -> tuple[list[float], dict]:
-    """The scripted doctor plays one episode; returns every step's reward and the last info."""
-    doctor = ScriptedDoctor()
+    """The systematic doctor plays one episode; returns every step's reward and the last info."""
+    doctor = SystematicDoctor()
     obs, _ = env.reset(seed=seed, options={"scenario": scenario} if scenario else None)
     heard = session_of(env).scenario.opening
     doctor.reset(heard, seed)
@@ -58,10 +65,10 @@ def test_shaped_coverage_over_a_turn_cost_keeps_its_sum():
 def test_scenario_normalized_maps_each_scenario_median_to_the_target():
     env = ScenarioNormalized(gym.make("consultgym/Consultation-v0"), target=0.5)
     raw = {s: sum(play(gym.make("consultgym/Consultation-v0"), 0, s)[0]) for s in (EASY, HARD)}
-    assert raw[EASY] - raw[HARD] > 0.2  # the scripted doctor does much better on one than the other
+    assert raw[EASY] - raw[HARD] > 0.2  # the systematic doctor does much better on one than the other
     for scenario in (EASY, HARD, EASY, HARD):
         rewards, info = play(env, 0, scenario)
-        # The scripted doctor is deterministic, so every episode is that scenario's median: both map to 0.5.
+        # The systematic doctor is deterministic, so every episode is that scenario's median: both map to 0.5.
         assert sum(rewards) == pytest.approx(0.5) and info["raw_return"] == pytest.approx(raw[scenario])
     assert env.median(EASY) == pytest.approx(raw[EASY]) and env.median("never-played") is None
 
@@ -97,3 +104,37 @@ def test_chat_messages_passes_check_env_and_speaks_openai_format():
     assert [m["role"] for m in obs] == ["system", "user", "assistant", "user"]
     assert obs[2]["content"].startswith("When did it start?") and env.observation_space.contains(obs)
     assert list(obs[1:]) == session_of(env).messages()
+
+
+def test_test_cost_charges_every_request():
+    env = TestCost(gym.make("consultgym/Consultation-v0"), cost=0.02, exam_cost=0.005, prices={"CT": 0.1})
+    env.reset(seed=0, options={"scenario": EASY})
+    _, reward, *_, info = env.step("When did it start?")
+    assert (reward, info["test_cost"]) == (0.0, 0.0)
+    _, reward, *_, info = env.step("TEST: ECG\nTEST: computed tomography of the head\nEXAMINE: chest")
+    assert info["test_cost"] == pytest.approx(0.02 + 0.1 + 0.005) and reward == pytest.approx(-info["test_cost"])
+    # A shotgun line reveals nothing, and costs every test it names.
+    observation, reward, *_, info = env.step("TEST: ECG CXR CBC troponin CT MRI")
+    assert info["test_cost"] == pytest.approx(5 * 0.02 + 0.1) and "ST elevation" not in observation
+
+
+def test_test_cost_over_an_episode_lowers_the_return_of_ordering_everything():
+    def episode_return(turns: list[str]) -> float:
+        env = TestCost(gym.make("consultgym/Consultation-v0"), cost=0.02)
+        env.reset(seed=0, options={"scenario": EASY})
+        total = 0.0
+        for turn in turns:
+            _, reward, terminated, truncated, _ = env.step(turn)
+            total += float(reward)
+            if terminated or truncated:
+                break
+        return total
+
+    everything = ["TEST: ECG\nTEST: troponin\nTEST: full blood count"] * 4 + ["DIAGNOSIS: STEMI"]
+    focused = ["TEST: ECG\nTEST: troponin"] + ["DIAGNOSIS: STEMI"]
+    assert episode_return(everything) < episode_return(focused)
+
+
+def test_test_cost_rejects_negative_prices():
+    with pytest.raises(ConfigError, match="must be >= 0"):
+        TestCost(gym.make("consultgym/Consultation-v0"), cost=-1)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.envs.driver import run_sync
 from consultgym.errors import MissingExtraError
 from consultgym.integrations import require
@@ -34,8 +34,8 @@ def public_methods(env: object) -> set[str]:
 
 
 def play(env: ConsultationToolEnv, row: dict) -> list[str]:
-    """The scripted doctor drives the tools until the consultation ends; returns every tool result."""
-    doctor, results = ScriptedDoctor(), []
+    """The systematic doctor drives the tools until the consultation ends; returns every tool result."""
+    doctor, results = SystematicDoctor(), []
     opening = env.reset(**row)
     doctor.reset(opening, row["seed"])
     heard = opening
@@ -70,7 +70,7 @@ def test_tool_docstrings_document_every_argument_for_schema_generation(tool):
         assert schema["function"]["name"] == tool
 
 
-def test_scripted_doctor_plays_a_whole_episode_through_the_tools():
+def test_systematic_doctor_plays_a_whole_episode_through_the_tools():
     env = ConsultationToolEnv()
     results = play(env, ROW)
     assert env.done and env.session is not None and env.session.judgement is not None

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.integrations.verl import (
     CLASS_PATH,
     ConsultationInteraction,
@@ -25,11 +25,11 @@ SCENARIO, SEED = "chest-pain-58m", 4
 
 
 async def play(interaction: ConsultationInteraction, instance_id: str, scenario: str = SCENARIO, seed: int = SEED):
-    """veRL's loop, with the scripted doctor as the policy: returns every response tuple and the final score."""
+    """veRL's loop, with the systematic doctor as the policy: returns every response tuple and the final score."""
     await interaction.start_interaction(instance_id, scenario=scenario, seed=seed)
     opening = interaction.session(instance_id).scenario.opening
     messages = [{"role": "user", "content": opening}]
-    doctor, responses = ScriptedDoctor(), []
+    doctor, responses = SystematicDoctor(), []
     doctor.reset(opening, seed)
     heard = opening
     while True:
@@ -141,11 +141,11 @@ def test_compute_score_sums_turn_scores_and_explains_a_missing_field():
 
 
 def test_one_library_load_per_settings_across_interactions(monkeypatch):
-    import consultgym.envs.batch as batch
+    import consultgym.envs.builder as builder
 
     loads = []
-    real = batch.load_library
-    monkeypatch.setattr(batch, "load_library", lambda names: loads.append(names) or real(names))
+    real = builder.load_library
+    monkeypatch.setattr(builder, "load_library", lambda names: loads.append(names) or real(names))
     settings = {"name": "consultation", "max_turns": 7}  # settings no other test uses: a fresh cache entry
     for trajectory in range(5):  # veRL builds an interaction per sample
         interaction = ConsultationInteraction(settings)

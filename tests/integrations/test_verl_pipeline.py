@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.integrations.verl import dataset_row, interaction_config, trainer_overrides
 from consultgym.scenarios.loader import load_library
 
@@ -79,7 +79,7 @@ def interactions_from_config(path: Path) -> dict[str, Any]:
 async def tool_agent_loop(
     sample: dict, interaction_map: dict, max_user_turns: int | None, max_assistant_turns: int | None
 ) -> tuple[dict, Any, str]:
-    """Step 3: `ToolAgentLoop.run` with an interaction and no tools; the scripted doctor is the policy's generation."""
+    """Step 3: `ToolAgentLoop.run` with an interaction and no tools; the systematic doctor is the generation."""
     messages = list(sample["raw_prompt"])
     request_id = uuid4().hex
     interaction_kwargs = sample["extra_info"]["interaction_kwargs"]
@@ -87,7 +87,7 @@ async def tool_agent_loop(
         raise ValueError("'name' key is required in interaction_kwargs")
     interaction = interaction_map[interaction_kwargs["name"]]
     await interaction.start_interaction(request_id, **interaction_kwargs)
-    doctor, turn_scores, user_turns, assistant_turns = ScriptedDoctor(), [], 0, 0
+    doctor, turn_scores, user_turns, assistant_turns = SystematicDoctor(), [], 0, 0
     doctor.reset(messages[-1]["content"], int(interaction_kwargs["seed"]))
     while True:  # GENERATING
         text = await doctor.act(messages[-1]["content"])

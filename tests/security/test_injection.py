@@ -18,7 +18,6 @@ import pytest
 from consultgym.actions import parse_action
 from consultgym.agents.guardian.offline import OfflineGuardian
 from consultgym.agents.llm import aclose_clients
-from consultgym.agents.patient.llm import redactor
 from consultgym.envs.builder import build_session
 from consultgym.envs.driver import run_sync
 from consultgym.envs.session import ConsultationSession
@@ -104,7 +103,6 @@ def test_guardian_flags_every_obfuscated_leak(scenario):
     guardian = OfflineGuardian()
     missed = []
     for reply in obeying_replies(scenario):
-        reply = redactor(scenario).restore(reply)  # what the LLM patient hands the guardian
         if IssueKind.leak not in {issue.kind for issue in guardian.verdict(reply, scenario).issues}:
             missed.append(reply)
     assert missed == []

@@ -1,28 +1,18 @@
-"""Reward hacking: no way of phrasing turns earns more than asking the same items honestly, within the per-turn limit.
+"""Reward hacking: scenario-independent policies built from the library itself cannot farm the reward.
 
-The judge credits at most `questions_per_turn` (3) new items per doctor turn, from the turn's first three units
-(questions, ``EXAMINE:`` and ``TEST:`` requests), and each item once. On the fixture scenario (8 must-ask items, total
-weight 16; 'one per turn' asks each item's first example in its own turn):
-
-| strategy (doctor turns)                                          | coverage | honest, same items and turns |
-|------------------------------------------------------------------|----------|------------------------------|
-| every must-ask question in one turn (1 turn)                     | 0.4375   | 0.4375 (3 per turn)          |
-| the same list-everything turn, 8 times (8 turns)                 | 0.4375   | 1.0    (one per turn)        |
-| one question repeated 10 times in a turn (1 turn)                | 0.125    | 0.125                        |
-| one question repeated in 12 turns (12 turns)                     | 0.125    | 0.125                        |
-| seven questions hidden in one long sentence (1 turn)             | 0.4375   | 0.4375 (3 per turn)          |
-| that long sentence, 8 times (8 turns)                            | 0.8125   | 1.0    (one per turn)        |
-| the rubric's own `ask` texts pasted into one turn (1 turn)       | 0.4375   | 0.4375 (3 per turn)          |
-| `ask` and `examples` texts pasted into one turn (1 turn)         | 0.4375   | 0.4375 (3 per turn)          |
-| keyword stuffing, no question at all (1 turn)                    | 0.4375   | 0.4375 (3 per turn)          |
-
-Diagnosis: only the first candidate of a hedge counts; a candidate that also names a differential, or dismisses
-itself ('STEMI unlikely'), is not credited.
+The adversaries are `consultgym.testing.gaming`: keyword stuffing, rubric wording, a generic checklist crammed into
+one unit, shotgun test lines, bag-of-words diagnoses and hedges with every separator, each built from the shipped
+library *without* the scenario it plays (leave-one-out). Every one plays every shipped scenario and is scored by the
+offline judge, which is what the env pays at the end (`test_the_env_pays_what_the_judge_scores`). The honest
+baselines are the generic checklist asked one question per unit and the systematic-history doctor (the scripted
+doctor until the systematic one ships). `benchmarks/reward_hacking.py` prints the same comparison as a table.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
+from statistics import mean
 
 import gymnasium as gym
 import pytest
@@ -30,166 +20,139 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import consultgym  # noqa: F401 - registers the env ids
-from consultgym.agents.judge.offline import diagnosis_matches, score
+from consultgym.actions import parse_action
+from consultgym.agents.factory import make_doctor
+from consultgym.agents.judge.offline import score
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
+from consultgym.envs.driver import run_sync
+from consultgym.records import Judgement
 from consultgym.scenarios.loader import load_library
+from consultgym.scenarios.retrieval import turn_units
 from consultgym.scenarios.schema import Scenario
+from consultgym.testing.gaming import DIAGNOSES, POLICIES, LibraryVocabulary, checklist_per_unit, keyword_stuffing
+from consultgym.testing.replay import OFFLINE_DOCTORS
 
-STARTER = load_library("starter")
+LIBRARIES = ("starter", "generated", "agentclinic")
 LIMIT = DEFAULT_QUESTIONS_PER_TURN
+HONEST = "systematic" if "systematic" in OFFLINE_DOCTORS else "scripted"
 
 
-def coverage(scenario: Scenario, turns: list[str]) -> float:
-    return score(scenario, turns, None).coverage
+@cache
+def vocabulary() -> LibraryVocabulary:
+    return LibraryVocabulary.of([s for name in LIBRARIES for s in load_library(name)])
 
 
-def honest(scenario: Scenario) -> list[str]:
-    """Each must-ask item's first example, one per turn (the gold check's doctor)."""
-    return [item.examples[0] for item in scenario.must_ask]
+def judge(scenario: Scenario, turns: list[str]) -> Judgement:
+    """What the env pays for these doctor turns: the judge's score, the diagnosis from a final DIAGNOSIS: turn."""
+    turns = turns[: scenario.turn_limit]
+    return score(scenario, turns, parse_action(turns[-1]).diagnosis)
 
 
-def three_per_turn(questions: list[str]) -> list[str]:
-    return ["\n".join(questions[i : i + LIMIT]) for i in range(0, len(questions), LIMIT)]
+def gaming_turns(scenario: Scenario) -> dict[str, list[str]]:
+    own = vocabulary().without(scenario)
+    limit = scenario.turn_limit
+    turns = {name: policy(own, limit) for name, policy in POLICIES.items()}
+    stuffing = keyword_stuffing(own, limit - 1)
+    return turns | {name: [*stuffing, diagnose(own)] for name, diagnose in DIAGNOSES.items()}
 
 
-def max_new_items_per_turn(scenario: Scenario, turns: list[str]) -> int:
-    per_turn = Counter(item.turn for item in score(scenario, turns, None).items if item.covered)
-    return max(per_turn.values(), default=0)
+@cache
+def results(library: str) -> dict[str, list[Judgement]]:
+    """Every gaming policy and the honest checklist on every scenario of a library."""
+    played: dict[str, list[Judgement]] = {}
+    for scenario in load_library(library):
+        for name, turns in gaming_turns(scenario).items():
+            played.setdefault(name, []).append(judge(scenario, turns))
+        honest = checklist_per_unit(vocabulary(), scenario.turn_limit)
+        played.setdefault("checklist_per_unit", []).append(judge(scenario, honest))
+    return played
 
 
-LONG_SENTENCE = (
-    "Tell me when the pain started and what it feels like and whether it spreads anywhere and whether you have "
-    "been sweating or feeling sick and which medications you take and whether you smoke and whether anything runs "
-    "in your family"
-)
+@cache
+def honest_doctor_reward(library: str) -> float:
+    env = gym.make("consultgym/Consultation-v0", scenarios=library)
+    rewards = []
+    for scenario in load_library(library):
+        doctor = make_doctor(HONEST)
+        observation, _ = env.reset(seed=0, options={"scenario": scenario.id})
+        doctor.reset(observation, seed=0)
+        while True:
+            observation, reward, terminated, truncated, _ = env.step(run_sync(doctor.act(observation)))
+            if terminated or truncated:
+                rewards.append(reward)
+                break
+    env.close()
+    return mean(rewards)
 
 
-# --------------------------------------------------------------------------------------- the numbers in the table
-def test_list_everything_in_one_turn(chest_scenario):
-    everything = "\n".join(honest(chest_scenario))
-    assert coverage(chest_scenario, [everything]) == 0.4375
-    assert coverage(chest_scenario, three_per_turn(honest(chest_scenario))[:1]) == 0.4375  # honest, 3 in a turn
-    assert coverage(chest_scenario, [everything] * 8) == 0.4375  # the list again and again earns nothing new
-    assert coverage(chest_scenario, honest(chest_scenario)) == 1.0
+def mean_of(judgements: list[Judgement], field: str) -> float:
+    return mean(float(getattr(j, field)) for j in judgements)
 
 
-def test_repeated_identical_questions(chest_scenario):
-    question = "When did the pain start?"
-    assert coverage(chest_scenario, [" ".join([question] * 10)]) == 0.125
-    assert coverage(chest_scenario, [question] * 12) == 0.125
-    assert coverage(chest_scenario, [question]) == 0.125  # asking it once is worth exactly as much
+# ---------------------------------------------------------------------------------------------- over the library
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_keyword_stuffing_covers_little(library):
+    assert mean_of(results(library)["keyword_stuffing"], "coverage") <= 0.35
 
 
-def test_questions_hidden_in_one_long_sentence(chest_scenario):
-    assert coverage(chest_scenario, [LONG_SENTENCE]) == 0.4375
-    assert coverage(chest_scenario, [LONG_SENTENCE] * 8) == 0.8125  # 3 + 3 + 1 items: the per-turn limit holds
-    assert coverage(chest_scenario, honest(chest_scenario)) == 1.0
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_bag_of_words_and_multi_name_diagnoses_are_rarely_correct(library):
+    for name in DIAGNOSES:
+        assert mean_of(results(library)[name], "diagnosis_correct") <= 0.02, name
 
 
-def test_pasting_the_scenarios_own_wording(chest_scenario):
-    asks = [item.ask for item in chest_scenario.must_ask]
-    examples = [example for item in chest_scenario.must_ask for example in item.examples]
-    assert coverage(chest_scenario, [" ".join(asks)]) == 0.4375  # one unit
-    assert coverage(chest_scenario, [". ".join(asks) + "."]) == 0.4375  # eight units, three count
-    assert coverage(chest_scenario, [". ".join(asks + examples)]) == 0.4375
-    assert coverage(chest_scenario, asks) == 1.0  # one per turn: just asking
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_no_gaming_policy_reaches_the_honest_baselines(library):
+    played = results(library)
+    honest = {"checklist_per_unit": mean_of(played["checklist_per_unit"], "reward")}
+    honest[HONEST] = honest_doctor_reward(library)
+    for name in [*POLICIES, *DIAGNOSES]:
+        gamed = mean_of(played[name], "reward")
+        for baseline, reward in honest.items():
+            assert gamed < reward, f"{name} earns {gamed:.3f} on {library}, the honest {baseline} {reward:.3f}"
 
 
-def test_keyword_stuffing(chest_scenario):
-    stuffed = "onset character radiation severity sweating nausea medications smoking family ecg"
-    assert coverage(chest_scenario, [stuffed]) == 0.4375
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_no_turn_credits_more_than_the_limit(library):
+    for judgements in results(library).values():
+        for judgement in judgements:
+            per_turn = Counter(item.turn for item in judgement.items if item.covered)
+            assert max(per_turn.values(), default=0) <= LIMIT
 
 
-# --------------------------------------------------------------------------------------- the same over the library
-def _gaming_strategies(scenario: Scenario) -> dict[str, list[str]]:
-    questions = honest(scenario)
-    asks = [item.ask for item in scenario.must_ask]
-    examples = [example for item in scenario.must_ask for example in item.examples]
-    run_on = " and ".join(q.rstrip("?.").lower() for q in questions)
-    return {
-        "list_everything": ["\n".join(questions)] * len(questions),
-        "repeat_one": [questions[0]] * len(questions),
-        "run_on_sentence": [run_on] * len(questions),
-        "paste_asks": [" ".join(asks)] * len(questions),
-        "paste_asks_and_examples": [". ".join(asks + examples)] * len(questions),
-    }
+def test_the_bags_leave_the_evaluated_scenario_out():
+    scenario = load_library("starter")[0]
+    own_words = LibraryVocabulary.of_scenario(scenario).diagnosis_words
+    left_out = vocabulary().without(scenario).diagnosis_words
+    assert all(left_out[word] == vocabulary().diagnosis_words[word] - 1 for word in own_words)
 
 
-@pytest.mark.parametrize("scenario", STARTER, ids=[s.id for s in STARTER])
-def test_no_strategy_beats_honest_questions_in_the_same_turns(scenario):
-    honest_turns = honest(scenario)
-    assert coverage(scenario, honest_turns) == 1.0
-    for name, turns in _gaming_strategies(scenario).items():
-        assert len(turns) == len(honest_turns)
-        gamed = coverage(scenario, turns)
-        assert gamed <= coverage(scenario, honest_turns), name
-        assert max_new_items_per_turn(scenario, turns) <= LIMIT, name
-        # One gamed turn earns at most the best honest turn: the three heaviest items asked together.
-        best_turn = sum(sorted((i.priority.weight for i in scenario.must_ask), reverse=True)[:LIMIT])
-        assert coverage(scenario, turns[:1]) <= best_turn / scenario.total_weight + 1e-9, name
+def test_the_env_pays_what_the_judge_scores():
+    library = load_library("starter")
+    env = gym.make("consultgym/Consultation-v0", scenarios=library)
+    for scenario in library[:4]:
+        for name, turns in list(gaming_turns(scenario).items())[:: len(POLICIES)]:
+            env.reset(seed=0, options={"scenario": scenario.id})
+            for turn in turns:
+                _, _, terminated, truncated, info = env.step(turn)
+                if terminated or truncated:
+                    break
+            assert info["judgement"]["reward"] == judge(scenario, turns).reward, (scenario.id, name)
+    env.close()
 
 
+# --------------------------------------------------------------------------------------------- any arrangement
 @settings(max_examples=200, deadline=None, database=None)
 @given(data=st.data())
-def test_any_arrangement_credits_at_most_the_limit_per_turn(data):
-    scenario = data.draw(st.sampled_from(STARTER))
+def test_any_arrangement_credits_at_most_one_item_per_unit(data):
+    scenario = data.draw(st.sampled_from(load_library("starter")))
     pieces = [t for item in scenario.must_ask for t in (item.ask, *item.examples, *item.keywords)]
     joiners = st.sampled_from(["\n", " ", ". ", "? ", " and ", ", ", ""])
     turn = st.lists(st.sampled_from(pieces), min_size=1, max_size=12).flatmap(
         lambda parts: joiners.map(lambda joiner: joiner.join(parts))
     )
     turns = data.draw(st.lists(turn, min_size=1, max_size=12))
-    assert max_new_items_per_turn(scenario, turns) <= LIMIT
-
-
-def test_the_env_reward_follows(chest_scenario):
-    """Through the env: listing everything, then the right diagnosis, scores below asking honestly."""
-
-    def play(turns: list[str]) -> float:
-        env = gym.make("consultgym/Consultation-v0", scenarios=[chest_scenario])
-        env.reset(seed=0)
-        for turn in turns:
-            env.step(turn)
-        reward = env.step("DIAGNOSIS: inferior STEMI")[1]
-        env.close()
-        return reward
-
-    everything = "\n".join(honest(chest_scenario))
-    gamed, fair = play([everything] * 8), play(honest(chest_scenario))
-    assert (gamed, fair) == (pytest.approx(0.7 * 0.4375 + 0.3), pytest.approx(1.0))
-
-
-# ---------------------------------------------------------------------------------------------- diagnosis hedging
-@pytest.mark.parametrize(
-    ("given", "credited"),
-    [
-        ("inferior STEMI", True),
-        ("Probably an acute inferior STEMI due to right coronary artery occlusion", True),
-        ("STEMI or unstable angina or aortic dissection", True),  # the first candidate is right
-        ("unstable angina or STEMI or aortic dissection", False),
-        ("unstable angina, STEMI, aortic dissection", False),
-        ("unstable angina / STEMI", False),
-        ("unstable angina and STEMI", False),
-        ("unstable angina vs STEMI", False),
-        ("unstable angina\nSTEMI", False),
-        ("unstable angina STEMI aortic dissection", False),  # a list without separators
-        ("STEMI unstable angina", False),
-        ("STEMI unlikely", False),
-        ("anything but STEMI", False),
-        ("not STEMI", False),
-        ("", False),
-    ],
-)
-def test_hedged_diagnoses_are_credited_only_for_the_first_candidate(chest_scenario, given, credited):
-    assert diagnosis_matches(chest_scenario, given) is credited
-
-
-@pytest.mark.parametrize("scenario", STARTER, ids=[s.id for s in STARTER])
-def test_hedging_over_the_library(scenario):
-    name = scenario.diagnosis.name
-    others = [d for d in scenario.diagnosis.differentials if not diagnosis_matches(scenario, d)][:3]
-    assert diagnosis_matches(scenario, name)
-    assert diagnosis_matches(scenario, " or ".join([name, *others]))
-    for wrong_first in (" or ".join([*others, name]), ", ".join([*others, name]), " ".join([*others, name])):
-        assert not diagnosis_matches(scenario, wrong_first), wrong_first
-    assert not diagnosis_matches(scenario, f"{name} unlikely")
+    judgement = score(scenario, turns, None)
+    per_turn = Counter(item.turn for item in judgement.items if item.covered)
+    for index, count in per_turn.items():
+        assert count <= min(LIMIT, len(turn_units(parse_action(turns[index]))))

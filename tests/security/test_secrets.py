@@ -29,6 +29,7 @@ from consultgym.errors import BackendError, ConfigError
 from consultgym.runner import run
 from consultgym.settings import RunConfig
 from consultgym.testing import FakeOpenAIServer, unused_base_url
+from consultgym.testing.scripted_models import reply_under_check
 
 KEY = "sk-consultgym-FAKE-0123456789"
 FRAGMENTS = (KEY, "FAKE-0123456789", "consultgym-FAKE")  # a partial echo counts too
@@ -177,6 +178,99 @@ def test_a_key_given_as_an_option_is_refused_without_being_echoed(tmp_path):
             run(RunConfig(out=tmp_path / "run.jsonl", patient="llm", **options, progress=False))
         assert_no_key(str(caught.value), "the error message")
     assert list(tmp_path.iterdir()) == []  # refused before any file was written
+
+
+# ---------------------------------------------------------------------------------- a key reflected into replies
+REFLECTED = f"Debug header Bearer {KEY}"
+
+
+def _reflecting_models() -> dict[str, object]:
+    """Every role's model quotes the key back, as a misconfigured proxy or a debugging server might."""
+
+    def guardian(body: dict) -> str:
+        sentence = reply_under_check(body).split('"\n', 1)[0]
+        label = {"sentence": sentence, "label": "unsupported", "reason": f"{REFLECTED} says no", "facts": []}
+        return json.dumps({"sentences": [label]})
+
+    return {
+        "patient": f"{REFLECTED}. It started about 2 hours ago.",
+        "guardian": guardian,
+        "judge": {"items": [], "diagnosis": {"correct": False, "reason": f"{REFLECTED} (judge)"}},
+        "doctor": [f"When did it start? {REFLECTED}", f"Any allergies? key={KEY[5:]}", "DIAGNOSIS: unsure"],
+    }
+
+
+def _rendered_text(at) -> str:
+    """Every element the app rendered, as protobuf text (markdown, captions, tables, expanders, widgets)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def test_a_key_reflected_into_completions_never_reaches_records_logs_or_the_app(tmp_path, caplog, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from consultgym.app.launch import APP_MAIN, RUNS_ENV
+
+    caplog.set_level(logging.DEBUG)
+    out = tmp_path / "run.jsonl"
+    with FakeOpenAIServer(by_model=_reflecting_models(), api_key=KEY) as server:
+        options = _llm_options(server.base_url, tmp_path / "cache")
+        options |= {"judge_model": "judge", "judge_base_url": server.base_url, "judge_max_retries": 0}
+        spec = RunConfig(
+            out=out, scenarios=["starter"], episodes=2, doctor="llm", patient="llm", guardian="llm", judge="llm",
+            progress=False, **options,
+        )  # fmt: skip
+        summary = run(spec)
+        served = {r.model for r in server.chat_requests}
+    assert summary.errored == 0 and served == {"doctor", "patient", "guardian", "judge"}
+    records = out.read_text(encoding="utf-8")
+    # The reflection reached the client and was scrubbed everywhere it landed: drafts, issues, doctor turns.
+    assert "Debug header Bearer ***" in records and "says no" in records and "key=***" in records
+    assert_no_key_in_files(tmp_path)
+    assert_no_key(caplog.text, "the logs")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(RUNS_ENV, str(out))
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=60)
+    at.run()
+    at.switch_page("views/replay.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _rendered_text(at)
+    assert "It started about 2 hours ago" in shown and "says no" in shown  # the draft and the guardian issue
+    assert_no_key(shown, "the app")
+
+
+def test_every_reply_is_scrubbed_before_it_is_validated_cached_or_returned(tmp_path):
+    import asyncio
+
+    from consultgym.agents.guardian.llm import GuardianReport
+
+    reply = {"sentences": [{"sentence": REFLECTED, "label": "leak", "reason": f"proxy {KEY[3:]}", "facts": []}]}
+    with FakeOpenAIServer([f"{REFLECTED} and more", reply], api_key=KEY) as server:
+        settings = LLMSettings(model="m", base_url=server.base_url, cache="readwrite", cache_dir=str(tmp_path))
+        backend = ChatBackend(settings, role="guardian")
+
+        async def ask():
+            try:
+                text = await backend.complete([{"role": "user", "content": "hello"}])
+                report = await backend.parse([{"role": "user", "content": "label"}], GuardianReport)
+                return text, report
+            finally:
+                await aclose_clients()
+
+        text, report = asyncio.run(ask())
+    assert text == "Debug header Bearer *** and more"
+    assert report.sentences[0].sentence == "Debug header Bearer ***" and report.sentences[0].reason == "proxy ***"
+    assert len(assert_no_key_in_files(tmp_path)) == 2  # both replies were cached, scrubbed
 
 
 # ---------------------------------------------------------------------------------------------------- the CLI

@@ -1,1 +1,1 @@
-"""Doctors: the scripted baseline, the knowledge-graph doctor and any chat model."""
+"""Doctors: the systematic-history baseline, the knowledge-graph doctor and any chat model."""

@@ -1,53 +1,72 @@
-"""The scripted doctor with the DDXPlus knowledge graph: it picks questions by expected information gain.
+"""The knowledge-graph doctor: a condensed systematic history, then the DDXPlus questions worth most.
 
 After a condensed history, each turn asks the evidences (DDXPlus questions) with the highest expected information
 gain over the most probable remaining conditions, given what the patient has confirmed and denied so far. An evidence
 counts as confirmed when one of its keywords appears in an affirmative clause of anything the patient said, and as
 denied when it was asked and not confirmed. The differential is the posterior ranking (`differential()`); the
-diagnosis is its top condition, unless the findings table of the plain scripted doctor matches more strongly.
-Like `ScriptedDoctor`, it sees only the patient's words.
+diagnosis is the condition an examination or test report concludes, else the differential's top condition.
+
+It reads the same DDXPlus knowledge base the generated library is built from, so its figures on that library measure
+the graph, not history taking: reports give them separately (the systematic doctor is the baseline). Like every
+doctor it sees only the patient's words.
 """
 
 from __future__ import annotations
 
-from consultgym.agents.doctor.scripted import ScriptedDoctor, pick_profile, rank_diagnoses
+from consultgym.agents.doctor.findings import conditions_named
+from consultgym.agents.doctor.systematic import SystematicDoctor
 from consultgym.agents.guardian.offline import clauses
 from consultgym.scenarios.knowledge import KnowledgeBase, load_knowledge
 from consultgym.text import contains_phrase, is_negated
 
-CONDENSED_HISTORY: list[str] = [
-    "When did this start? Can you describe what it feels like? How severe is it on a scale of 1 to 10?",
-    "Does it spread anywhere? Does anything make it better or worse? Have you noticed any other symptoms?",
-    "Do you take any medications? Do you have any allergies? Do you have any past medical history?",
-    "Does anything run in your family? Do you smoke? Do you drink alcohol?",
-]
+CONDENSED_HISTORY: tuple[str, ...] = (
+    "When did it start?",
+    "What does it feel like?",
+    "How severe is it, out of ten?",
+    "Does it spread anywhere?",
+    "Does anything make it worse?",
+    "Have you noticed any other symptoms?",
+    "Do you take any medications?",
+    "Do you have any allergies?",
+    "Do you have any medical conditions?",
+    "Does anything run in your family?",
+    "Do you smoke?",
+    "Do you drink alcohol?",
+)
 KNOWLEDGE_TURNS = 4  # turns of information-gain questions, three evidences each
 CANDIDATES = 12  # conditions kept in play when ranking questions
-FINDINGS_OVERRIDE = 4.0  # a findings-table score at least this strong beats the graph (exam and test results)
 
 
-class KnowledgeDoctor(ScriptedDoctor):
+class KnowledgeDoctor(SystematicDoctor):
     """Condensed history, information-gain questions from the knowledge graph, examination, tests, diagnosis."""
 
     def __init__(self, knowledge: KnowledgeBase | None = None, questions_per_turn: int = 3) -> None:
-        super().__init__()
+        super().__init__(questions_per_turn)
         self.name = "knowledge"
         self.kb = knowledge or load_knowledge()
-        self.questions_per_turn = questions_per_turn
         self.asked: list[str] = []
         self.knowledge_turns = 0
+        self.closing: list[str] = []
 
     def reset(self, opening: str, seed: int = 0) -> None:
-        profile = pick_profile(opening)
-        self.heard, self.asked, self.knowledge_turns = [], [], 0
-        self.plan = list(CONDENSED_HISTORY)
+        super().reset(opening, seed)
+        self.asked, self.knowledge_turns = [], 0
+        per_turn = self.questions_per_turn
+        self.plan = [" ".join(CONDENSED_HISTORY[i : i + per_turn]) for i in range(0, len(CONDENSED_HISTORY), per_turn)]
+        exams = ["vital signs", *self.profile.exams][:per_turn]
         self.closing = [
-            "\n".join(f"EXAMINE: {what}" for what in profile.exams),
-            "\n".join(f"TEST: {name}" for name in profile.tests),
+            "\n".join(f"EXAMINE: {what}" for what in exams),
+            "\n".join(f"TEST: {name}" for name in self.profile.tests[:per_turn]),
         ]
 
     async def act(self, observation: str) -> str:
         self.heard.append(observation)
+        if self._last.startswith(("EXAMINE:", "TEST:")):
+            self.findings.append(observation)
+        self._last = self._next_turn()
+        return self._last
+
+    def _next_turn(self) -> str:
         if self.plan:
             return self.plan.pop(0)
         if self.knowledge_turns < KNOWLEDGE_TURNS:
@@ -70,8 +89,10 @@ class KnowledgeDoctor(ScriptedDoctor):
 
     def differential(self) -> list[tuple[str, float]]:
         """Conditions by posterior probability given what was confirmed and denied, best first."""
-        present = self.confirmed()
-        absent = [code for code in self.asked if code not in present]
+        confirmed = self.confirmed()
+        # In code order: float sums in another order differ in the last bit, and ties then break by hash seed.
+        present = [code for code in self.kb.evidences() if code in confirmed]
+        absent = [code for code in self.asked if code not in confirmed]
         return self.kb.score_conditions(present, absent)
 
     def next_questions(self) -> list[str]:
@@ -83,7 +104,6 @@ class KnowledgeDoctor(ScriptedDoctor):
         return [self.kb.evidence(code).question for code in codes]
 
     def diagnose(self) -> str:
-        table_best, table_score = rank_diagnoses(" ".join(self.heard))[0]
-        if table_score >= FINDINGS_OVERRIDE:
-            return table_best
-        return self.kb.condition(self.differential()[0][0]).display_name
+        """The condition a report concludes, else the top of the knowledge-graph differential."""
+        named = conditions_named(self.findings)
+        return named[0] if named else self.kb.condition(self.differential()[0][0]).display_name

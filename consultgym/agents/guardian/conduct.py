@@ -21,17 +21,34 @@ import re
 from collections import Counter
 
 from consultgym.agents.base import PatientContext
+from consultgym.agents.patient import offline as offline_patient
 from consultgym.records import GuardianIssue, IssueKind
-from consultgym.scenarios.retrieval import facts_for_question
+from consultgym.scenarios.retrieval import facts_for_question, turn_units
 from consultgym.scenarios.schema import Fact, Scenario
 from consultgym.text import content_words, is_negated, normalize
 
-LOOP_REPEATS = 4  # any sentence this many times in one reply is a loop (three denials answer three questions)
+LOOP_REPEATS = 4  # a sentence this many times, and more often than the turn asked things, is a loop
 LOOP_STATEMENT_WORDS = 5  # an affirmative sentence this long, twice in one reply, is a loop
 GROUNDED = 1.0  # a repeated sentence made only of the scenario's words restates a fact
 RESTATES_SHARE = 0.5  # a sentence restates a fact when at least this share of its content words are the fact's
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# What the offline patient says when no fact answers: never a statement, so repeating it is no non-answer.
+_FILLERS = sorted({normalize(f) for fs in offline_patient.FILLERS.values() for f in fs if normalize(f)}, key=len)[::-1]
+STOCK_LINES = frozenset(
+    normalize(line)
+    for line in (
+        *offline_patient.DENIALS,
+        *offline_patient.NOT_THAT_I_KNOW,
+        *offline_patient.DONT_KNOW,
+        *offline_patient.UNSURE,
+        offline_patient.ONE_THING,
+        offline_patient.TOO_MANY,
+        offline_patient.NOTHING_ASKED,
+        *offline_patient.DEFAULT_FINDINGS.values(),
+        *_FILLERS,
+    )
+)
 _UNSURE = re.compile(r"\b(?:not sure|could not say|do not know|nothing comes to mind)\b")  # on normalized text
 _ROLE_BREAKS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE | re.MULTILINE), why)
@@ -100,12 +117,13 @@ def _last_word(text: str) -> str:
 def _non_answers(reply: str, ctx: PatientContext) -> list[GuardianIssue]:
     said = sentences(reply)
     counts = Counter(normalize(sentence) for sentence, _ in said)
+    loop = max(LOOP_REPEATS, len(turn_units(ctx.action)) + 1)  # one stock answer per unit asked is no loop
     for sentence, start in said:
         key = normalize(sentence)
         if not key or counts[key] < 2:
             continue
         repeated_statement = len(key.split()) >= LOOP_STATEMENT_WORDS and _new_statement(sentence, ctx.scenario)
-        if counts[key] >= LOOP_REPEATS or repeated_statement:
+        if counts[key] >= loop or repeated_statement:
             detail = f"does not answer: says the same sentence {counts[key]} times"
             return [GuardianIssue(kind=IssueKind.non_answer, text=sentence, start=start, detail=detail)]
     return _repeated_reply(reply, ctx)
@@ -133,8 +151,17 @@ def _restates(sentence: str, fact: Fact) -> bool:
 
 
 def _asserts(sentence: str) -> bool:
-    """Neither a denial nor an 'I'm not sure'."""
-    return not is_negated(sentence) and not _UNSURE.search(normalize(sentence))
+    """Neither a denial, an 'I'm not sure', nor another of the offline patient's stock lines ('One thing at a time,
+    please', 'That test is within normal limits.', a filler alone)."""
+    key = normalize(sentence)
+    return not is_negated(sentence) and not _UNSURE.search(key) and _without_filler(key) not in STOCK_LINES
+
+
+def _without_filler(key: str) -> str:
+    for filler in _FILLERS:
+        if key.startswith(filler + " "):
+            return key[len(filler) + 1 :]
+    return key
 
 
 def _new_statement(sentence: str, scenario: Scenario) -> bool:
@@ -144,8 +171,4 @@ def _new_statement(sentence: str, scenario: Scenario) -> bool:
     """
     from consultgym.agents.guardian.offline import grounded_share  # here: the offline guardian runs these checks
 
-    return (
-        not is_negated(sentence)
-        and not _UNSURE.search(normalize(sentence))
-        and (grounded_share(sentence, scenario) < GROUNDED)
-    )
+    return _asserts(sentence) and grounded_share(sentence, scenario) < GROUNDED

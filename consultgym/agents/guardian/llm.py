@@ -2,14 +2,19 @@
 
 Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
 supported becomes a `GuardianIssue` located in the reply; a label on a sentence the reply does not contain (a model
-that labels words of its own) is ignored. The offline leak and conduct checks (role breaks, non-answers) always apply
-too. The verdict's source is ``llm``. The reply's schema is length-bounded (one label per sentence of the reply plus
-one, at most MAX_SENTENCES; short reasons), so a small model under a grammar closes its JSON instead of looping to
-the token cap (measured with SmolLM2-135M: 593 tokens for a two-sentence reply with 12 labels allowed).
+that labels words of its own) is ignored. The verdict's source is ``llm``. The reply's schema is length-bounded (one
+label per sentence of the reply plus one, at most MAX_SENTENCES; short reasons), so a small model under a grammar
+closes its JSON instead of looping to the token cap (measured with SmolLM2-135M: up to 593 tokens for a two-sentence
+reply while 12 labels were allowed).
 
-``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``);
-when it passes a reply whose words come from the scenario (`grounded_share` at least TIERED_GROUNDED_SHARE), the
-pass stands too (``tiered:offline-grounded``); otherwise the model decides (``tiered:llm``).
+Never weaker than offline: the offline check's issues (leaks, contradictions, unsupported terms, numbers and codes,
+role breaks and non-answers) are added to the model's, so a fooled model lets through at most what the offline
+guardian would.
+
+``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``).
+When it passes, the pass stands (``tiered:offline-grounded``) unless the doctor's question or the reply gives a
+reason to look closer (`consultgym.agents.guardian.escalation`: a coded or multiple-choice question, an illness
+named, words the scenario lacks); then the model decides (``tiered:llm``).
 
 Fail closed: when the call fails, times out or its reply does not validate (after the backend's bounded retries), the
 verdict is never a pass by default. The error goes into `Verdict.error`, the offline check decides, and the source
@@ -24,11 +29,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
-from consultgym.agents.guardian.conduct import conduct_issues, sentences
-from consultgym.agents.guardian.offline import OfflineGuardian, distinct, grounded_share
+from consultgym.agents.guardian.conduct import sentences
+from consultgym.agents.guardian.escalation import escalation
+from consultgym.agents.guardian.offline import OfflineGuardian, distinct
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.structured import bounded_list, bounded_text, with_max_items
-from consultgym.config import TIERED_GROUNDED_SHARE, LLMSettings
+from consultgym.config import LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Scenario
@@ -71,7 +77,8 @@ def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
         persona=patient.persona,
         opening=scenario.opening,
         facts="\n".join(f"- {f.id}: {f.text}" + ("" if f.present else " (a denial)") for f in scenario.facts),
-        diagnosis=" / ".join(scenario.diagnosis.names),
+        diagnosis=" / ".join(scenario.diagnosis.names)
+        + (f" (ICD-10 {scenario.diagnosis.icd10})" if scenario.diagnosis.icd10 else ""),
         question=ctx.action.text,
         reply=reply,
     )
@@ -121,6 +128,24 @@ def locate(sentence: str, reply: str) -> tuple[int, int] | None:
     return match.start(), end
 
 
+def with_floor(model_issues: list[GuardianIssue], offline_issues: list[GuardianIssue]) -> list[GuardianIssue]:
+    """The model's issues plus every offline issue they do not already cover (the same clause, flagged as a leak when
+    the offline one is).
+
+    The offline check is the floor: a name match, a contradiction, an unsupported term, number or code costs nothing
+    to find, so a model that missed it, or was talked out of it by the reply itself, must not let it through.
+    """
+
+    def covered(issue: GuardianIssue) -> bool:
+        return any(
+            issue.text in other.text and (issue.kind != IssueKind.leak or other.kind == IssueKind.leak)
+            for other in model_issues
+            if other.text
+        )
+
+    return model_issues + [issue for issue in offline_issues if not covered(issue)]
+
+
 class LLMGuardian(LLMParticipant, GuardianAgent):
     """A chat model as the guardian, optionally behind the offline check (``tiered``). Fails closed.
 
@@ -137,25 +162,19 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
 
     async def check(self, reply: str, ctx: PatientContext) -> Verdict:
         prefix = "tiered:" if self.tiered else ""
+        offline = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
         if self.tiered:
-            first = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
-            if not first.ok:
-                return first.model_copy(update={"source": "tiered:offline"})
-            if grounded_share(reply, ctx.scenario, ctx.action.text) >= TIERED_GROUNDED_SHARE:
-                return first.model_copy(update={"source": "tiered:offline-grounded"})
+            if not offline.ok:
+                return offline.model_copy(update={"source": "tiered:offline"})
+            if escalation(reply, ctx) is None:
+                return offline.model_copy(update={"source": "tiered:offline-grounded"})
         try:
             report = await self.backend.parse(guardian_messages(reply, ctx), report_schema(reply))
             if reply.strip() and not report.sentences:
                 raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
         except BackendError as exc:
-            fallback = self.offline_guardian.verdict(reply, ctx.scenario, ctx)
-            return fallback.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
-        issues = report_to_issues(report, reply, ctx.scenario) + conduct_issues(reply, ctx)
-        if not any(issue.kind == IssueKind.leak for issue in issues):
-            # A leak is a name match the offline check makes for free: a model that missed it, or was talked out of
-            # it by the reply itself, must not let the diagnosis through.
-            offline = self.offline_guardian.verdict(reply, ctx.scenario)
-            issues += [issue for issue in offline.issues if issue.kind == IssueKind.leak]
+            return offline.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
+        issues = with_floor(report_to_issues(report, reply, ctx.scenario), offline.issues)
         return Verdict(ok=not issues, issues=distinct(issues), source=f"{prefix}llm")
 
     def describe(self) -> dict[str, object]:

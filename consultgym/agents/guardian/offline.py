@@ -8,10 +8,13 @@ A reply is cut into clauses (sentences, and parts joined by 'and', 'but', commas
   relative's illness is allowed only when a family-history fact says so;
 - contradicts: it mentions a fact's keyword with the opposite polarity (says 'no fever' when the fact is a fever, or
   'it doesn't spread' against a fact that it does);
-- unsupported: an affirmative clause contains a clinical term (symptom, drug, diagnosis, relative, time unit; see
+- unsupported: an affirmative clause contains a clinical term (symptom, drug, illness, relative, time unit; see
   `consultgym.agents.lexicon`) or a number that nothing in the facts, opening or persona supports.
 
-Denials of things the facts never mention are allowed: under the closed-world policy they are true.
+Denials of things the facts never mention are allowed: under the closed-world policy they are true. So is an echo: a
+term the doctor's own turn used, the diagnosis included, repeated in a negated or questioning clause ("No, I've never
+been told I have X", "Metformin? No."). The patient does not know the diagnosis, so an honest echo says the same
+whichever candidate the doctor names; blocking it only when X is the diagnosis would tell the doctor so.
 
 With the turn's context, `OfflineGuardian` also flags role breaks and non-answers (see `.conduct`).
 """
@@ -24,22 +27,38 @@ from dataclasses import dataclass
 from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.guardian.conduct import conduct_issues
 from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
-from consultgym.agents.lexicon import ALIASES, CLINICAL_TERMS, NUMBER_WORDS, TERM_INDEX, TIME_UNITS
+from consultgym.agents.lexicon import (
+    ALIASES,
+    CLINICAL_TERMS,
+    NUMBER_WORDS,
+    RELATIVES,
+    TERM_INDEX,
+    TIME_UNITS,
+    illness_terms,
+)
+from consultgym.agents.patient.offline import DENIALS, FILLERS, TOO_MANY, UNSURE
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.prepared import per_scenario
-from consultgym.scenarios.schema import Fact, Scenario
+from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import (
+    STOPWORDS,
     TOPICS,
     contains_phrase,
     content_words,
     is_negated,
+    normalize,
     normalize_apostrophes,
     stem,
     stemmed,
     stems,
 )
 
-_CLAUSE_BREAK = re.compile(r"[!?;\n]+|\.(?!\d)|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+# A full stop ends a clause, except in a number (37.4) or after an initial followed by a lowercase word (C. difficile).
+_FULL_STOP = r"\.(?!\d)(?-i:(?!(?<=\b[A-Z]\.)\s+[a-z]))"
+_CLAUSE_BREAK = re.compile(rf"[!?;\n]+|{_FULL_STOP}|,|\b(?:and|but|though|although|whereas)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(rf"[!?\n]|{_FULL_STOP}")
+_ARTICLES = frozenset({"a", "an"})
+_TIMES = stem("times")
 _UNITS = {stem(u) for u in TIME_UNITS} | {stem(u) for u in "mg g ml mcg units times tablets pills puffs kg lb".split()}
 
 
@@ -51,6 +70,7 @@ class Grounding:
     statements: str  # every fact's wording, stemmed: a clause found verbatim in it is supported
     quantities: frozenset[tuple[float, str]]
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
+    about_relatives: frozenset[str]  # ids of facts about a relative ('father died of bowel cancer')
 
 
 @per_scenario
@@ -74,7 +94,12 @@ def grounding(scenario: Scenario) -> Grounding:
     )
     statements = "|".join(stemmed(t) for f in scenario.facts for t in (f.text, f.say) if t)
     amounts = frozenset(q for t in texts for q in quantities(t))
-    return Grounding(vocabulary, statements, amounts, polarity)
+    about_relatives = frozenset(fact.id for fact in scenario.facts if _about_relative(fact))
+    return Grounding(vocabulary, statements, amounts, polarity, about_relatives)
+
+
+def _about_relative(fact: Fact) -> bool:
+    return fact.category == FactCategory.family or any(contains_phrase(fact.text, r) for r in RELATIVES)
 
 
 def _checkable(keyword: str) -> bool:
@@ -120,7 +145,8 @@ def quantities(text: str) -> list[tuple[float, str]]:
         unit = _unit_after(words[i + 1 : i + 3])
         if word[0].isdigit():
             found.append((float(word), unit))
-        elif word in NUMBER_WORDS and unit:
+        elif word in NUMBER_WORDS and unit and not (word in _ARTICLES and unit == _TIMES):
+            # 'one at a time' counts nothing; 'a day' or 'a week' still states an amount a fact must support
             found.append((float(NUMBER_WORDS[word]), unit))
     return found
 
@@ -145,43 +171,98 @@ def clinical_terms(clause: str) -> list[str]:
     return found
 
 
-def review(reply: str, scenario: Scenario) -> list[GuardianIssue]:
-    """Every issue in a reply, in reading order."""
+@dataclass(frozen=True)
+class Asked:
+    """What the doctor's turn named: an echo of it in a negated or questioning clause is no claim of the patient's."""
+
+    names: frozenset[str]  # diagnosis names, in any spelling the leak check knows
+    terms: frozenset[str]  # clinical terms and illnesses, as space-joined stems
+
+    @classmethod
+    def of(cls, question: str, scenario: Scenario) -> Asked:
+        if not question:
+            return NOTHING_ASKED
+        names = leak_names(scenario)
+        forms = leak_forms(question)
+        return cls(
+            frozenset(name for name in names.names if mentions(forms, name, names)),
+            frozenset(clinical_terms(question)) | named_illnesses(question),
+        )
+
+
+def named_illnesses(question: str) -> frozenset[str]:
+    """The illnesses a text names, each also with up to three words just before it that qualify it, as space-joined
+    stems: 'Genitopelvic pain disorder' -> {'disorder', 'genitopelv pain disorder'}."""
+    raw = normalize(question).split()
+    words = [stem(word) for word in raw]
+    found = set()
+    for term in illness_terms(question):
+        parts = term.split()
+        for end in range(len(parts), len(words) + 1):
+            if words[end - len(parts) : end] == parts:
+                start = end - len(parts)
+                while start > 0 and end - len(parts) - start < 3 and raw[start - 1] not in STOPWORDS:
+                    start -= 1
+                found.update((term, " ".join(words[start:end])))
+    return frozenset(found)
+
+
+NOTHING_ASKED = Asked(frozenset(), frozenset())
+
+
+def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianIssue]:
+    """Every issue in a reply to the doctor's `question`, in reading order."""
     ground = grounding(scenario)
+    asked = Asked.of(question, scenario)
     issues: list[GuardianIssue] = []
     named: set[str] = set()
     for clause, start in clauses(reply):
-        leaks = _leaks(clause, start, scenario, named)
+        negated = is_negated(clause)
+        echo = asked if negated or _is_question(reply, start + len(clause)) else NOTHING_ASKED
+        leaks = _leaks(clause, start, scenario, named, echo.names)
         issues += leaks
         if leaks or stemmed(clause) in ground.statements:
             # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
             # which guidance then hands back to the patient model. Or: said in the facts' own words.
             continue
-        negated = is_negated(clause)
-        issues += _contradictions(clause, start, negated, ground)
+        issues += _contradictions(clause, start, negated, ground, echo.terms)
         if not negated:
-            issues += _unsupported(clause, start, ground)
+            issues += _unsupported(clause, start, ground, echo.terms)
     return _spread_leak(reply, scenario, named) + issues
 
 
-def grounded_share(reply: str, scenario: Scenario, question: str = "") -> float:
-    """The share of the reply's content words that the facts, opening, persona or the doctor's question contain.
+def _is_question(reply: str, end: int) -> bool:
+    """Whether the sentence that holds the clause ending at `end` ends with a question mark."""
+    stop = _SENTENCE_END.search(reply, end)
+    return bool(stop) and stop.group(0) == "?"
 
-    Faithful replies reuse the scenario's words; a reply full of words from nowhere deserves a closer (LLM) look.
+
+def grounded_share(reply: str, scenario: Scenario) -> float:
+    """The share of the reply's content words that the scenario's facts, opening or persona contain.
+
+    Faithful replies reuse the scenario's words; a reply full of words from nowhere deserves a closer (LLM) look. The
+    doctor's words never count: the doctor could otherwise plant any word, the diagnosis spelled in code included,
+    and have it echoed as 'grounded'.
     """
     words = content_words(reply)
     if not words:
         return 1.0
-    vocabulary = grounding(scenario).vocabulary + stemmed(question)
-    return sum(f" {word} " in vocabulary for word in words) / len(words)
+    vocabulary = grounding(scenario).vocabulary
+    return sum(f" {word} " in vocabulary or word in _STOCK_WORDS for word in words) / len(words)
 
 
-def _leaks(clause: str, start: int, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
+# How any patient says 'no', 'not sure' or 'one at a time' (the offline patient's own stock phrases): no information.
+_STOCK_WORDS = frozenset(
+    content_words(" ".join([*DENIALS, *UNSURE, TOO_MANY, *(f for fillers in FILLERS.values() for f in fillers)]))
+)
+
+
+def _leaks(clause: str, start: int, scenario: Scenario, named: set[str], echoed: frozenset[str]) -> list[GuardianIssue]:
     names = leak_names(scenario)
     forms = leak_forms(clause)
     mentioned = [name for name in names.names if mentions(forms, name, names)]
     named.update(mentioned)
-    if any(not is_family_history(clause, name, names) for name in mentioned):
+    if any(name not in echoed and not is_family_history(clause, name, names) for name in mentioned):
         return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
     return []
 
@@ -196,8 +277,18 @@ def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[Guardi
     return []
 
 
-def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -> list[GuardianIssue]:
-    matched = [pair for kw, pairs in ground.polarity.items() if contains_phrase(clause, kw) for pair in pairs]
+def _contradictions(
+    clause: str, start: int, negated: bool, ground: Grounding, echoed: frozenset[str]
+) -> list[GuardianIssue]:
+    matched = [
+        pair
+        for kw, pairs in ground.polarity.items()
+        if contains_phrase(clause, kw) and not _inside_echoed_illness(kw, echoed)
+        for pair in pairs
+    ]
+    if matched and not any(contains_phrase(clause, relative) for relative in RELATIVES):
+        # 'I've never had a heart attack' does not contradict 'my father had a heart attack'.
+        matched = [(fact, denies) for fact, denies in matched if fact.id not in ground.about_relatives]
     if not matched or any(denies == negated for _, denies in matched):
         return []
     fact = matched[0][0]
@@ -212,11 +303,19 @@ def _contradictions(clause: str, start: int, negated: bool, ground: Grounding) -
     ]
 
 
-def _unsupported(clause: str, start: int, ground: Grounding) -> list[GuardianIssue]:
+def _inside_echoed_illness(keyword: str, echoed: frozenset[str]) -> bool:
+    """Whether the keyword is part of a longer illness the doctor named ('headache' in 'cluster headache'): denying
+    the named illness is not denying the symptom."""
+    needle = stemmed(keyword)
+    return any(needle in f" {term} " and needle.strip() != term for term in echoed)
+
+
+def _unsupported(clause: str, start: int, ground: Grounding, echoed: frozenset[str]) -> list[GuardianIssue]:
+    terms = dict.fromkeys(clinical_terms(clause) + illness_terms(clause))  # unique, in reading order
     issues = [
         GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact mentions {term!r}")
-        for term in clinical_terms(clause)
-        if f" {term} " not in ground.vocabulary
+        for term in terms
+        if f" {term} " not in ground.vocabulary and term not in echoed
     ]
     issues += [
         GuardianIssue(
@@ -258,8 +357,9 @@ class OfflineGuardian(GuardianAgent):
         return self.verdict(reply, ctx.scenario, ctx)
 
     def verdict(self, reply: str, scenario: Scenario, ctx: PatientContext | None = None) -> Verdict:
-        """The verdict on `reply`; with the turn's context `ctx`, conduct issues are included."""
-        issues = review(reply, scenario)
+        """The verdict on `reply`. With the turn's context `ctx`, an echo of the doctor's own words is no issue, and
+        conduct issues (role breaks, non-answers) are included."""
+        issues = review(reply, scenario, ctx.action.text if ctx is not None else "")
         if ctx is not None:
             issues += conduct_issues(reply, ctx)
         return Verdict(ok=not issues, issues=distinct(issues), source="offline")

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from consultgym.agents.base import JudgeAgent
-from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches
+from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches, tests_ordered
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.structured import bounded_list, bounded_text
 from consultgym.config import LLMSettings
@@ -119,17 +119,17 @@ def judgement_from_report(
     judge: str,
 ) -> Judgement:
     """Check the report's evidence and score it with the offline judge's weights. Pure."""
-    grades = {}
+    grades: dict[str, ItemGrade] = {}
     for grade in report.items:
         grades.setdefault(grade.id, grade)  # the first grade of an item counts; repeats cannot add credit
     claims = []
     for order, item in enumerate(scenario.must_ask):
-        grade = grades.get(item.id)
-        if grade is None or not grade.covered or grade.turn is None:
+        graded = grades.get(item.id)
+        if graded is None or not graded.covered or graded.turn is None:
             continue
-        index = grade.turn - 1
-        if 0 <= index < len(doctor_turns) and quote_in_turn(grade.quote, doctor_turns[index]):
-            claims.append((index, order, item.id, grade.quote))
+        index = graded.turn - 1
+        if 0 <= index < len(doctor_turns) and quote_in_turn(graded.quote, doctor_turns[index]):
+            claims.append((index, order, item.id, graded.quote))
     credited: dict[str, tuple[int, str]] = {}
     per_turn: dict[int, int] = {}
     for index, _, item_id, quote in sorted(claims):
@@ -148,13 +148,13 @@ def judgement_from_report(
         for item in scenario.must_ask
     ]
     correct = bool(diagnosis and diagnosis.strip()) and report.diagnosis.correct
-    return _scored(items, scenario, len(doctor_turns), diagnosis, correct, offline, judge)
+    return _scored(items, scenario, doctor_turns, diagnosis, correct, offline, judge)
 
 
 def _scored(
     items: list[ItemResult],
     scenario: Scenario,
-    n_turns: int,
+    doctor_turns: Sequence[str],
     diagnosis: str | None,
     correct: bool,
     offline: RubricJudge,
@@ -163,11 +163,14 @@ def _scored(
 ) -> Judgement:
     """Coverage, curve and reward from item results, with the offline judge's weights."""
     judgement = assemble(
-        scenario, items, n_turns, diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
+        scenario, items, len(doctor_turns), diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
     )
-    return judgement.model_copy(
-        update={"diagnosis_offline_match": diagnosis_matches(scenario, diagnosis), "error": error}
-    )
+    update = {
+        "diagnosis_offline_match": diagnosis_matches(scenario, diagnosis),
+        "error": error,
+        "tests_ordered": tests_ordered(doctor_turns),
+    }
+    return judgement.model_copy(update=update)
 
 
 def unscored(scenario: Scenario, diagnosis: str | None, judge: str, error: str) -> Judgement:
@@ -292,7 +295,7 @@ def combine(
     items = [_vote_item(item.id, item.priority.weight, scored, vote) for item in scenario.must_ask]
     correct = passes(sum(j.diagnosis_correct for j in scored), len(scored), vote)
     error = f"{len(judgements) - len(scored)} of {len(judgements)} judges failed: {failures}" if failures else ""
-    return _scored(items, scenario, len(doctor_turns), diagnosis, correct, offline, label, error)
+    return _scored(items, scenario, doctor_turns, diagnosis, correct, offline, label, error)
 
 
 def _vote_item(item_id: str, weight: float, judgements: list[Judgement], vote: str) -> ItemResult:

@@ -1,130 +1,42 @@
 """The offline rubric judge: a pure function from (scenario, doctor turns, diagnosis) to a `Judgement`.
 
-A doctor turn is cut into units (questions, ``EXAMINE:`` and ``TEST:`` requests). A unit covers a must-ask item when
-it elicits one of the item's facts (the same retrieval rule the offline patient uses), when one of the item's keywords
-matches it, or when it closely restates the item's `ask` or an example. Anti-gaming: only the first
-`questions_per_turn` units of a turn count, and one turn credits at most `questions_per_turn` items, so listing every
-question at once, or hiding them in one long sentence, earns no more than asking them one turn at a time. An item
-counts once, at the first turn that covers it.
+Coverage: a doctor turn is cut into units (questions, ``EXAMINE:`` and ``TEST:`` requests); only the first
+`questions_per_turn` count, and each covers at most one must-ask item, its best match, and only when the unit is about
+that item (`consultgym.agents.judge.items`). A turn holding a shotgun unit (too long, too many topics or tests at once)
+covers nothing. An item counts once, at the first turn that covers it.
 
-Diagnosis: only the first candidate of the doctor's answer counts ('A or B', 'A, B', 'A and B' are judged as 'A'); it
-is correct when it contains every core word of the expected name or of a synonym ('likely acute appendicitis' matches
-'appendicitis'), is not negated or dismissed ('STEMI unlikely'), and does not also name a differential ('unstable angina
-STEMI' is a hedge, not an answer).
+Diagnosis: one candidate, named, not hedged (`consultgym.agents.judge.diagnosis`).
+
+The rule, its bounds and worked examples: docs/scoring.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence, Set
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import JudgeAgent
-from consultgym.agents.patient.offline import answer_units, facts_for_unit
+from consultgym.agents.judge.diagnosis import is_correct
+from consultgym.agents.judge.items import item_covered_by, items_covered_in_turn
 from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import ItemResult, Judgement
-from consultgym.scenarios.prepared import per_scenario
-from consultgym.scenarios.schema import RubricItem, Scenario
-from consultgym.text import content_words, is_negated, keyword_matches, normalize
+from consultgym.scenarios.schema import Scenario
 
-QUALIFIERS = frozenset(
-    content_words("acute chronic severe mild moderate primary secondary uncomplicated simple typical atypical episode")
-)
-HEDGES = re.compile(
-    r"^(most likely|likely|probable|probably|possible|possibly|suspected|suspect|presumed|query|i think( it s)?|"
-    r"this is|it is|it s|consistent with|working diagnosis( is)?)\s+"
-)
-_CANDIDATE_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\bor\b|\band\b|\bvs\b|\bversus\b|\n)\s*", re.IGNORECASE)
-# Words that dismiss the candidate they sit next to: 'STEMI unlikely' names STEMI but does not diagnose it.
-DISMISSALS = re.compile(
-    r"\b(unlikely|improbable|excluded|ruled out|rule out|anything but|other than|except|rather than|instead of)\b"
-)
-RESTATEMENT_OVERLAP = 0.6  # share of an example's content words a unit must repeat to count as asking it
-
-
-def item_covered_by(item: RubricItem, scenario: Scenario, kind: str, unit: str) -> bool:
-    """Whether one unit of a doctor turn covers a must-ask item."""
-    elicited = {f.id for f in facts_for_unit(scenario, kind, unit)}
-    return _covers(item, scenario, kind, unit, elicited, content_words(unit))
-
-
-def _covers(item: RubricItem, scenario: Scenario, kind: str, unit: str, elicited: set[str], words: set[str]) -> bool:
-    if elicited.intersection(item.facts):
-        return True
-    if kind != "ask":
-        return False
-    if any(keyword_matches(k, unit) for k in item.keywords):
-        return True
-    return any(_restates(words, example) for example in _example_words(scenario)[item.id])
-
-
-def _restates(words: set[str], example_words: frozenset[str]) -> bool:
-    if len(example_words) < 2:
-        return False
-    overlap = len(example_words & words)
-    return overlap >= 2 and overlap / len(example_words) >= RESTATEMENT_OVERLAP
-
-
-@per_scenario
-def _example_words(scenario: Scenario) -> dict[str, list[frozenset[str]]]:
-    return {
-        item.id: [
-            frozenset(content_words(t))
-            for t in (item.ask, *item.examples)
-            if not t.lstrip().upper().startswith(("EXAMINE", "TEST"))
-        ]
-        for item in scenario.must_ask
-    }
-
-
-def items_covered_in_turn(
-    scenario: Scenario, turn: str, already: set[str], limit: int = DEFAULT_QUESTIONS_PER_TURN
-) -> list[tuple[str, str]]:
-    """(item id, evidence) for the items this turn newly covers, at most `limit` of them."""
-    units = answer_units(parse_action(turn))[:limit]
-    covered: list[tuple[str, str]] = []
-    for kind, unit in units:
-        elicited = {f.id for f in facts_for_unit(scenario, kind, unit)}
-        words = content_words(unit)
-        for item in scenario.must_ask:
-            if len(covered) == limit:
-                return covered
-            if item.id not in already and _covers(item, scenario, kind, unit, elicited, words):
-                already.add(item.id)
-                covered.append((item.id, unit if kind == "ask" else f"{kind.upper()}: {unit}"))
-    return covered
+__all__ = ["RubricJudge", "assemble", "diagnosis_matches", "item_covered_by", "items_covered_in_turn", "score"]
 
 
 def diagnosis_matches(scenario: Scenario, given: str | None) -> bool:
-    """Normalised match of the doctor's first diagnosis candidate against the name and synonyms.
-
-    Hedging earns nothing: only the first of 'A or B', 'A, B', 'A and B', 'A / B' counts; a candidate that also names
-    one of the scenario's differentials ('unstable angina STEMI') or dismisses itself ('STEMI unlikely') is wrong.
-    A name that itself holds a separator ('Acute COPD exacerbation / infection') matches when given whole.
-    """
-    if not given or not given.strip():
-        return False
-    whole = HEDGES.sub("", normalize(given))
-    if any(whole == normalize(name) for name in scenario.diagnosis.names):
-        return True
-    first = _CANDIDATE_SPLIT.split(given.strip(), maxsplit=1)[0]
-    if is_negated(first) or DISMISSALS.search(normalize(first)):
-        return False
-    candidate = content_words(HEDGES.sub("", normalize(first)))
-    for name in scenario.diagnosis.names:
-        core = content_words(name) - QUALIFIERS or content_words(name)
-        if core and core <= candidate:
-            return not _names_a_differential(scenario, candidate, content_words(name))
-    return False
+    """Whether the doctor's answer names the scenario's diagnosis, once, and no other disease."""
+    return is_correct(scenario.diagnosis, given)
 
 
-def _names_a_differential(scenario: Scenario, candidate: set[str], name_words: set[str]) -> bool:
-    """Whether the candidate also holds a differential's core words, beyond the expected name's own words."""
-    for differential in scenario.diagnosis.differentials:
-        core = content_words(differential) - QUALIFIERS or content_words(differential)
-        if core and core <= candidate and not core <= name_words:
-            return True
-    return False
+def tests_ordered(doctor_turns: Sequence[str]) -> list[str]:
+    """Every ``EXAMINE:`` and ``TEST:`` request of the consultation, in order ('TEST: ECG')."""
+    ordered = []
+    for turn in doctor_turns:
+        action = parse_action(turn)
+        ordered += [f"EXAMINE: {what}" for what in action.exams] + [f"TEST: {name}" for name in action.tests]
+    return ordered
 
 
 def score(
@@ -161,9 +73,10 @@ def score(
         for item in scenario.must_ask
     ]
     correct = diagnosis_matches(scenario, diagnosis)
-    return assemble(
+    judgement = assemble(
         scenario, items, len(doctor_turns), diagnosis, correct, coverage_weight, diagnosis_weight, "offline"
     )
+    return judgement.model_copy(update={"tests_ordered": tests_ordered(doctor_turns)})
 
 
 def assemble(

@@ -4,28 +4,31 @@ What the model is given: the persona, the opening, the history facts in the pati
 policy of `consultgym.agents.patient.offline` as rules, and the dialogue so far (doctor = user, patient = assistant).
 What it is never given: the diagnosis or its synonyms, the rubric, and the exam and lab facts.
 
-- Diagnosis names inside facts (family history may say "my father had a heart attack") and inside any other text sent
-  (the doctor's words, earlier replies, guidance) are replaced by placeholders such as ``[CONDITION-2]``; the reply
-  has them put back. So no request ever contains a name, yet the patient can still repeat that fact.
+- Nothing marks the diagnosis. A name reaches the model only as the doctor wrote it or as a family-history fact states
+  it, exactly as any other illness would: a placeholder for the diagnosis alone would tell the model which of the
+  doctor's candidates is the real one. For the same reason guidance words a leak like any unsupported claim.
+- A shotgun turn gets the offline patient's "one thing at a time" reply, without a call: the same rule as offline
+  decides what a turn may reveal (`consultgym.scenarios.retrieval`).
 - ``EXAMINE:`` and ``TEST:`` units are answered by the offline retrieval (the findings are facts, not conversation):
   a turn with only such units costs no call; in a mixed turn the model answers the questions and the findings follow.
   Later requests carry only the conversation: the directive lines and the findings are left out of the history.
 - `revise` sends the rejected draft back with guidance naming each offending span, why it was flagged, and the facts
-  that bear on it (guidance injection, as in MedDialogRubrics).
+  that bear on it (guidance injection, as in MedDialogRubrics). A leak and an illness the facts lack get the same
+  words, so guidance never confirms a guess.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.agents.base import PatientAgent, PatientContext
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
 from consultgym.agents.patient.offline import answer_units, fact_only_reply, revealed_facts
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN, LLMSettings
-from consultgym.records import Verdict
-from consultgym.scenarios.prepared import per_scenario, prepared
+from consultgym.records import IssueKind, Verdict
+from consultgym.scenarios.prepared import prepared
+from consultgym.scenarios.retrieval import match_turn
 from consultgym.scenarios.schema import Scenario
 
 STYLES = {
@@ -35,43 +38,6 @@ STYLES = {
     "anxious": "nervously; you sound worried and may hesitate, but you still only give facts that were asked for.",
     "stoic": "calmly and matter-of-factly; you tend to play things down.",
 }
-_PLACEHOLDER = re.compile(r"\[\s*condition[\s_-]*(\d+)\s*\]", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Redactor:
-    """Swaps the diagnosis and its synonyms for numbered placeholders in text sent out, and back in replies."""
-
-    names: tuple[str, ...]
-    patterns: tuple[tuple[re.Pattern[str], str], ...]
-
-    @classmethod
-    def for_scenario(cls, scenario: Scenario) -> Redactor:
-        names = tuple(scenario.diagnosis.names)
-        # Longest first, so 'inferior STEMI' is replaced whole before 'STEMI' could match inside it.
-        order = sorted(range(len(names)), key=lambda i: -len(names[i]))
-        return cls(names, tuple((_name_pattern(names[i]), f"[CONDITION-{i + 1}]") for i in order))
-
-    def scrub(self, text: str) -> str:
-        for pattern, placeholder in self.patterns:
-            text = pattern.sub(placeholder, text)
-        return text
-
-    def restore(self, text: str) -> str:
-        def name(match: re.Match[str]) -> str:
-            index = int(match.group(1)) - 1
-            return self.names[index] if 0 <= index < len(self.names) else match.group(0)
-
-        return _PLACEHOLDER.sub(name, text)
-
-
-def _name_pattern(name: str) -> re.Pattern[str]:
-    words = re.findall(r"[A-Za-z0-9]+", name)
-    body = r"[\W_]+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es|'s)?(?![A-Za-z0-9])", re.IGNORECASE)
-
-
-redactor = per_scenario(Redactor.for_scenario)
 
 
 def _system_prompt(scenario: Scenario, questions_per_turn: int) -> str:
@@ -93,7 +59,7 @@ def _system_prompt(scenario: Scenario, questions_per_turn: int) -> str:
         facts="\n".join(facts),
         questions_per_turn=questions_per_turn,
     )
-    return redactor(scenario).scrub(text)
+    return text
 
 
 def system_prompt(scenario: Scenario, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> str:
@@ -119,36 +85,38 @@ class LLMPatient(LLMParticipant, PatientAgent):
         return revealed_facts(ctx, self.questions_per_turn)
 
     async def respond(self, ctx: PatientContext) -> str:
-        if not ctx.action.questions:
-            return fact_only_reply(ctx, self.questions_per_turn)[0]  # nothing to say, or findings only
+        if self._offline_turn(ctx):
+            return fact_only_reply(ctx, self.questions_per_turn)[0]
         text = await self.backend.complete(self.messages(ctx))
         return self._finish(ctx, text)
 
     async def revise(self, ctx: PatientContext, draft: str, verdict: Verdict) -> str:
-        if not ctx.action.questions:
+        if self._offline_turn(ctx):
             return fact_only_reply(ctx, self.questions_per_turn)[0]
         messages = self.messages(ctx)
-        scrub = redactor(ctx.scenario).scrub
-        messages.append({"role": "assistant", "content": scrub(self._spoken_part(ctx, draft))})
-        messages.append({"role": "user", "content": scrub(guidance(ctx.scenario, verdict))})
+        messages.append({"role": "assistant", "content": self._spoken_part(ctx, draft)})
+        messages.append({"role": "user", "content": guidance(ctx.scenario, verdict)})
         return self._finish(ctx, await self.backend.complete(messages))
+
+    def _offline_turn(self, ctx: PatientContext) -> bool:
+        """Findings only, nothing asked, or a shotgun turn ('one thing at a time'): no model call is needed."""
+        return not ctx.action.questions or match_turn(ctx.scenario, ctx.action, self.questions_per_turn)[1]
 
     def messages(self, ctx: PatientContext) -> list[Message]:
         """The request for one turn: system prompt, the dialogue so far, and the doctor's questions."""
-        scrub = redactor(ctx.scenario).scrub
         messages: list[Message] = [{"role": "system", "content": system_prompt(ctx.scenario, self.questions_per_turn)}]
         for turn, exchange in enumerate(ctx.history):
             # Only the conversation: directive lines and the findings they revealed are not the patient's to know.
             past = replace(ctx, action=parse_action(exchange.doctor), turn=turn)
             if past.action.questions:
-                messages.append({"role": "user", "content": scrub("\n".join(past.action.questions))})
-                messages.append({"role": "assistant", "content": scrub(self._spoken_part(past, exchange.patient))})
-        messages.append({"role": "user", "content": scrub("\n".join(ctx.action.questions))})
+                messages.append({"role": "user", "content": "\n".join(past.action.questions)})
+                messages.append({"role": "assistant", "content": self._spoken_part(past, exchange.patient)})
+        messages.append({"role": "user", "content": "\n".join(ctx.action.questions)})
         return messages
 
     def _finish(self, ctx: PatientContext, text: str) -> str:
-        """Put the names back and append the offline findings for this turn's EXAMINE/TEST units."""
-        reply = redactor(ctx.scenario).restore(text.strip())
+        """The reply with the offline findings for this turn's EXAMINE/TEST units appended."""
+        reply = text.strip()
         findings = self._findings(ctx)
         return f"{reply} {findings}".strip() if findings else reply
 
@@ -170,6 +138,11 @@ def guidance(scenario: Scenario, verdict: Verdict) -> str:
     """What the patient is told after a rejected draft: each offending span, why, and the facts that bear on it."""
     lines = []
     for issue in verdict.issues:
+        if issue.kind in (IssueKind.leak, IssueKind.unsupported) and not issue.facts:
+            # One wording for a leak and any claim without a fact behind it ('no fact mentions ...' would name the
+            # term, 'names the diagnosis' would confirm it): the model must not learn which guess was right.
+            lines.append(f'- "{issue.text}": unsupported. None of your facts says this: leave it out.')
+            continue
         line = f'- "{issue.text}": {issue.kind.value}'
         if issue.detail:
             line += f" ({issue.detail})"
@@ -177,13 +150,9 @@ def guidance(scenario: Scenario, verdict: Verdict) -> str:
         spoken = [f'"{f.spoken}"' for f in facts if not f.hidden_until_requested]
         if spoken:
             line += ". Your facts say: " + " ".join(spoken)
-        elif issue.kind.value == "unsupported":
-            line += ". None of your facts says this: leave it out."
-        elif issue.kind.value == "leak":
-            line += ". You do not know your diagnosis: do not name or hint at one."
-        elif issue.kind.value == "non_answer":
+        elif issue.kind == IssueKind.non_answer:
             line += ". Answer the doctor's latest question, once, in a sentence or two."
-        elif issue.kind.value == "role_break":
+        elif issue.kind == IssueKind.role_break:
             line += ". You are the patient, not the doctor or an assistant: answer as the patient."
         lines.append(line)
     if not lines:

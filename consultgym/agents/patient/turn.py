@@ -8,6 +8,10 @@ The nodes are plain async functions over a `TurnState` dict. Two drivers run the
   recursion limit, streams drafts (`astream`) to the app, and can be drawn (`graph().get_graph().draw_mermaid()`).
 
 The revision bound is explicit in the state (`max_revisions`) and, for LangGraph, in the recursion limit.
+
+The fallback is honest: a reply composed from the facts alone, itself checked by the guardian (a fallback identical to
+a draft the guardian just rejected keeps that verdict, without a second call). If it fails too, the patient says
+`NEUTRAL_REPLY`, which reveals nothing; the turn record marks it (`TurnResult.fallback_issue`), so reports count it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ if TYPE_CHECKING:  # langgraph (and langchain_core) load only when an LLM plays 
     from langchain_core.runnables import RunnableConfig
 
 
+NEUTRAL_REPLY = "I'm not sure, doctor."
+
+
 class TurnState(TypedDict, total=False):
     ctx: PatientContext
     drafts: list[str]
@@ -34,16 +41,22 @@ class TurnState(TypedDict, total=False):
     max_revisions: int
     reply: str
     fallback: bool
+    fallback_issue: bool
 
 
 @dataclass(frozen=True)
 class TurnResult:
-    """What a patient turn produced: every draft and verdict, the emitted reply, and whether it is the fallback."""
+    """What a patient turn produced: every draft and verdict, the emitted reply, and whether it is the fallback.
+
+    `fallback_issue` is True when the fact-only fallback itself failed the guardian's check, so the neutral line was
+    said instead (and nothing was revealed).
+    """
 
     reply: str
     drafts: list[str] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     fallback: bool = False
+    fallback_issue: bool = False
 
     @property
     def attempts(self) -> int:
@@ -72,7 +85,15 @@ async def emit(state: TurnState, turn: PatientTurn) -> TurnState:
 
 async def fallback(state: TurnState, turn: PatientTurn) -> TurnState:
     reply, _ = fact_only_reply(state["ctx"], turn.questions_per_turn)
-    return {"reply": reply, "fallback": True}
+    update: TurnState = {}
+    if reply == state["drafts"][-1]:
+        verdict = state["verdicts"][-1]  # the guardian has just judged these very words
+    else:
+        verdict = await turn.guardian.check(reply, state["ctx"])
+        update = {"drafts": [*state["drafts"], reply], "verdicts": [*state["verdicts"], verdict]}
+    if not verdict.ok:
+        return {**update, "reply": NEUTRAL_REPLY, "fallback": True, "fallback_issue": True}
+    return {**update, "reply": reply, "fallback": True, "fallback_issue": False}
 
 
 def route_after_guard(state: TurnState) -> str:
@@ -175,4 +196,5 @@ def _result(state: TurnState) -> TurnResult:
         drafts=state["drafts"],
         verdicts=state["verdicts"],
         fallback=state.get("fallback", False),
+        fallback_issue=state.get("fallback_issue", False),
     )

@@ -1,4 +1,5 @@
-"""Author: edit a scenario as a form and as YAML, with live validation and lint, a gold check, and save."""
+"""Author: edit a scenario as YAML (validated as you type, every problem with its line), as a form of its main
+fields, and as tables of its facts and must-ask items; lint, gold check and save. Edits keep the YAML's comments."""
 
 from __future__ import annotations
 
@@ -6,25 +7,31 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from consultgym.app import widgets
 from consultgym.app.authoring import (
+    MAIN_FIELDS,
     TEMPLATE,
     Check,
-    apply_fields,
     check_yaml,
     default_path,
+    entry_lines,
     main_fields,
     save_yaml,
-    to_yaml,
 )
 from consultgym.app.catalog import scenario_paths
+from consultgym.app.editor import typed, yaml_editor
 from consultgym.app.safe import escape
+from consultgym.app.yaml_edit import LIST_SEPARATOR, EditError, apply_table_edits, set_fields, table_rows
 from consultgym.authoring.gold import gold_check
+from consultgym.scenarios.schema import FactCategory, Priority
 
 NEW = "(new scenario)"
 SOURCE_KEY, TEXT_KEY, GOLD_KEY = "author_source", "author_text", "author_gold"
+REVISION_KEY, EDITOR_KEY, EDIT_ERROR_KEY = "author_revision", "author_editor", "author_edit_error"
+TABLE_KEYS = {"facts": "author_facts_table", "must_ask": "author_items_table"}
 SEXES = ["female", "male", "other"]
 
 
@@ -37,49 +44,79 @@ def render() -> None:
     if TEXT_KEY not in st.session_state:
         _load_source()
     origin = st.session_state.get("author_path") or "<editor>"
+    text = st.session_state[TEXT_KEY]
+    check = check_yaml(text, origin)
     edit, report = st.columns([3, 2], gap="large")
     with edit:
-        _fields_form(check_yaml(st.session_state[TEXT_KEY], origin))
-        text = _yaml_editor()
-    check = check_yaml(text, origin)
+        problem = st.session_state.pop(EDIT_ERROR_KEY, None)
+        if problem:
+            st.error(escape(problem))
+        yaml_tab, fields_tab, facts_tab, items_tab = st.tabs(["YAML", "Main fields", "Facts", "Must-ask items"])
+        with yaml_tab:
+            marks = _marks(check)
+            yaml_editor(text, st.session_state.get(REVISION_KEY, 0), marks, EDITOR_KEY, on_change=_typed)
+            st.caption("Checked as you type. Red line numbers have problems (hover for the message).")
+        with fields_tab:
+            _fields_form(check, text)
+        with facts_tab:
+            _table(check, text, "facts")
+        with items_tab:
+            _table(check, text, "must_ask")
     with report:
         _validation(check)
         _gold(check, text)
         _save(check, text)
 
 
+def _marks(check: Check) -> dict[int, str]:
+    marks: dict[int, str] = {}
+    for problem in check.problems:
+        if problem.line:
+            marks[problem.line] = "\n".join(filter(None, [marks.get(problem.line), str(problem)]))
+    return marks
+
+
+def _typed() -> None:
+    text = typed(EDITOR_KEY)
+    if text is not None:
+        st.session_state[TEXT_KEY] = text
+
+
 def _load_source() -> None:
     """Put the chosen file (or the template) in the editor."""
     source = st.session_state.get(SOURCE_KEY, NEW)
-    text = TEMPLATE if source == NEW else Path(source).read_text(encoding="utf-8")
+    _replace_text(TEMPLATE if source == NEW else Path(source).read_text(encoding="utf-8"))
+
+
+def _replace_text(text: str) -> None:
+    """Python changed the text: the editor must show it, and the tables' pending edits refer to the old rows."""
     st.session_state[TEXT_KEY] = text
+    st.session_state[REVISION_KEY] = st.session_state.get(REVISION_KEY, 0) + 1
     st.session_state.pop(GOLD_KEY, None)
+    for key in TABLE_KEYS.values():
+        st.session_state.pop(key, None)
 
 
-def _yaml_editor() -> str:
-    # The text lives under a plain key too, so that it survives a visit to another page.
-    st.session_state["_" + TEXT_KEY] = st.session_state[TEXT_KEY]
-    return st.text_area(
-        "Scenario YAML", key="_" + TEXT_KEY, height=560, on_change=_copy_text, help="The whole scenario; see schema.py"
-    )
-
-
-def _copy_text() -> None:
-    st.session_state[TEXT_KEY] = st.session_state["_" + TEXT_KEY]
-
-
-def _fields_form(check: Check) -> None:
-    """The main fields, prefilled from the YAML; submitting writes them back into the YAML."""
+def _fields_form(check: Check, text: str) -> None:
+    """The main fields, prefilled from the YAML; submitting writes them into the YAML (comments kept)."""
     if check.data is None:
-        st.info("Fix the YAML below to edit the main fields in a form.")
+        st.info("Fix the YAML to edit the main fields in a form.")
         return
-    values = main_fields(check.data)
-    with st.expander("Main fields", expanded=True), st.form("author_fields", border=False):
-        new = _field_inputs(values)
+    with st.form("author_fields", border=False):
+        new = _field_inputs(main_fields(check.data))
         applied = st.form_submit_button("Apply to the YAML")
     if applied:
-        st.session_state[TEXT_KEY] = to_yaml(apply_fields(check.data, new))
+        _apply(lambda: set_fields(text, MAIN_FIELDS, new))
+
+
+def _apply(edit: Any) -> None:
+    try:
+        new_text = edit()
+    except EditError as exc:
+        st.session_state[EDIT_ERROR_KEY] = f"Not applied: {exc}"
         st.rerun()
+    _replace_text(new_text)
+    st.rerun()
 
 
 def _field_inputs(values: dict[str, Any]) -> dict[str, Any]:
@@ -105,10 +142,37 @@ def _int(value: object, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _table(check: Check, text: str, section: str) -> None:
+    """Facts or must-ask items as an editable table; applying writes only the changed entries into the YAML."""
+    if check.data is None:
+        st.info("Fix the YAML to edit this section as a table.")
+        return
+    rows = pd.DataFrame(table_rows(check.data, section))
+    rows.insert(0, "line", entry_lines(text, section, len(rows)))
+    if section == "facts":
+        choices = {"category": st.column_config.SelectboxColumn(options=[c.value for c in FactCategory])}
+    else:
+        choices = {"priority": st.column_config.SelectboxColumn(options=[p.value for p in Priority])}
+    st.data_editor(
+        rows,
+        key=TABLE_KEYS[section],
+        num_rows="dynamic",
+        hide_index=True,
+        disabled=["line"],
+        column_config={"line": st.column_config.NumberColumn(help="where the entry starts in the YAML"), **choices},
+    )
+    st.caption(f"Lists are separated by “{LIST_SEPARATOR.strip()}”. The line column finds an entry an error names.")
+    if st.button("Apply table edits to the YAML", key=f"{TABLE_KEYS[section]}_apply"):
+        edits = st.session_state.get(TABLE_KEYS[section], {})
+        _apply(lambda: apply_table_edits(text, section, edits))
+
+
 def _validation(check: Check) -> None:
     st.subheader("Validation")
-    if check.errors:
-        st.error("**Invalid scenario**  \n" + "  \n".join("• " + escape(e) for e in check.errors))
+    if check.problems:
+        count = len(check.problems)
+        st.error(f"**Invalid scenario: {count} problem{'s' if count > 1 else ''}**  \n"
+                 + "  \n".join("• " + escape(e) for e in check.errors))  # fmt: skip
         return
     scenario = check.scenario
     assert scenario is not None
@@ -145,7 +209,7 @@ def _save(check: Check, text: str) -> None:
     overwrite = st.checkbox("Overwrite if the file exists", key="author_overwrite")
     if not st.button("Save", type="primary", key="author_save"):
         return
-    if check.errors:
+    if check.problems:
         st.error("Not saved: fix the validation errors first.")
         return
     target = Path(path) if path.strip() else default_path(scenario_id)

@@ -1,41 +1,49 @@
-"""Compare: two runs side by side, per scenario and as distributions, and the episodes they disagree on most."""
+"""Compare: two runs on the episodes they share (same scenario and seed): the headline difference with its interval
+and tests, the must-ask items one doctor misses more than the other, per scenario, distributions, disagreements."""
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from consultgym.app import widgets
+from consultgym.app import cache, charts, comparison, items, links, state, tables, widgets
 from consultgym.app.cache import run_index
-from consultgym.app.comparison import METRICS, disagreements, histogram, overall, per_scenario
 from consultgym.app.data import RunIndex
 from consultgym.app.safe import escape
 from consultgym.app.views.replay import open_episode
 
-A_KEY, B_KEY = "compare_a", "compare_b"
-REPLAY_PAGE = "views/replay.py"  # relative to main.py, as st.switch_page wants it
-DIFF = st.column_config.NumberColumn(format="%+.3f")
-SCORE = st.column_config.NumberColumn(format="%.3f")
+REPLAY_PAGE, SIDE_PAGE = "views/replay.py", "views/side_by_side.py"  # relative to main.py, as st.switch_page wants
 
 
 def render() -> None:
     st.title("Compare")
+    state.link_problems()
     widgets.run_uploader()
     runs = widgets.known_runs()
     if not runs:
         widgets.no_runs_hint()
         return
-    path_a = widgets.pick_run("Run A", A_KEY, runs, index=0)
-    path_b = widgets.pick_run("Run B", B_KEY, runs, index=1)
-    metric = st.sidebar.radio("Score", METRICS, horizontal=True, key="compare_metric")
+    path_a, path_b = widgets.pick_pair(runs)
+    metric = widgets.bound(st.sidebar.radio, "Score", state.METRIC, "reward", options=comparison.METRICS,
+                           horizontal=True)  # fmt: skip
+    by = widgets.bound(st.sidebar.radio, "Must-ask items", state.ITEMS_BY, "item", options=list(items.GROUPINGS),
+                       format_func=tables.GROUPING_LABELS.get)  # fmt: skip
+    state.publish(links.query(path_a, path_b, metric=metric, by=by))
     a, b = run_index(path_a), run_index(path_b)
     if any(_unusable(run, name) for run, name in ((a, "A"), (b, "B"))):
         return
     if path_a == path_b:
         st.info("Run A and run B are the same file: pick another run in the sidebar.")
-    _headline(a, b, metric)
-    _per_scenario(a, b, metric)
-    _distributions(a, b, metric)
-    _disagreements(a, b, metric)
+    _runs_caption(a, b)
+    result = cache.compare(path_a, path_b, metric)
+    if not _pairing(result.headline):
+        return
+    _headline(result.headline, metric)
+    _items(path_a, path_b, by)
+    _per_scenario(result)
+    _distributions(result, metric)
+    _disagreements(a, b, result, metric)
 
 
 def _unusable(run: RunIndex, name: str) -> bool:
@@ -47,47 +55,104 @@ def _unusable(run: RunIndex, name: str) -> bool:
     return False
 
 
-def _headline(a: RunIndex, b: RunIndex, metric: str) -> None:
-    totals = overall(a.summary, b.summary, metric)
+def _runs_caption(a: RunIndex, b: RunIndex) -> None:
+    def describe(run: RunIndex) -> str:
+        return f"{escape(widgets.run_label(str(run.path)))} · doctor {escape(', '.join(run.doctors))} · " \
+               f"{len(run.summary)} episodes"  # fmt: skip
+
+    st.caption(f"**A**: {describe(a)}  \n**B**: {describe(b)}")
+
+
+def _pairing(outcome: comparison.Headline) -> bool:
+    """Say how the runs pair up; False when they share no scored pair (then nothing is compared)."""
+    if outcome.pairs == 0:
+        st.error(
+            "**Not comparable: runs A and B share no (scenario, seed) pair.** A difference of their means would "
+            "mix doctors with cases. Run both doctors on the same scenarios and seed (`consultgym run --scenarios "
+            "X --seed N` for each).",
+            icon=":material/link_off:",
+        )
+        return False
+    left_out = outcome.unpaired_a + outcome.unpaired_b
+    if left_out:
+        st.warning(
+            f"Compared on the {outcome.pairs} paired episodes only: {outcome.unpaired_a} episode(s) of A and "
+            f"{outcome.unpaired_b} of B have no partner with the same scenario and seed and are left out.",
+            icon=":material/warning:",
+        )
+    if outcome.unscored_a or outcome.unscored_b:
+        st.caption(f"Unscored (failed or not graded), left out: A {outcome.unscored_a}, B {outcome.unscored_b}.")
+    return True
+
+
+def _headline(outcome: comparison.Headline, metric: str) -> None:
+    low, high = outcome.ci
     left, right, diff = st.columns(3)
-    left.metric(f"A: mean {metric}", f"{totals['mean_a']:.3f}", help=f"{totals['unscored_a']} unscored")
-    right.metric(f"B: mean {metric}", f"{totals['mean_b']:.3f}", help=f"{totals['unscored_b']} unscored")
-    diff.metric("B − A", f"{totals['diff']:+.3f}")
-    st.caption(
-        f"A: {escape(widgets.run_label(str(a.path)))} ({len(a.summary)} episodes) · "
-        f"B: {escape(widgets.run_label(str(b.path)))} ({len(b.summary)} episodes)"
+    left.metric(f"A: mean {metric} (paired)", f"{outcome.mean_a:.3f}")
+    right.metric(f"B: mean {metric} (paired)", f"{outcome.mean_b:.3f}")
+    diff.metric("B − A", f"{outcome.diff:+.3f}", help="mean over paired episodes")
+    st.markdown(
+        f"B − A = **{outcome.diff:+.3f}**, 95% CI [{low:+.3f}, {high:+.3f}] (paired bootstrap over "
+        f"{outcome.pairs} pairs). B higher in {outcome.wins}, lower in {outcome.losses}, tied in {outcome.ties}; "
+        f"sign test p = {_p(outcome.sign_p)}, paired permutation test p = {_p(outcome.permutation_p)}."
     )
+    if outcome.pairs < 10:
+        st.caption(f"Only {outcome.pairs} pairs: the interval and the tests say little.")
 
 
-def _per_scenario(a: RunIndex, b: RunIndex, metric: str) -> None:
-    st.subheader("Per scenario")
-    table = per_scenario(a.summary, b.summary, metric)
-    config = {"mean_a": SCORE, "mean_b": SCORE, "diff": DIFF}
-    st.dataframe(table, hide_index=True, column_config=config)
+def _p(value: float) -> str:
+    return "—" if math.isnan(value) else (f"{value:.3f}" if value >= 0.001 else "< 0.001")
 
 
-def _distributions(a: RunIndex, b: RunIndex, metric: str) -> None:
-    st.subheader(f"Distribution of {metric}")
-    counts = histogram(a.summary, b.summary, metric)
-    st.bar_chart(counts, stack=False, x_label=metric, y_label="episodes")
-
-
-def _disagreements(a: RunIndex, b: RunIndex, metric: str) -> None:
-    st.subheader("Where they disagree most")
-    pairs = disagreements(a.summary, b.summary, metric)
-    if pairs.empty:
-        st.caption("No paired episode (same scenario and seed) scores differently.")
+def _items(path_a: str, path_b: str, by: str) -> None:
+    st.subheader("Must-ask items: which does B miss more than A?")
+    table = cache.item_differences(path_a, path_b, by)
+    if table.empty:
+        st.caption("No must-ask item was graded in both runs of a pair.")
         return
-    for row in pairs.itertuples():
-        text, to_a, to_b = st.columns([0.6, 0.2, 0.2], vertical_alignment="center")
+    st.caption(
+        "Hit rates over paired episodes; B − A with a 95% paired-bootstrap interval; p from McNemar's exact test, "
+        "p (Holm) adjusted over the table. Items B misses most relative to A come first."
+    )
+    tables.item_differences(table, key="compare_items")
+    tables.downloads(table, "item-differences", key="compare_items")
+
+
+def _per_scenario(result: cache.Comparison) -> None:
+    st.subheader("Per scenario")
+    st.dataframe(result.per_scenario, hide_index=True, column_config=tables.PER_SCENARIO)
+
+
+def _distributions(result: cache.Comparison, metric: str) -> None:
+    st.subheader(f"Distribution of {metric}")
+    if result.binary:
+        widgets.chart(charts.rate_bars(result.distribution, f"share with {metric} = 1"))
+        st.caption("Share of each run's scored episodes, with its 95% Wilson interval.")
+        return
+    widgets.chart(charts.histogram(result.distribution, metric))
+    st.caption("Each run's share of its own scored episodes per bin, so runs of different sizes compare.")
+
+
+def _disagreements(a: RunIndex, b: RunIndex, result: cache.Comparison, metric: str) -> None:
+    st.subheader("Where they disagree most")
+    rows = result.disagreements
+    if rows.empty:
+        st.caption(f"Every paired episode has the same {metric} in both runs.")
+        return
+    for row in rows.itertuples():
+        text, to_a, to_b, side = st.columns([0.55, 0.15, 0.15, 0.15], vertical_alignment="center")
+        seeds = f"seed {row.seeds}" if "," not in row.seeds else f"seeds {row.seeds}"
         text.markdown(
-            f"{escape(row.scenario_id)} · seed {row.seed}: "
-            f"A {row.score_a:.3f} → B {row.score_b:.3f} (**{row.diff:+.3f}**)"
+            f"{escape(row.scenario_id)} · {escape(seeds)}: A {row.score_a:.3f} → B {row.score_b:.3f} "
+            f"(**{row.diff:+.3f}**)"
         )
         if to_a.button("Replay A", key=f"cmp-a-{row.Index}"):
             _replay(a, int(row.position_a))
         if to_b.button("Replay B", key=f"cmp-b-{row.Index}"):
             _replay(b, int(row.position_b))
+        if side.button("Side by side", key=f"cmp-side-{row.Index}"):
+            st.session_state[state.SIDE_CASE] = int(row.position_a)
+            st.switch_page(SIDE_PAGE)
 
 
 def _replay(run: RunIndex, position: int) -> None:

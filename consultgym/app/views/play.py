@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from consultgym.app import widgets
+from consultgym.app import judgement
 from consultgym.app.cache import scenario_catalog
+from consultgym.app.dialogue import dialogue
 from consultgym.app.playing import DEFAULT_SAVE_PATH, LLMChoice, Play, start_play
 from consultgym.app.safe import escape
 from consultgym.errors import ConsultGymError
@@ -23,12 +24,13 @@ def render() -> None:
     st.sidebar.button("New consultation", on_click=_reset, key="play_new")
     st.subheader(escape(play.scenario.title))
     if not play.done:
-        action = _doctor_action()
+        action = _doctor_action()  # the sidebar and the chat box: nothing drawn in the main column yet
         if action:
             _send(play, action)
+    _turn_counter(play)  # after the turn just sent
     show_guardian = play.done  # rejected drafts may name the diagnosis: only after the end
     show_facts = play.done and st.toggle("Show the hidden facts each turn revealed", key="play_facts")
-    widgets.dialogue(
+    dialogue(
         play.scenario.opening,
         play.session.turns,
         scenario=play.scenario,
@@ -41,13 +43,21 @@ def render() -> None:
         _save(play)
 
 
+def _turn_counter(play: Play) -> None:
+    """How many doctor turns are used and how many the scenario allows (the consultation is cut off at the limit)."""
+    used, limit = play.turns_used, play.turn_limit
+    left = limit - used
+    note = "over" if play.done else (f"{left} left" if left > 1 else ":orange[last turn]")
+    st.markdown(f":material/timer: **Turn {min(used + (0 if play.done else 1), limit)} of {limit}** · {note}")
+
+
 def _setup() -> None:
     """Choose a scenario and the patient's backend, then start."""
     catalog = scenario_catalog()
-    if not catalog.scenarios:
-        st.error("No scenario could be loaded. " + escape("; ".join(catalog.errors)))
+    titles = {entry.scenario_id: f"{entry.title} ({entry.scenario_id})" for entry in catalog.listings()}
+    if not titles:
+        st.error("No scenario file found.")
         return
-    titles = {sid: f"{s.title} ({sid})" for sid, s in sorted(catalog.scenarios.items())}
     llm = LLMChoice.from_environment()
     with st.form("play_setup"):
         scenario_id = st.selectbox("Scenario", list(titles), format_func=titles.__getitem__, key="play_scenario")
@@ -61,7 +71,12 @@ def _setup() -> None:
             st.caption("The key is read from that variable when the patient is built; it is never shown or saved.")
         started = st.form_submit_button("Start consultation", type="primary")
     if started:
-        _start(catalog.scenarios[scenario_id], int(seed), patient, guardian, llm)
+        scenario = catalog.get(scenario_id)
+        if scenario is None:
+            problems = "; ".join(catalog.errors.values()) or f"no file holds scenario {scenario_id}"
+            st.error("Cannot load the scenario: " + escape(problems))
+            return
+        _start(scenario, int(seed), patient, guardian, llm)
 
 
 def _start(scenario: Scenario, seed: int, patient: str, guardian: str, llm: LLMChoice) -> None:
@@ -120,8 +135,8 @@ def _judgement(play: Play) -> None:
     episode = play.episode()
     how = "with a diagnosis" if episode.judgement and episode.judgement.diagnosis_given else "without a diagnosis"
     st.success(f"The consultation is over ({'turn limit reached' if play.session.truncated else how}).")
-    widgets.episode_metrics(episode)
-    widgets.judgement_panel(episode, play.scenario, TURN_KEY)
+    judgement.episode_metrics(episode)
+    judgement.judgement_panel(episode, play.scenario, TURN_KEY)
 
 
 def _save(play: Play) -> None:

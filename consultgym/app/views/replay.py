@@ -5,36 +5,57 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from consultgym.app import widgets
+from consultgym.app import export, judgement, links, state, widgets
 from consultgym.app.cache import run_index, scenario_catalog
-from consultgym.app.data import STATUSES, RunIndex, episode_label, filter_summary
+from consultgym.app.data import RunIndex, episode_label
+from consultgym.app.dialogue import dialogue
+from consultgym.app.filters import Filters
 from consultgym.app.safe import escape
 
-RUN_KEY, EPISODE_KEY, TURN_KEY = "replay_run", "replay_episode", "replay_turn"
+TURN_KEY, SHOWN_KEY = "replay_turn", "_replay_shown"
+PAGE = "replay"
 
 
 def open_episode(path: str, position: int) -> None:
-    """Make replay show this episode of this run next time it runs (the compare page's links call it)."""
-    st.session_state[RUN_KEY] = path
-    st.session_state[EPISODE_KEY] = position
+    """Make replay show this episode of this run next time it runs (other pages' links call it)."""
+    st.session_state[state.RUN] = path
+    st.session_state[state.EPISODE] = position
+    st.session_state.pop(state.EPISODE_REQUEST, None)
     st.session_state.pop(TURN_KEY, None)
+    if position not in state_filtered_positions(path):
+        state.clear_filters()  # the filters would hide the episode asked for
+
+
+def state_filtered_positions(path: str) -> set[int]:
+    index = run_index(path)
+    return set(state.filters().apply(index.summary, index.texts)["position"]) if not index.unusable else set()
 
 
 def render() -> None:
     st.title("Replay")
+    state.link_problems()
     widgets.run_uploader()
-    path = widgets.pick_run("Run", RUN_KEY, widgets.known_runs())
+    path = widgets.pick_run("Run", state.RUN, widgets.known_runs(), then=_run_changed)
     if path is None:
         widgets.no_runs_hint()
+        state.publish({})
         return
     index = run_index(path)
     if not _usable(index):
         return
-    position = _pick_episode(index)
+    filters = widgets.filter_panel(index.summary)
+    position = _pick_episode(index, filters)
+    shown_index = None if position is None else int(index.summary.loc[position, "index"])
+    state.publish(links.query(path, episode=shown_index, filters=filters))
     if position is None:
         st.info("No episode matches the filters.")
         return
     _show_episode(index, position)
+
+
+def _run_changed() -> None:
+    st.session_state.pop(state.EPISODE, None)
+    st.session_state.pop(TURN_KEY, None)
 
 
 def _usable(index: RunIndex) -> bool:
@@ -49,52 +70,69 @@ def _usable(index: RunIndex) -> bool:
     return True
 
 
-def _pick_episode(index: RunIndex) -> int | None:
-    """The sidebar filters and the episode picker; the chosen episode's position in the run, or None."""
+def _pick_episode(index: RunIndex, filters: Filters) -> int | None:
+    """The episode picker over the filtered episodes; the chosen episode's position in the run, or None."""
     summary = index.summary
-    with st.sidebar:
-        st.subheader("Filter episodes")
-        scenarios = st.multiselect("Scenario", sorted(summary["scenario_id"].unique()), key="replay_scenarios")
-        score_range = st.slider("Reward", 0.0, 1.0, (0.0, 1.0), step=0.05, key="replay_score")
-        flagged_only = st.checkbox("Only episodes with flagged turns", key="replay_flagged")
-        status = st.radio("Status", STATUSES, horizontal=True, key="replay_status")
-    shown = filter_summary(summary, scenarios, score_range, flagged_only, status)
+    shown = filters.apply(summary, index.texts)
     st.sidebar.caption(f"{len(shown)} of {len(summary)} episodes")
+    _take_link_request(index, shown)
     if shown.empty:
         return None
     labels = {int(row.position): episode_label(row._asdict()) for row in shown.itertuples()}
     with st.sidebar:
-        position = widgets.remembered(
-            st.selectbox, "Episode", list(labels), EPISODE_KEY, format_func=labels.__getitem__
-        )
-    if st.session_state.get("_replay_shown") != (index.path, position):
-        st.session_state["_replay_shown"] = (index.path, position)
+        position = widgets.remembered(st.selectbox, "Episode", list(labels), state.EPISODE, format_func=labels.get)
+    if st.session_state.get(SHOWN_KEY) != (str(index.path), position):
+        st.session_state[SHOWN_KEY] = (str(index.path), position)
         st.session_state.pop(TURN_KEY, None)  # a turn selected in another episode means nothing here
     return position
 
 
+def _take_link_request(index: RunIndex, shown: pd.DataFrame) -> None:
+    """A link's ``episode=N`` names the record's index: choose it, or say why it cannot be shown."""
+    requested = st.session_state.pop(state.EPISODE_REQUEST, None)
+    if requested is None:
+        return
+    position = index.position_of(requested)
+    if position is None:
+        st.warning(f"Link: this run has no episode {requested}; showing the first episode instead.")
+    elif position not in set(shown["position"]):
+        st.warning(f"Link: episode {requested} is hidden by the filters; clear them to see it.")
+    else:
+        st.session_state[state.EPISODE] = position
+
+
 def _show_episode(index: RunIndex, position: int) -> None:
     episode = index.episode(position)
-    scenario = scenario_catalog().scenarios.get(episode.scenario_id)
+    scenario = scenario_catalog().get(episode.scenario_id)
     st.subheader(f"Episode {episode.index} · {escape(episode.scenario_id)} · seed {episode.seed}")
     if scenario is None:
         st.caption(f"Scenario {escape(episode.scenario_id)} is not in the library: showing ids only.")
     if episode.error:
         st.error("This episode failed: " + escape(episode.error))
-    widgets.episode_metrics(episode)
+    judgement.episode_metrics(episode)
     show_facts = st.toggle("Show the hidden facts each turn revealed", key="replay_facts")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        widgets.dialogue(
+        dialogue(
             episode.opening or (scenario.opening if scenario else ""),
             episode.turns,
             scenario=scenario,
             show_facts=show_facts,
             selected=st.session_state.get(TURN_KEY),
+            covered=judgement.covered_by_turn(episode.judgement, scenario),
         )
     with right:
-        widgets.judgement_panel(episode, scenario, TURN_KEY)
+        judgement.judgement_panel(episode, scenario, TURN_KEY)
         _config(episode.config)
+        st.download_button(
+            "Download this episode (HTML)",
+            export.episode_html(episode, judgement.asks_of(scenario)),
+            file_name=f"{episode.scenario_id}-episode-{episode.index}.html",
+            mime="text/html",
+            key="replay_export_html",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 def _config(config: dict) -> None:

@@ -9,9 +9,12 @@ time course of the complaint, each secondary symptom, the relevant history, the 
 and each test; when the diagnosis is a DDXPlus condition, also the evidences that separate it from its differentials
 and that the case reports. Statements whose wording would name the diagnosis are dropped.
 
-Example:
-    >>> scenarios = import_agentclinic("agentclinic_medqa_extended.jsonl")  # doctest: +SKIP
-    >>> scenarios[0].id, scenarios[0].diagnosis.name  # doctest: +SKIP
+Example (the first case of the shipped source file; `import_agentclinic` converts them all):
+    >>> import json
+    >>> from consultgym.scenarios.loader import LIBRARY_ROOT
+    >>> source = LIBRARY_ROOT.parent / "data" / "agentclinic" / SOURCE_NAME
+    >>> scenario = convert_case(json.loads(source.read_text(encoding="utf-8").splitlines()[0]), line=1)
+    >>> scenario.id, scenario.diagnosis.name
     ('agentclinic-medqa-001', 'Myasthenia gravis')
 """
 
@@ -24,6 +27,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from consultgym.authoring.differentials import with_library_differentials
+from consultgym.authoring.gold import without_failing_items
 from consultgym.authoring.importers.agentclinic_rubric import CaseOutline, derive_must_ask
 from consultgym.authoring.importers.agentclinic_tables import (
     DIAGNOSIS_SYNONYMS,
@@ -32,18 +37,29 @@ from consultgym.authoring.importers.agentclinic_tables import (
     TEST_WORDS,
     TO_DDXPLUS,
 )
+from consultgym.authoring.importers.fragments import Speaker
+from consultgym.authoring.importers.grammar import end_sentence
+from consultgym.authoring.importers.requests import request_names, section_words
+from consultgym.authoring.importers.statements import (
+    GENERAL_APPEARANCE,
+    NOTHING_ELSE_SAY,
+    NOTHING_ELSE_TEXT,
+    Kind,
+    classify,
+    denial_say,
+    unremarkable_item,
+)
+from consultgym.authoring.importers.voice import first_person, own_words, parent_voice, patient_wording
 from consultgym.authoring.importers.wording import (
     NOT_GIVEN,
     clauses_with_but,
     denial_items,
-    first_person,
     humanise,
     keywords_for,
     leaves,
-    patient_wording,
     sentences,
-    text_topics,
 )
+from consultgym.authoring.topics import assign_topics, fact_topics
 from consultgym.errors import ScenarioError
 from consultgym.scenarios.knowledge import load_knowledge
 from consultgym.scenarios.loader import format_validation_error
@@ -113,8 +129,10 @@ def _structure_problem(case: Any) -> str | None:
 
 
 def import_agentclinic(path: str | Path) -> list[Scenario]:
-    """Every case of an AgentClinic-MedQA JSONL file as a validated scenario, in file order."""
-    return [convert_case(case, number, Path(path).name) for number, case in read_cases(path)]
+    """Every case of an AgentClinic-MedQA JSONL file as a validated scenario, in file order; cases whose diagnosis is
+    not a DDXPlus condition take their differentials from their library neighbours."""
+    scenarios = [convert_case(case, number, Path(path).name) for number, case in read_cases(path)]
+    return with_library_differentials(scenarios)
 
 
 def convert_case(case: dict[str, Any], line: int, source_name: str = SOURCE_NAME) -> Scenario:
@@ -168,10 +186,11 @@ class _CaseConverter:
         if not self.facts:
             raise ScenarioError(f"{self.source_name}: line {self.line}: the case has no usable statements")
         opening = self._opening()
+        self.facts = assign_topics(self.facts, opening)
         draft = self._scenario(opening, [RubricItem(id="draft", ask="draft", priority=Priority.routine)])
         origin = f"{self.source_name}: line {self.line}"
         outline = CaseOutline(origin, self.groups, ddxplus_condition(self.diagnosis.name))
-        return self._scenario(opening, derive_must_ask(draft, outline))
+        return without_failing_items(self._scenario(opening, derive_must_ask(draft, outline)))
 
     def _scenario(self, opening: str, items: list[RubricItem]) -> Scenario:
         condition = ddxplus_condition(self.diagnosis.name)
@@ -188,6 +207,8 @@ class _CaseConverter:
             must_ask=items,
             diagnosis=self.diagnosis,
             tags=["agentclinic", "medqa", *([condition] if condition else [])],
+            # The OSCE lists the examinations and tests that were done; what it does not list is not known.
+            default_finding="not_available",
         )
 
     def _diagnosis(self) -> Diagnosis:
@@ -206,8 +227,7 @@ class _CaseConverter:
             persona += f" who works as {job}"
         informant = ""
         if self.child:
-            history = self.actor.get("History", "").lower()
-            informant = "mother" if "mother" in history else "father" if "father" in history else "parent"
+            informant = self._informant()
             persona += f"; the {informant} answers for the child"
         return Patient(age=self.age, sex=self.sex, persona=persona + ".", informant=informant)
 
@@ -236,13 +256,23 @@ class _CaseConverter:
 
     # Statements ------------------------------------------------------------------------------------------------
 
-    def _denial_say(self, item: str) -> str:
-        # 'No fever.' reads naturally in any voice; only pronouns change ('no cancer in her family' -> 'my family').
-        return f"No {item}." if self.child else first_person(f"No {item}.", self.sex)
+    def _speaker(self) -> Speaker:
+        return Speaker.child(self._child_noun(), self.sex) if self.child else Speaker.patient()
+
+    def _parent(self) -> tuple[str, str, str]:
+        """(child noun, informant, sex) for `parent_voice`."""
+        return self._child_noun(), self._informant(), self.sex
+
+    def _child_noun(self) -> str:
+        return "baby" if self.age < 1 else "son" if self.sex == "male" else "daughter"
 
     def _say(self, text: str, category: FactCategory = FactCategory.hpi) -> str:
-        child = ("baby" if self.age < 1 else "son" if self.sex == "male" else "daughter") if self.child else ""
-        return patient_wording(text, category.value, self.sex, child)
+        child = self._child_noun() if self.child else ""
+        return patient_wording(text, category.value, self.sex, child, self._informant())
+
+    def _informant(self) -> str:
+        history = self.actor.get("History", "").lower()
+        return "mother" if "mother" in history else "father" if "father" in history else "parent"
 
     def _add(
         self,
@@ -253,9 +283,18 @@ class _CaseConverter:
         present: bool,
         keywords: list[str],
         group: str | None = None,
+        requested_by: list[str] | None = None,
     ) -> str | None:
         fact_id = self._unique_id(prefix, text)
-        fact = Fact(id=fact_id, category=category, text=text, say=say, present=present, keywords=keywords)
+        fact = Fact(
+            id=fact_id,
+            category=category,
+            text=text,
+            say=say,
+            present=present,
+            keywords=keywords,
+            requested_by=requested_by or [],
+        )
         if self._leaks(fact):
             self.dropped += 1
             return None
@@ -281,25 +320,42 @@ class _CaseConverter:
     def _statement(
         self, sentence: str, category: FactCategory, prefix: str, group: str | None = None, phrase: str | None = None
     ) -> None:
-        """One sentence as facts: a denial list becomes one pertinent negative per item."""
-        items = denial_items(sentence)
-        if items:
-            for item in items:
-                self._add(
-                    prefix,
-                    _denial_category(category, item),
-                    f"Denies {item}.",
-                    self._denial_say(item),
-                    False,
-                    keywords_for(item, phrase=item),
-                    group,
-                )
-            return
+        """One sentence as facts: a denial list becomes one pertinent negative per item; remarks for the examiner
+        are dropped and a clinician's observations become examination findings."""
+        kind = classify(sentence, category.value)
+        if kind == Kind.remark:
+            self.dropped += 1
+        elif kind == Kind.nothing_else:
+            self._nothing_else(group)
+        elif kind == Kind.unremarkable:
+            item = unremarkable_item(sentence, category.value)
+            self._denials([item], FactCategory.family if "family" in item else FactCategory.pmh, prefix, group)
+        elif kind == Kind.observation:
+            self._add("exam", FactCategory.exam, end_sentence(sentence), "", True, keywords_for(sentence), None,
+                      requested_by=GENERAL_APPEARANCE)  # fmt: skip
+        elif denial_items(sentence):
+            self._denials(denial_items(sentence) or [], category, prefix, group)
+        else:
+            self._assertion(sentence, category, prefix, group, phrase)
+
+    def _assertion(self, sentence: str, category: FactCategory, prefix: str, group: str | None, phrase: str | None):
         category = _refine_category(sentence, category)
-        text = sentence if sentence.endswith((".", "!", "?")) else sentence + "."
+        text = end_sentence(sentence)
         present = not ((is_negated(sentence) and len(sentence.split()) <= 8) or _NEGATIVE_STATEMENT.match(sentence))
-        extra = _category_keywords(sentence)
-        self._add(prefix, category, text, self._say(text, category), present, keywords_for(text, extra, phrase), group)
+        self._add(prefix, category, text, self._say(text, category), present, keywords_for(text, phrase=phrase), group)
+
+    def _denials(self, items: list[str], category: FactCategory, prefix: str, group: str | None) -> None:
+        for item in items:
+            item = re.sub(r"\s+as per (?:the )?patient's knowledge$", "", item)
+            say = denial_say(item, self._speaker())
+            say = own_words(say, self.sex) if not self.child else parent_voice(say, "ros", *self._parent())
+            keywords = keywords_for(item, phrase=item)
+            self._add(prefix, _denial_category(category, item), f"Denies {item}.", say, False, keywords, group)
+
+    def _nothing_else(self, group: str | None) -> None:
+        if not any(f.text == NOTHING_ELSE_TEXT for f in self.facts):
+            keywords = ["associated", "other symptoms", "anything else"]
+            self._add("ros", FactCategory.ros, NOTHING_ELSE_TEXT, NOTHING_ELSE_SAY, False, keywords, group)
 
     def _history(self) -> None:
         for sentence in sentences(self.actor.get("History", "")):
@@ -342,10 +398,13 @@ class _CaseConverter:
         for path, text in leaves(value):
             names = [humanise(p) for p in path]
             label = " - ".join(names)
-            extra = _section_words(names, vocabulary)
+            extra = section_words(names, vocabulary)
             fact_text = f"{label[:1].upper()}{label[1:]}: {text}" if label else text
             group = f"{prefix}:{path[0]}" if path else prefix
-            self._add(prefix, category, fact_text, "", True, extra + keywords_for(label), group)
+            requested_by = request_names(names, vocabulary) or (
+                GENERAL_APPEARANCE if category == FactCategory.exam else ["laboratory tests", "tests", "labs"]
+            )
+            self._add(prefix, category, fact_text, "", True, extra + keywords_for(label), group, requested_by)
 
     # Opening ---------------------------------------------------------------------------------------------------
 
@@ -444,7 +503,16 @@ def _occupation(social: Any) -> str:
 def _split_symptoms(text: str) -> list[str]:
     """'Fatigue, abdominal pain' -> two symptoms; a long description with commas stays whole."""
     parts = [p.strip() for p in re.split(r",\s*|\s+and\s+", text.strip().rstrip(".")) if p.strip()]
-    return parts if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts) else [text.strip()]
+    # 'Rash on scalp and forehead' is one symptom: a part that only names a place belongs to the one before.
+    whole = all(len(p.split()) <= 4 and not _ONLY_A_PLACE.match(p) for p in parts)
+    return parts if len(parts) > 1 and whole else [text.strip()]
+
+
+_ONLY_A_PLACE = re.compile(
+    r"^(?:the\s+)?(?:(?:left|right|upper|lower|both)\s+)*(?:scalp|forehead|face|neck|trunk|back|chest|abdomen|arms?|"
+    r"legs?|hands?|feet|extremities|limbs|groin|buttocks|knees?|elbows?|wrists?|ankles?|hips?|shoulders?)$",
+    re.IGNORECASE,
+)
 
 
 def _split_social(sentence: str) -> list[str]:
@@ -454,7 +522,7 @@ def _split_social(sentence: str) -> list[str]:
         return [sentence]
     parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|;\s*", sentence.rstrip(".")) if p.strip()]
     # Only parts that each answer their own question and read on their own ('alcohol' or 'or drug use' do not).
-    topics = [frozenset(text_topics(p) - {"onset", "duration", "timing"}) for p in parts]
+    topics = [frozenset(fact_topics("social", p)) for p in parts]
     whole = all(len(normalize(p).split()) >= 2 and not re.match(r"^(or|and|nor)\b", p, re.IGNORECASE) for p in parts)
     if len(parts) > 1 and whole and all(topics) and len(set(topics)) == len(parts):
         return [p[:1].upper() + p[1:] + "." for p in parts]
@@ -464,6 +532,13 @@ def _split_social(sentence: str) -> list[str]:
 def _denial_category(category: FactCategory, item: str) -> FactCategory:
     if re.search(r"\bfamily\b", item.lower()):
         return FactCategory.family
+    if re.search(r"\b(medications?|medicines?|prescriptions?)\b", item.lower()):
+        return FactCategory.medication
+    if re.search(r"\ballerg", item.lower()):
+        return FactCategory.allergy
+    if re.search(r"\b(past medical|medical history|surgical history|medical conditions?|chronic (illness|disease)s?)\b",
+                 item.lower()):  # fmt: skip
+        return FactCategory.pmh
     return FactCategory.ros if category == FactCategory.symptom else category
 
 
@@ -476,37 +551,14 @@ def _refine_category(sentence: str, category: FactCategory) -> FactCategory:
     if category == FactCategory.pmh and re.match(r"^(current(ly)?\s+)?(medications?|taking|takes|on)\b", lower):
         return FactCategory.medication
     if category in {FactCategory.hpi, FactCategory.pmh} and re.search(
-        r"\b(take|takes|taking|on)\s+(any\s+)?"
-        r"(regular\s+)?medications?\b",
+        r"\b(take|takes|taking|on)\s+(any\s+)?(regular\s+)?medications?\b|\bmedications?(\s+regimen)?\s+(includes?|"
+        r"consists?|are|is)\b|\bmedication list\b",
         lower,
     ):
         return FactCategory.medication  # 'The boy does not take any medications.'
     if category == FactCategory.pmh and re.search(r"\ballerg", lower):
         return FactCategory.allergy
     return category
-
-
-def _category_keywords(sentence: str) -> list[str]:
-    """Topic keywords for statements that also answer another category's question (a drug named in the history)."""
-    lower = sentence.lower()
-    extra = []
-    if re.search(r"\b(medications?|taking|takes|prescribed|treated with|tablets|inhaler|insulin)\b", lower):
-        extra.append("medications")
-    if re.search(r"\ballerg", lower):
-        extra.append("allergies")
-    if re.search(r"\bfamily\b", lower):
-        extra.append("family_history")
-    return extra
-
-
-def _section_words(names: list[str], vocabulary: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
-    words: list[str] = []
-    for name in names:
-        words.append(re.sub(r"\b(examination|exam|findings|results?|tests?)\b", "", name).strip())
-        for needle, synonyms in vocabulary:
-            if needle in name.split() or (len(needle) > 3 and needle in name):
-                words += synonyms
-    return [w for w in dict.fromkeys(words) if w]
 
 
 _NEGATIVE_STATEMENT = re.compile(

@@ -20,7 +20,8 @@ from consultgym.scenarios.retrieval import facts_for_question, facts_for_request
 from consultgym.scenarios.schema import Fact, FactCategory, Priority, RubricItem, Scenario
 from consultgym.text import TOPICS, contains_phrase, keyword_matches, normalize
 
-SOCIAL_QUESTION = "Do you smoke or drink alcohol, and what do you do for work?"
+SOCIAL_QUESTION = "Do you smoke or drink alcohol?"
+ROS_PER_ITEM = 2  # one question may ask about two things; more is a checklist the patient answers one at a time
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class _MustAsk:
     def _time_course(self) -> list[RubricItem]:
         question = "When did this start, and how long has it been going on?"
         story = [fid for g in ("history", "primary", "secondary") for fid in self.case.groups.get(g, [])]
-        timed = [fid for fid in story if {"onset", "duration"} & set(self.by_id[fid].keywords)]
+        timed = [fid for fid in story if {"onset", "duration"} & set(self.by_id[fid].topics)]
         facts = self._asked(question, timed)
         if not facts:
             return []
@@ -88,7 +89,9 @@ class _MustAsk:
         items = []
         for fid in self.case.groups.get("secondary", [])[:5]:
             fact = self.by_id[fid]
-            phrase = _question_phrase(fact)
+            phrase = _askable_phrase(fact)
+            if phrase is None:
+                continue
             question = f"Have you noticed any {phrase}?"
             if fid not in self._asked(question, [fid]):
                 continue
@@ -127,7 +130,7 @@ class _MustAsk:
             ),
             (
                 "ask_social_history",
-                "Ask about social history (smoking, alcohol, occupation)",
+                "Ask about smoking and alcohol",
                 FactCategory.social,
                 SOCIAL_QUESTION,
             ),
@@ -142,10 +145,10 @@ class _MustAsk:
         return items
 
     def _review(self) -> list[RubricItem]:
-        ros = self.case.groups.get("ros", [])
+        ros = [fid for fid in self.case.groups.get("ros", []) if fid in self.by_id and _askable_phrase(self.by_id[fid])]
         items = []
-        for number, chunk in enumerate(_chunks(ros, 4)[:2], start=1):
-            phrases = list(dict.fromkeys(_question_phrase(self.by_id[fid]) for fid in chunk))
+        for number, chunk in enumerate(_chunks(ros, ROS_PER_ITEM)[:2], start=1):
+            phrases = list(dict.fromkeys(_askable_phrase(self.by_id[fid]) or "" for fid in chunk))
             question = f"Have you had any {_or(phrases)}?"
             facts = self._asked(question, chunk)
             if facts:
@@ -245,6 +248,14 @@ def _question_phrase(fact: Fact) -> str:
     phrase = clean_phrase(base)
     phrase = re.sub(r"\b(her|his|their)\b", "your", phrase)
     return phrase or normalize(base)
+
+
+def _askable_phrase(fact: Fact) -> str | None:
+    """The phrase a doctor's question names the fact by ('weakness in your arms'), or None when the fact is a whole
+    sentence no question could name in a few words ('the patient appears tired ...')."""
+    phrase = re.sub(r"^(?:the|a|an)\s+", "", _question_phrase(fact))
+    whole_sentence = re.search(r"\b(is|are|was|were|has|have|had|appears?|shows?|patient|does|did)\b", phrase)
+    return None if whole_sentence or len(phrase.split()) > 8 or not phrase else phrase
 
 
 def _mentions(opening: str, keywords: Iterable[str]) -> bool:

@@ -1,0 +1,92 @@
+"""Credit for questions, not words: each unit covers at most one must-ask item, its best and a precise match."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from consultgym.agents.judge.items import item_covered_by, items_covered_in_turn
+from consultgym.agents.judge.offline import score
+from consultgym.scenarios.loader import load_library
+
+STARTER = {s.id: s for s in load_library("starter")}
+
+
+def covered(scenario, turns: list[str]) -> list[str]:
+    return [item.id for item in score(scenario, turns, None).items if item.covered]
+
+
+def test_one_question_covers_its_item(chest_scenario):
+    assert covered(chest_scenario, ["When did the pain start?"]) == ["ask_onset"]
+    assert covered(chest_scenario, ["Do you smoke?"]) == ["ask_smoking"]
+    assert covered(chest_scenario, ["TEST: EKG"]) == ["do_ecg"]
+
+
+def test_a_unit_covers_at_most_one_item(chest_scenario):
+    # One unit about two items: its best match only.
+    assert len(covered(chest_scenario, ["Do you smoke, and do you take any medications?"])) <= 1
+    # Three units: up to three items.
+    assert covered(chest_scenario, ["Do you smoke? Do you take any medications? Does it spread anywhere?"]) == [
+        "ask_radiation",
+        "ask_meds",
+        "ask_smoking",
+    ]
+
+
+def test_asking_the_same_question_again_never_reaches_another_item(chest_scenario):
+    for question in ("Any other symptoms?", "Do you have any pain?", "Tell me more."):
+        once = covered(chest_scenario, [question])
+        assert covered(chest_scenario, [question] * 12) == once
+        assert covered(chest_scenario, [" ".join([question] * 3)] * 4) == once
+
+
+def test_a_keyword_in_a_long_unit_earns_nothing(chest_scenario):
+    assert covered(chest_scenario, ["smoking"]) == ["ask_smoking"]  # a terse question is still a question
+    padded = "tell me everything about your life your work your house your garden and smoking"
+    assert covered(chest_scenario, [padded]) == []  # most of the unit is about nothing the item asks
+
+
+def test_a_shotgun_turn_covers_nothing(chest_scenario):
+    stuffed = "onset character radiation severity sweating nausea medications smoking family ecg"
+    assert covered(chest_scenario, [stuffed]) == []
+    assert covered(chest_scenario, [f"When did the pain start?\n{stuffed}"]) == []
+    assert covered(chest_scenario, ["TEST: ECG troponin CBC CXR CT MRI"]) == []
+
+
+def test_the_more_specific_item_wins_a_tie():
+    # Both items are about taking medication; 'Do you take any medications?' is the general one, not the item
+    # about starting an antipsychotic, whose own wording the question leaves mostly out.
+    scenario = {s.id: s for s in load_library("generated")}["ddxplus-02-1"]
+    items = {item.id: item for item in scenario.must_ask}
+    assert item_covered_by(items["ask_medications"], scenario, "ask", "Do you take any medications?")
+    assert not item_covered_by(items["ask_antipsychotic"], scenario, "ask", "Do you take any medications?")
+    assert item_covered_by(items["ask_antipsychotic"], scenario, "ask", "Have you taken any antipsychotic drugs?")
+
+
+def test_per_turn_credit_never_exceeds_the_limit():
+    for scenario in STARTER.values():
+        examples = [example for item in scenario.must_ask for example in item.examples]
+        turns = ["\n".join(examples[i : i + 6]) for i in range(0, len(examples), 6)]
+        per_turn = Counter(item.turn for item in score(scenario, turns, None).items if item.covered)
+        assert max(per_turn.values(), default=0) <= 3
+
+
+def test_coverage_rises_with_good_questions():
+    scenario = STARTER["abdominal-pain-19m"]
+    questions = [
+        "When did the pain start?",
+        "Where is the pain now, and has it moved?",
+        "What makes it worse?",
+        "Have you lost your appetite?",
+        "Have you been sick?",
+        "Have you had a fever?",
+    ]
+    curve = [score(scenario, questions[:n], None).coverage for n in range(1, len(questions) + 1)]
+    assert curve == sorted(curve) and curve[-1] > curve[0] > 0
+    assert len(set(curve)) == len(curve)  # every good question adds coverage
+
+
+def test_items_covered_in_turn_updates_what_is_already_covered(chest_scenario):
+    already: set[str] = set()
+    assert items_covered_in_turn(chest_scenario, "Do you smoke?", already) == [("ask_smoking", "Do you smoke?")]
+    assert already == {"ask_smoking"}
+    assert items_covered_in_turn(chest_scenario, "Do you smoke?", already) == []
