@@ -2,7 +2,7 @@
 
     python benchmarks/faults.py [--episodes 200] [--concurrency 16] [--retries 1] [--seed 0]
 
-The loopback server (`consultgym.testing.FakeOpenAIServer`) injects 10% HTTP 500s, 5% timeouts, 5% malformed JSON
+The loopback server (`consultgym.testing.FakeOpenAIServer`) injects 10% HTTP 503s, 5% timeouts, 5% malformed JSON
 bodies and 5% dropped connections into the LLM patient's calls (offline guardian and judge, scripted doctor). The first
 pass records every failed episode with its error; each rerun with the same output file plays only the errored ones.
 'lost' counts planned episodes missing from the file, 'duplicated' episodes written more than once: both must be 0.
@@ -26,7 +26,7 @@ from consultgym.testing import FakeOpenAIServer
 FAULT_MIX = {"http": 0.10, "timeout": 0.05, "malformed": 0.05, "drop": 0.05}
 REPLY = "I'm not sure, nothing comes to mind."
 CAUSES = {  # the last attempt's failure, as ChatBackend words it
-    "HTTP 500": r"HTTP 500",
+    "HTTP 503": r"HTTP 503",
     "timeout": r"timed out",
     "malformed JSON": r"malformed",
     "dropped connection": r"connection failed or was dropped",
@@ -86,7 +86,7 @@ def main() -> None:
             progress=False,
         )
         print(
-            "fault mix: 10% HTTP 500, 5% timeouts, 5% malformed JSON, 5% dropped connections; "
+            "fault mix: 10% HTTP 503, 5% timeouts, 5% malformed JSON, 5% dropped connections; "
             f"{args.episodes} episodes of the starter library, concurrency {args.concurrency}, LLM patient with "
             f"{args.retries} retr{'y' if args.retries == 1 else 'ies'} per call"
         )

@@ -41,6 +41,11 @@ TIERED_GROUNDED_SHARE: Final = 0.8
 DEFAULT_API_KEY_ENV: Final = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT_S: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 3
+# Reply token caps by role, used when <role>_max_tokens is not given. Without one a looping local model runs to the end
+# of its context (a 244 s patient turn was measured). A structured role's cap sits above what its length-bounded schema
+# allows in practice, so the JSON closes first; the drafter writes whole fact lists.
+DEFAULT_MAX_TOKENS: Final = {"patient": 200, "doctor": 300, "guardian": 1_024, "judge": 2_048, "drafter": 8_192}
+
 DEFAULT_TEMPERATURE: Final = 0.0
 DEFAULT_BACKOFF_S: Final = 0.5  # first retry waits this long, then doubles (capped at MAX_BACKOFF_S)
 MAX_BACKOFF_S: Final = 8.0
@@ -53,6 +58,11 @@ MAX_CONNECTIONS_PER_PROCESS: Final = 1024
 DEFAULT_LIBRARY: Final = "starter"
 DEFAULT_BOOTSTRAP_SAMPLES: Final = 2_000
 RECORD_SCHEMA_VERSION: Final = 1
+
+
+def default_max_tokens(role: str) -> int | None:
+    """The reply token cap of `role` when its settings give none (None for a role without a default)."""
+    return DEFAULT_MAX_TOKENS.get(role)
 
 
 def default_cache_dir() -> str:

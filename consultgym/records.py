@@ -26,10 +26,12 @@ class IssueKind(StrEnum):
     unsupported = "unsupported"  # a clinical detail no fact supports
     contradicts = "contradicts"  # contradicts a fact (e.g. a flipped negation)
     leak = "leak"  # names the diagnosis, a synonym or the rubric
+    non_answer = "non_answer"  # does not answer the question: loops, or repeats an earlier reply to another question
+    role_break = "role_break"  # speaks as the doctor or an assistant, not as the patient
 
 
 class GuardianIssue(_Record):
-    kind: IssueKind = Field(description="unsupported, contradicts or leak.")
+    kind: IssueKind = Field(description="unsupported, contradicts, leak, non_answer or role_break.")
     text: str = Field(description="The offending span of the reply.")
     start: int = Field(default=-1, description="Character offset of the span in the reply (-1 when unknown).")
     detail: str = Field(default="", description="Why it was flagged, e.g. the fact it contradicts.")
@@ -50,9 +52,27 @@ class Usage(_Record):
     latency_s: float = Field(default=0.0, ge=0.0)
     errors: Count = 0
     cache_hits: Count = 0
+    failures: dict[str, Count] = Field(
+        default_factory=dict, description="Failed attempts by kind (timeout, reply cut at max_tokens, ...)."
+    )
 
     def add(self, other: Usage) -> Usage:
-        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
+        return self._combine(other, 1)
+
+    def minus(self, other: Usage) -> Usage:
+        """What was used since `other` was taken (`other` is an earlier state of the same counter)."""
+        return self._combine(other, -1)
+
+    def _combine(self, other: Usage, sign: int) -> Usage:
+        values: dict[str, Any] = {name: getattr(self, name) + sign * getattr(other, name) for name in _COUNTERS}
+        failures = dict(self.failures)
+        for kind, count in other.failures.items():
+            failures[kind] = failures.get(kind, 0) + sign * count
+        values["failures"] = {kind: count for kind, count in sorted(failures.items()) if count}
+        return Usage(**values)
+
+
+_COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "latency_s", "errors", "cache_hits")
 
 
 class ItemResult(_Record):

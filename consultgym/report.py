@@ -5,18 +5,24 @@ same file always gives the same interval). Errored episodes and unscored judgeme
 Every emitted patient reply counts in the emitted-issue rate, fact-only fallbacks included; a fallback that failed its
 own check (so the neutral line was said instead) is counted and listed; with no scored episode, coverage and diagnosis
 accuracy are null ("n/a"), never a misleading 0, and the most common errors are listed.
+
+What went wrong with the LLMs is shown, not averaged away: per role the calls, the failed attempts and their kinds
+(timeout, reply cut at max_tokens, invalid structured reply, ...), the guardian's fallback rate (the share of the
+verdicts its model was asked for that fell back to the offline check because the call failed), and why episodes are
+unscored.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from consultgym.config import DEFAULT_BOOTSTRAP_SAMPLES
-from consultgym.records import Episode
+from consultgym.records import Episode, Turn, Usage
 from consultgym.scenarios.loader import shipped_library_of
 
 
@@ -37,15 +43,26 @@ def _rate(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 4) if denominator else 0.0
 
 
-def _usage_by_role(episodes: Sequence[Episode]) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = {}
+def _usage_by_role(episodes: Sequence[Episode]) -> dict[str, dict[str, Any]]:
+    totals: dict[str, Usage] = {}
     for episode in episodes:
         for role, usage in episode.usage.items():
-            bucket = totals.setdefault(role, {"calls": 0, "tokens": 0, "errors": 0})
-            bucket["calls"] += usage.calls
-            bucket["tokens"] += usage.prompt_tokens + usage.completion_tokens
-            bucket["errors"] += usage.errors
-    return totals
+            totals[role] = totals.get(role, Usage()).add(usage)
+    return {
+        role: {
+            "calls": usage.calls,
+            "tokens": usage.prompt_tokens + usage.completion_tokens,
+            "errors": usage.errors,
+            "failures": usage.failures,
+        }
+        for role, usage in sorted(totals.items())
+    }
+
+
+def _guardian_fallbacks(turns: Sequence[Turn]) -> tuple[int, int]:
+    """(verdicts whose guardian model call failed, verdicts a guardian model was asked for)."""
+    asked = [v for t in turns for v in t.verdicts if "llm" in v.source]
+    return sum("llm-failed" in v.source for v in asked), len(asked)
 
 
 MAX_LISTED = 10
@@ -77,7 +94,9 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
     coverages = [e.judgement.coverage for e in scored if e.judgement]
     patient_turns = [t for e in finished for t in e.turns if t.verdicts]
     usage = _usage_by_role(finished)
+    failed = _usage_by_role(episodes)  # errored episodes too: their failures are what went wrong
     turns_total = sum(len(e.turns) for e in finished)
+    fallbacks, asked = _guardian_fallbacks([t for e in episodes for t in e.turns])
     return {
         "doctor": _doctors(episodes),
         "episodes": len(episodes),
@@ -100,7 +119,31 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "tokens_per_episode": _rate(sum(u["tokens"] for u in usage.values()), len(finished)),
         "by_library": by_library(scored),
         "common_errors": common_errors(episodes),
+        "guardian_llm_verdicts": asked,
+        "guardian_fallbacks": fallbacks,
+        "guardian_fallback_rate": _rate(fallbacks, asked) if asked else None,
+        "llm_by_role": failed,
+        "unscored_reasons": _error_counts(
+            e.judgement.error for e in finished if e.judgement and not e.judgement.scored
+        ),
     }
+
+
+def _error_counts(errors: Iterable[str]) -> dict[str, int]:
+    """How often each error occurred, by its first words (the role and the kind of failure), most frequent first."""
+    counts = Counter(_error_class(error) for error in errors)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _error_class(error: str) -> str:
+    # 'judge LLM backend (model 'm' at http://...): failed after 2 attempts: timed out after 60 s; ...' -> the role
+    # and the failure, without the model, the URL and the numbers that differ from one error to the next.
+    text = _BACKEND.sub(r"\1: ", error)
+    text = re.sub(r"\d+(?:\.\d+)?", "N", text)
+    return text.split(";")[0][:120].strip()
+
+
+_BACKEND = re.compile(r"^(\w+) LLM backend \(model .*? at \S+\): ")
 
 
 BASELINES = {
@@ -177,4 +220,20 @@ def format_report(summary: dict[str, Any], title: str = "") -> str:
         lines.append(f"tokens per episode  {summary['tokens_per_episode']:.0f}")
     for message, count in summary.get("common_errors", []):
         lines.append(f"{f'error (x{count})':<20}{message}")
-    return "\n".join(lines)
+    return "\n".join(lines + _llm_failure_lines(summary))
+
+
+def _llm_failure_lines(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    if summary.get("guardian_llm_verdicts"):
+        lines.append(
+            f"guardian fallbacks  {summary['guardian_fallback_rate']:.3f}  ({summary['guardian_fallbacks']} of "
+            f"{summary['guardian_llm_verdicts']} model verdicts failed; the offline check decided)"
+        )
+    for role, usage in summary.get("llm_by_role", {}).items():
+        if usage["errors"]:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in usage["failures"].items()) or "unclassified"
+            lines.append(f"LLM errors          {role}: {usage['errors']} of {usage['calls']} calls failed ({kinds})")
+    for reason, count in summary.get("unscored_reasons", {}).items():
+        lines.append(f"{f'unscored (x{count})':<20}{reason}")
+    return lines

@@ -41,6 +41,7 @@ from consultgym.config import (
     MAX_TURNS,
     MAX_WORKERS,
     LLMSettings,
+    default_max_tokens,
 )
 from consultgym.errors import ConfigError
 from consultgym.option_errors import OptionNames, explain
@@ -115,10 +116,13 @@ class RoleConfig(Settings):
         return self.kind in self.llm_kinds
 
     def record(self) -> dict[str, Any]:
-        """The flat settings written into run records: what the user set, never a key (none is held)."""
+        """The flat settings written into run records: what the user set, and the token cap in force (the role's
+        default when none was set, so a resume under another default is refused); never a key (none is held)."""
         if self.llm is None:
             return {}
         given = self.llm.model_dump(include=self.llm.model_fields_set - {"cache_dir"})
+        if given.get("max_tokens") is None and default_max_tokens(self.role) is not None:
+            given["max_tokens"] = default_max_tokens(self.role)
         return {f"{self.role}_{name}": value for name, value in given.items()}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,19 @@ def fast_llm(fake_openai):
         return {f"{role}_{key}": value for key, value in {**values, **overrides}.items()}
 
     return options
+
+
+@pytest.fixture(scope="session")
+def local_llm():
+    """A real small model (SmolLM2-135M) behind llama.cpp's OpenAI-compatible server on 127.0.0.1, for ``real_llm``
+    tests; skipped, with the pip commands, when the runtime or the model is not installed.
+
+    One thread unless ``CONSULTGYM_LOCAL_LLM_THREADS`` says otherwise: on a loaded machine two threads collapse.
+    """
+    from consultgym.testing.local_llm import LocalLLM, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"real_llm: {reason}")
+    with LocalLLM(threads=int(os.environ.get("CONSULTGYM_LOCAL_LLM_THREADS", "1"))) as server:
+        yield server

@@ -52,6 +52,21 @@ def test_resume_refuses_other_settings(tmp_path):
         run(RunConfig(out=out, scenarios=[FIXTURE], episodes=2, seed=9, progress=False))
 
 
+def test_token_caps_are_recorded_and_a_resume_with_other_caps_is_refused(tmp_path, fast_llm, fake_openai):
+    out = tmp_path / "run.jsonl"
+    options = fast_llm("patient", model="p")
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **options))
+    config = load_run(out).episodes[0].config
+    manifest = json.loads(out.with_suffix(".jsonl.manifest.json").read_text())["config"]
+    # Not a secret: the cap is written, the role's default included (the guardian is offline: none for it) ...
+    assert config["patient_max_tokens"] == manifest["patient_max_tokens"] == 200 and "guardian_max_tokens" not in config
+    assert {r.body["max_tokens"] for r in fake_openai.chat_requests} == {200}  # ... and the one sent
+    run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **options))  # the same
+    capped = options | {"patient_max_tokens": 64}
+    with pytest.raises(ConfigError, match="different config"):
+        run(RunConfig(out=out, scenarios=[FIXTURE], episodes=1, patient="llm", progress=False, **capped))
+
+
 def test_errored_episodes_are_recorded_then_rerun(tmp_path, monkeypatch):
     out = tmp_path / "run.jsonl"
     from consultgym.agents.doctor import systematic as systematic_doctor

@@ -4,10 +4,14 @@ One backend per role instance; the HTTP connections underneath are pooled per ev
 on it (`consultgym.agents.chat_client`: a thin aiohttp client, measured to cost a fraction of the openai SDK's CPU).
 
 - Retries are our own loop, bounded by ``max_retries``, with exponential backoff; every attempt is counted in `Usage`
-  (calls, errors) and by a test server.
+  (calls, errors, and errors by `FailureKind`). Only what another attempt can fix is retried: timeouts, dropped or
+  refused connections, HTTP 429, 502, 503, 504, a 500 without an explanation, a malformed body, an invalid structured
+  reply. A request the server rejects with a reason (4xx, or 500 with an error message, as llama.cpp answers a schema
+  it cannot compile) fails at once, and the server's words are kept in the error, scrubbed of secrets.
 - Structured output: ``parse(messages, Model)`` sends a JSON-schema ``response_format`` built from the pydantic model
-  and validates the reply with ``Model.model_validate_json``; a reply that does not validate is retried like a failed
-  call, and raises `BackendError` once the retries are spent.
+  and validates the reply with ``Model.model_validate_json``. Every string in the schema must carry ``maxLength`` and
+  every array ``maxItems`` (`response_format` refuses a schema without them): a small model under a grammar otherwise
+  loops until the token cap and never closes the JSON. A reply cut at ``max_tokens`` is reported as such.
 - Usage goes to the ``on_usage`` callback, once per attempt or cache hit; roles add it to their own `Usage`.
 - An optional on-disk cache (``cache`` = off | read | write | readwrite) keyed by a hash of the whole request
   (model, messages, temperature, seed, max_tokens, schema) replays identical requests without a call.
@@ -42,15 +46,14 @@ from pydantic import BaseModel, ValidationError
 
 from consultgym.agents.base import Participant
 from consultgym.agents.chat_client import (
-    ChatHTTPError,
     ChatReply,
-    ChatTransportError,
-    MalformedResponse,
     aclose_sessions,
     auth_headers,
     post_chat,
 )
-from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings
+from consultgym.agents.failures import Failure, FailureKind, Permanent, Retryable, classify, scrub_secrets
+from consultgym.agents.structured import REFUSE_STRING_BOUNDS, response_format
+from consultgym.config import LOCAL_API_KEY, MAX_BACKOFF_S, OPENAI_BASE_URL, LLMSettings, default_max_tokens
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
 from consultgym.text import replace_surrogates
@@ -62,16 +65,6 @@ Message = dict[str, Any]
 UsageSink = Callable[[Usage], None]
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-
-
-class _Permanent(Exception):
-    """A failure no retry can fix (bad key, unknown model, rejected request)."""
-
-
-class _Retryable(Exception):
-    """A failure worth another attempt (timeout, refused connection, 5xx, 429, malformed or invalid reply)."""
-
-
 
 
 def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
@@ -97,6 +90,11 @@ def api_key_for(settings: LLMSettings, role: str = "llm") -> str:
 async def aclose_clients() -> None:
     """Close the pooled HTTP connections of the running loop (call before closing a loop that ran LLM roles)."""
     await aclose_sessions()
+
+
+def _refuses_string_bounds(failure: Failure, body: dict[str, Any]) -> bool:
+    schema = json.dumps(body.get("response_format", {}))
+    return failure.kind == FailureKind.rejected and "maxLength" in str(failure) and "maxLength" in schema
 
 
 PROBE_TIMEOUT_S = 3.0
@@ -178,20 +176,12 @@ class ResponseCache:
 
 
 # --------------------------------------------------------------------------------------------------------- backend
-@cache  # building a JSON schema costs more CPU than the HTTP call that carries it; callers never mutate the result
-def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The ``response_format`` that asks for JSON matching a pydantic model (strict when the model allows it)."""
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": True},
-    }
-
-
 class ChatBackend:
     """A chat model behind an OpenAI-compatible endpoint, with bounded retries, usage accounting and a response cache.
 
     Args:
-        settings: model, base_url, key variable, sampling, timeout, retries and cache.
+        settings: model, base_url, key variable, sampling, timeout, retries and cache; without ``max_tokens``, the
+            role's default cap (`consultgym.config.DEFAULT_MAX_TOKENS`) applies.
         on_usage: receives one `Usage` per attempt (calls=1, tokens, latency, errors) or per cache hit.
         role: named in error messages ('patient', 'guardian', ...).
 
@@ -201,6 +191,9 @@ class ChatBackend:
     """
 
     def __init__(self, settings: LLMSettings, on_usage: UsageSink | None = None, role: str = "llm") -> None:
+        cap = default_max_tokens(role)
+        if settings.max_tokens is None and cap is not None:  # a local model must not run to the end of its context
+            settings = settings.model_copy(update={"max_tokens": cap})
         self.settings = settings
         self.on_usage = on_usage or (lambda usage: None)
         self.role = role
@@ -242,7 +235,7 @@ class ChatBackend:
         if self.settings.max_tokens is not None:
             body["max_tokens"] = self.settings.max_tokens
         if schema is not None:
-            body["response_format"] = response_format(schema)
+            body["response_format"] = response_format(schema, self.settings.endpoint not in REFUSE_STRING_BOUNDS)
         return body
 
     async def _request(self, messages: Sequence[Message], schema: type[BaseModel] | None) -> tuple[str, Any]:
@@ -254,7 +247,7 @@ class ChatBackend:
         if cached is not None:
             try:
                 parsed = _validate(cached, schema)
-            except _Retryable:
+            except Retryable:
                 pass  # a stale entry for another schema version: ask the model again
             else:
                 self.on_usage(Usage(cache_hits=1))
@@ -273,12 +266,17 @@ class ChatBackend:
                 content = await self._attempt(body)
                 try:
                     return content, _validate(content, schema)
-                except _Retryable:
-                    self.on_usage(Usage(errors=1))  # the call worked but its reply is unusable: a failed attempt
+                except Failure as exc:  # the call worked but its reply is unusable: a failed attempt
+                    self.on_usage(Usage(errors=1, failures={exc.kind.value: 1}))
                     raise
-            except _Permanent as exc:
+            except Permanent as exc:
+                if schema is not None and _refuses_string_bounds(exc, body):
+                    # Remembered per endpoint: later requests (and later episodes' backends) leave maxLength out.
+                    REFUSE_STRING_BOUNDS.add(self.settings.endpoint)
+                    log.warning("%s", self._message("the server refuses maxLength in schemas; sending them without"))
+                    return await self._with_retries(self._body(body["messages"], schema), schema)
                 raise BackendError(self._message(str(exc))) from None
-            except _Retryable as exc:
+            except Retryable as exc:
                 last = str(exc)
                 log.info("%s", self._message(f"attempt {attempt + 1}/{attempts} failed: {last}"))
         raise BackendError(self._message(f"failed after {attempts} attempt{'s' * (attempts > 1)}: {last}"))
@@ -288,17 +286,19 @@ class ChatBackend:
         return delay * (1 + 0.25 * random.random())  # jitter: concurrent sessions do not retry in lockstep
 
     async def _attempt(self, body: dict[str, Any]) -> str:
-        """One HTTP call; reports its usage, returns the reply text or raises _Retryable/_Permanent."""
+        """One HTTP call; reports its usage, returns the reply text or raises Retryable/Permanent."""
         started = time.perf_counter()
         reply: ChatReply | None = None
         try:
             async with asyncio.timeout(self.settings.timeout):
                 reply = await post_chat(self._url, self._headers, body)
-            content = scrub_secrets(_reply_text(reply), self._key())
+            content = scrub_secrets(_reply_text(reply, self.settings, "response_format" in body), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
-            self.on_usage(Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
-            raise _classify(exc, self.settings) from None
-        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started, **_token_counts(reply)))
+            failure = classify(exc, self.settings)
+            spent = Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, failures={failure.kind.value: 1})
+            self.on_usage(spent.add(_token_counts(reply)))
+            raise failure from None
+        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started).add(_token_counts(reply)))
         return content
 
     def where(self) -> str:
@@ -314,56 +314,27 @@ class ChatBackend:
         return " ".join(text.split())  # one line, whatever the server said
 
 
-# What a server or proxy may echo: the Authorization header, or a key in OpenAI's or a similar format. A token ends at
-# a quote, comma or bracket, so that scrubbing a JSON reply leaves it JSON.
-_SECRET_TEXT = re.compile(
-    r"(?i:authorization:?\s*(?:bearer\s+)?|bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)\]}]{4,}"
-    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
-)
-_FRAGMENT = 8  # a run this long of the key's characters counts as the key (a truncated echo)
-
-
-def scrub_secrets(text: str, key: str = "") -> str:
-    """`text` with the given API key, any run of 8 or more of its characters, and anything that looks like a
-    credential replaced by ``***``: the rule for error bodies and for every model reply.
-
-    >>> scrub_secrets("401: bad header Authorization: Bearer sk-abc123456789 for key sk-abc123456789")
-    '401: bad header *** for key ***'
-    >>> scrub_secrets("Debug header Bearer sk-abc123def456 ok", "sk-abc123def456")
-    'Debug header Bearer *** ok'
-    >>> scrub_secrets("proxy saw key=23def456xyz", "sk-abc123def456xyz")
-    'proxy saw key=***'
-    """
-    if len(key) >= 4:
-        text = _scrub_fragments(text.replace(key, "***"), key)
-    return _SECRET_TEXT.sub("***", text)
-
-
-def _scrub_fragments(text: str, key: str) -> str:
-    for i in range(len(key) - _FRAGMENT + 1):
-        found = text.find(key[i : i + _FRAGMENT])
-        while found >= 0:
-            end, offset = found + _FRAGMENT, i + _FRAGMENT  # grow the match as far as it follows the key
-            while end < len(text) and offset < len(key) and text[end] == key[offset]:
-                end, offset = end + 1, offset + 1
-            text = text[:found] + "***" + text[end:]
-            found = text.find(key[i : i + _FRAGMENT])
-    return text
-
-
-def _token_counts(reply: ChatReply | None) -> dict[str, int]:
+def _token_counts(reply: ChatReply | None) -> Usage:
     if reply is None:
-        return {}
-    return {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
+        return Usage()
+    return Usage(prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
 
 
-def _reply_text(reply: ChatReply) -> str:
+def _reply_text(reply: ChatReply, settings: LLMSettings, structured: bool) -> str:
     if not reply.has_choices:
-        raise _Retryable("the response has no choices")
+        raise Retryable("the response has no choices", FailureKind.malformed)
     content = reply.content
     if not isinstance(content, str) or not content.strip():
         refusal = reply.refusal if isinstance(reply.refusal, str) else ""
-        raise _Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty")
+        raise Retryable(f"the model refused: {refusal[:120]}" if refusal else "the reply is empty", FailureKind.empty)
+    if structured and reply.finish_reason == "length":
+        # The same request is cut at the same place again (at temperature 0 at least): say so instead of retrying.
+        failure = Permanent if settings.temperature == 0 else Retryable
+        raise failure(
+            f"the structured reply was cut at max_tokens={settings.max_tokens} before its JSON closed; "
+            f"raise the role's max_tokens",
+            FailureKind.truncated,
+        )
     return replace_surrogates(content)
 
 
@@ -377,35 +348,9 @@ def _validate(content: str, schema: type[BaseModel] | None) -> Any:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "reply"
-        raise _Retryable(f"the reply does not validate as {schema.__name__} ({where}: {first['msg']})") from None
-
-
-def _classify(exc: Exception, settings: LLMSettings) -> Exception:
-    """Turn an HTTP, transport or parsing failure into _Retryable or _Permanent with a short explanation."""
-    if isinstance(exc, (_Retryable, _Permanent)):
-        return exc
-    if isinstance(exc, TimeoutError):
-        return _Retryable(f"timed out after {settings.timeout:g} s; check the server's load or raise the timeout")
-    if isinstance(exc, ChatTransportError | MalformedResponse):
-        return _Retryable(str(exc))
-    if isinstance(exc, ChatHTTPError):
-        return _http_failure(exc, settings)
-    return _Retryable(f"unexpected {type(exc).__name__}: {str(exc)[:160]}")
-
-
-def _http_failure(exc: ChatHTTPError, settings: LLMSettings) -> Exception:
-    if exc.status in (401, 403):
-        return _Permanent(f"authentication failed (HTTP {exc.status}); check the API key in ${settings.api_key_env}")
-    if exc.status == 404:
-        return _Permanent(
-            f"model {settings.model!r} or the endpoint was not found (HTTP 404); check the model name "
-            f"(GET {settings.endpoint}/models lists them) and that base_url ends in /v1"
-        )
-    if exc.status == 429:
-        return _Retryable("rate limited (HTTP 429)")
-    if exc.status >= 500:
-        return _Retryable(f"server error (HTTP {exc.status})")
-    return _Permanent(f"request rejected (HTTP {exc.status}): {exc.message}")
+        raise Retryable(
+            f"the reply does not validate as {schema.__name__} ({where}: {first['msg']})", FailureKind.invalid
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------------- LLM roles

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.llm import ChatBackend, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text
 from consultgym.authoring.gold import gold_check, lint
 from consultgym.config import LLMSettings
 from consultgym.errors import ConfigError, ScenarioError
@@ -32,50 +33,50 @@ class _Strict(BaseModel):
 
 
 class DiseaseOverview(_Strict):
-    name: str = Field(description="The diagnosis as a clinician writes it.")
-    icd10: str = Field(description="ICD-10 code, or empty.")
-    synonyms: list[str] = Field(description="Other names and abbreviations.")
-    differentials: list[str] = Field(description="Three to six plausible alternatives.")
-    presentation: str = Field(description="The typical presentation in two or three sentences.")
-    key_history: list[str] = Field(description="History points a good doctor must ask about.")
-    exam_findings: list[str] = Field(description="Typical examination findings.")
-    tests: list[str] = Field(description="Typical test results.")
+    name: str = bounded_text("The diagnosis as a clinician writes it.", 120)
+    icd10: str = bounded_text("ICD-10 code, or empty.", 16)
+    synonyms: list[str] = bounded_list("Other names and abbreviations.", 8, 80)
+    differentials: list[str] = bounded_list("Three to six plausible alternatives.", 8, 80)
+    presentation: str = bounded_text("The typical presentation in two or three sentences.", 600)
+    key_history: list[str] = bounded_list("History points a good doctor must ask about.", 16, 160)
+    exam_findings: list[str] = bounded_list("Typical examination findings.", 12, 160)
+    tests: list[str] = bounded_list("Typical test results.", 12, 160)
 
 
 class PatientRecord(_Strict):
     age: int = Field(description="Age in years.")
     sex: Literal["female", "male"] = Field(description="female or male.")
-    persona: str = Field(description="Who the patient is and how they talk.")
+    persona: str = bounded_text("Who the patient is and how they talk.", 400)
     style: Literal["plain", "terse", "chatty", "anxious", "stoic"] = Field(description="Wording style.")
-    opening: str = Field(description="The patient's first words, lay language, never naming the diagnosis.")
-    specialty: str = Field(description="Clinical area, e.g. cardiology.")
+    opening: str = bounded_text("The patient's first words, lay language, never naming the diagnosis.", 400)
+    specialty: str = bounded_text("Clinical area, e.g. cardiology.", 40)
 
 
 class DraftFact(_Strict):
-    id: str = Field(description="snake_case id.")
+    id: str = bounded_text("snake_case id.", 48)
     category: Literal[
         "demographics", "hpi", "symptom", "pmh", "medication", "allergy", "family", "social", "ros", "exam", "lab"
     ]
-    text: str = Field(description="The clinical statement.")
-    say: str = Field(description="First-person lay wording (empty for exam and lab facts).")
+    text: str = bounded_text("The clinical statement.", 300)
+    say: str = bounded_text("First-person lay wording (empty for exam and lab facts).", 300)
     present: bool = Field(description="False for a pertinent negative.")
-    keywords: list[str] = Field(description="Words or topic names a question must mention to reveal the fact.")
+    keywords: list[str] = bounded_list("Words or topic names a question must mention to reveal the fact.", 8, 40)
 
 
 class DraftFacts(_Strict):
-    facts: list[DraftFact]
+    facts: list[DraftFact] = bounded_list("The case's atomic facts.", 48)
 
 
 class DraftItem(_Strict):
-    id: str = Field(description="snake_case id.")
-    ask: str = Field(description="What the doctor must find out.")
+    id: str = bounded_text("snake_case id.", 48)
+    ask: str = bounded_text("What the doctor must find out.", 200)
     priority: Literal["critical", "important", "routine"]
-    facts: list[str] = Field(description="Ids of the facts it elicits.")
-    examples: list[str] = Field(description="Ways to ask it; the first is one natural question, or EXAMINE:/TEST:.")
+    facts: list[str] = bounded_list("Ids of the facts it elicits.", 8, 48)
+    examples: list[str] = bounded_list("Ways to ask it; the first is one natural question, or EXAMINE:/TEST:.", 4, 160)
 
 
 class DraftItems(_Strict):
-    items: list[DraftItem]
+    items: list[DraftItem] = bounded_list("The must-ask items.", 32)
 
 
 @dataclass

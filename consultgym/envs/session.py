@@ -256,7 +256,7 @@ class ConsultationSession:
         for name, role in self.roles.items():
             if role.usage is not before[name]:
                 old, new = before[name], role.usage
-                delta[name] = Usage(**{k: getattr(new, k) - getattr(old, k) for k in Usage.model_fields})
+                delta[name] = new.minus(old)
         return delta
 
     def messages(self) -> list[dict[str, str]]:

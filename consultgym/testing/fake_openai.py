@@ -46,10 +46,13 @@ _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
+    408: "Request Timeout",
+    422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -71,17 +74,20 @@ class FaultSpec:
         kind: ``http`` (an error status with an OpenAI-style error body), ``timeout`` (sleep `delay` seconds, longer
             than the client's timeout, then answer normally), ``malformed`` (status 200 with a body that is not
             JSON) or ``drop`` (close the connection without any response).
-        status: the HTTP status of an ``http`` fault.
+        status: the HTTP status of an ``http`` fault (503 unless given; random ``http`` faults are 503s).
+        message: the error message of an ``http`` fault; None says "Injected fault: HTTP <status>.", "" sends an
+            empty body (a server that gives no reason).
         delay: seconds a ``timeout`` fault sleeps (default: the server's `timeout_delay`).
     """
 
     kind: FaultKind
-    status: int = 500
+    status: int = 503  # an overloaded server: transient, so clients retry it
+    message: str | None = None
     delay: float | None = None
 
     @classmethod
-    def http(cls, status: int = 500) -> FaultSpec:
-        return cls("http", status=status)
+    def http(cls, status: int = 503, message: str | None = None) -> FaultSpec:
+        return cls("http", status=status, message=message)
 
     @classmethod
     def timeout(cls, delay: float | None = None) -> FaultSpec:
@@ -365,7 +371,10 @@ class FakeOpenAIServer:
 
     def _fault(self, fault: FaultSpec, body: dict[str, Any]) -> _Response:
         if fault.kind == "http":
-            response = _error(fault.status, f"Injected fault: HTTP {fault.status}.", None, "server_error")
+            if fault.message == "":
+                return _Response(status=fault.status, body=b"", delay=self.latency)
+            message = f"Injected fault: HTTP {fault.status}." if fault.message is None else fault.message
+            response = _error(fault.status, message, None, "server_error")
             response.delay = self.latency
             return response
         if fault.kind == "timeout":

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.llm import ChatBackend, aclose_clients
+from consultgym.agents.structured import response_format, unbounded_paths
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
 from consultgym.records import Usage
 from consultgym.settings import EnvConfig
-from consultgym.testing import FakeOpenAIServer, FaultSpec, unused_base_url
+from consultgym.testing import FakeOpenAIServer, FaultSpec, Reply, unused_base_url
 
 HELLO = [{"role": "user", "content": "hello"}]
+_SCHEMA_ERROR = "JSON schema conversion failed: unsupported keyword"
 
 
 class Answer(BaseModel):
@@ -59,7 +62,16 @@ def test_complete_and_parse_return_text_and_a_validated_model(fake_openai):
 
 
 @pytest.mark.parametrize(
-    "fault", [FaultSpec.http(500), FaultSpec.http(503), FaultSpec.timeout(), FaultSpec.drop(), FaultSpec.malformed()]
+    "fault",
+    [
+        FaultSpec.http(429),
+        FaultSpec.http(502),
+        FaultSpec.http(503),
+        FaultSpec.http(504),
+        FaultSpec.timeout(),
+        FaultSpec.drop(),
+        FaultSpec.malformed(),
+    ],
 )
 def test_transient_failures_are_retried_a_bounded_number_of_times_then_raise(fake_openai, fault):
     fake_openai.script([fault])
@@ -74,13 +86,81 @@ def test_transient_failures_are_retried_a_bounded_number_of_times_then_raise(fak
 
 
 def test_a_retry_that_succeeds_returns_the_reply_and_counts_every_attempt(fake_openai):
-    fake_openai.script([FaultSpec.http(500), FaultSpec.timeout(), "finally"])
+    fake_openai.script([FaultSpec.http(503), FaultSpec.timeout(), "finally"])
     meter = Meter()
     backend = ChatBackend(fast(fake_openai.base_url, timeout=0.3), on_usage=meter)
     assert run(backend, lambda b: b.complete(HELLO)) == "finally"
     assert fake_openai.request_count == 3
     assert (meter.usage.calls, meter.usage.errors) == (3, 2)
+    assert meter.usage.failures == {"server unavailable (HTTP 5xx)": 1, "timeout": 1}
     assert meter.usage.completion_tokens > 0 and meter.usage.latency_s > 0
+
+
+@pytest.mark.parametrize("status", [400, 422, 500])
+def test_a_request_the_server_rejects_with_a_reason_fails_at_once_keeping_its_words(fake_openai, status, monkeypatch):
+    monkeypatch.setenv("CONSULTGYM_TEST_KEY", "sk-test-SECRET-1234567890")
+    explained = f"{_SCHEMA_ERROR} (request had Authorization: Bearer sk-test-SECRET-1234567890)"
+    fake_openai.script(FaultSpec.http(status, explained))
+    meter = Meter()
+    settings = fast(fake_openai.base_url, api_key_env="CONSULTGYM_TEST_KEY", max_retries=3)
+    with pytest.raises(BackendError) as error:
+        run(ChatBackend(settings, on_usage=meter), lambda b: b.complete(HELLO))
+    assert fake_openai.request_count == 1  # deterministic: the same request fails the same way
+    message = str(error.value)
+    assert f"HTTP {status}" in message and _SCHEMA_ERROR in message  # the server's explanation is kept ...
+    assert "SECRET" not in message and "\n" not in message  # ... without the credentials it echoed
+    assert meter.usage.errors == 1 and sum(meter.usage.failures.values()) == 1
+
+
+def test_a_500_without_an_explanation_is_retried(fake_openai):
+    fake_openai.script([FaultSpec.http(500, ""), "finally"])
+    backend = ChatBackend(fast(fake_openai.base_url, max_retries=1))
+    assert run(backend, lambda b: b.complete(HELLO)) == "finally"
+    assert fake_openai.request_count == 2
+
+
+def test_a_structured_reply_cut_at_max_tokens_says_so_and_is_not_retried_at_temperature_zero(fake_openai):
+    fake_openai.script(Reply('{"value": 12', finish_reason="length"))
+    meter = Meter()
+    backend = ChatBackend(fast(fake_openai.base_url, max_tokens=5, max_retries=3), on_usage=meter)
+    with pytest.raises(BackendError, match="cut at max_tokens=5"):
+        run(backend, lambda b: b.parse(HELLO, Answer))
+    assert fake_openai.request_count == 1 and meter.usage.failures == {"reply cut at max_tokens": 1}
+    sampled = ChatBackend(fast(fake_openai.base_url, max_tokens=5, max_retries=1, temperature=0.7))
+    with pytest.raises(BackendError, match="2 attempts"):  # sampling may close the JSON next time
+        run(sampled, lambda b: b.parse(HELLO, Answer))
+
+
+def test_a_server_that_refuses_string_bounds_gets_the_schema_without_them(fake_openai):
+    refusal = (
+        "Invalid schema for response_format 'Bounded': In context=('properties', 'name'), 'maxLength' is not permitted."
+    )
+    fake_openai.script([FaultSpec.http(400, refusal), '{"name": "a", "tags": []}', '{"name": "b", "tags": []}'])
+    first = ChatBackend(fast(fake_openai.base_url, max_retries=0))
+    assert run(first, lambda b: b.parse(HELLO, Bounded)).name == "a"
+    again = ChatBackend(fast(fake_openai.base_url, max_retries=0))  # a later episode's backend remembers it
+    assert run(again, lambda b: b.parse(HELLO, Bounded)).name == "b"
+    schemas = [json.dumps(r.body["response_format"]) for r in fake_openai.chat_requests]
+    assert "maxLength" in schemas[0] and "maxLength" not in schemas[1] + schemas[2] and "maxItems" in schemas[2]
+
+
+class Bounded(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=20)
+    tags: list[str] = Field(max_length=3, json_schema_extra={"items": {"type": "string", "maxLength": 10}})
+
+
+class Unbounded(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    tags: list[str]
+
+
+def test_structured_calls_need_length_bounded_schemas():
+    assert unbounded_paths(Bounded.model_json_schema()) == []
+    assert response_format(Bounded)["json_schema"]["schema"]["properties"]["name"]["maxLength"] == 20
+    with pytest.raises(TypeError, match=r"Unbounded: .*properties\.name.*properties\.tags"):
+        response_format(Unbounded)
 
 
 def test_an_unparseable_structured_reply_is_retried_then_raises(fake_openai):

@@ -45,7 +45,7 @@ def test_the_llm_doctor_plays_a_consultation_as_the_assistant(chest_scenario, fa
 
 
 def test_a_failed_doctor_call_leaves_the_conversation_unchanged(fake_openai):
-    fake_openai.script([FaultSpec.http(500), "Hello, what brings you in?"])
+    fake_openai.script([FaultSpec.http(503), "Hello, what brings you in?"])
     settings = LLMSettings(model="d", base_url=fake_openai.base_url, timeout=0.5, max_retries=0)
     doctor = LLMDoctor(settings)
     doctor.reset("I feel unwell.")

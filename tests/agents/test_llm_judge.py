@@ -113,10 +113,10 @@ def test_the_model_decides_the_diagnosis_and_the_offline_match_is_kept(chest_sce
 
 
 def test_a_failed_call_is_unscored_counted_and_gives_no_reward(chest_scenario, fake_openai, fast_llm):
-    fake_openai.script(FaultSpec.http(500))
+    fake_openai.script(FaultSpec.http(503))
     j = judge(fake_openai)
     result = grade(j, chest_scenario)
-    assert not result.scored and "HTTP 500" in result.error and fake_openai.request_count == 2
+    assert not result.scored and "HTTP 503" in result.error and fake_openai.request_count == 2
     assert all(not i.scored and not i.covered for i in result.items) and result.reward == 0.0
     assert result.diagnosis_offline_match is True and j.usage.errors == 2
     env = gym.make("consultgym/Consultation-v0", scenarios=[chest_scenario], judge="llm", **fast_llm("judge"))

@@ -18,8 +18,8 @@ from consultgym.agents.patient.offline import (
     fact_only_reply,
 )
 from consultgym.agents.patient.turn import PatientTurn
-from consultgym.scenarios.loader import parse_scenario
 from consultgym.envs.driver import run_sync
+from consultgym.scenarios.loader import parse_scenario
 
 
 def ask(scenario, text, seed=0, turn=0):

@@ -1,6 +1,6 @@
 """Faults: a run against a failing LLM server loses nothing, duplicates nothing, and a rerun finishes it.
 
-The loopback server injects 10% HTTP 500s, 5% timeouts, 5% malformed JSON bodies and 5% dropped connections. With one
+The loopback server injects 10% HTTP 503s, 5% timeouts, 5% malformed JSON bodies and 5% dropped connections. With one
 retry per call, about half the episodes fail somewhere in their ten patient turns: each is written with its error
 (and the turns played before it), none goes missing, none is written twice, and rerunning with the same output file
 plays exactly the errored ones again until every episode is done. A run killed with SIGKILL leaves a file that loads

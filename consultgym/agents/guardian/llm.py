@@ -1,10 +1,15 @@
 """`LLMGuardian`: a chat model labels every sentence of a patient reply against the scenario's facts.
 
 Labels: supported, unsupported, contradicts, leak (the reply names or hints at the diagnosis). Every label but
-supported becomes a `GuardianIssue`; the verdict's source is ``llm``.
+supported becomes a `GuardianIssue` located in the reply; a label on a sentence the reply does not contain (a model
+that labels words of its own) is ignored. The verdict's source is ``llm``. The reply's schema is length-bounded (one
+label per sentence of the reply plus one, at most MAX_SENTENCES; short reasons), so a small model under a grammar
+closes its JSON instead of looping to the token cap (measured with SmolLM2-135M: up to 593 tokens for a two-sentence
+reply while 12 labels were allowed).
 
-Never weaker than offline: the offline check's issues (leaks, contradictions, unsupported terms, numbers and codes)
-are added to the model's, so a fooled model lets through at most what the offline guardian would.
+Never weaker than offline: the offline check's issues (leaks, contradictions, unsupported terms, numbers and codes,
+role breaks and non-answers) are added to the model's, so a fooled model lets through at most what the offline
+guardian would.
 
 ``tiered=True`` runs the offline check first: when it flags issues they stand, without a call (``tiered:offline``).
 When it passes, the pass stands (``tiered:offline-grounded``) unless the doctor's question or the reply gives a
@@ -18,18 +23,24 @@ says so (``llm-failed:offline``, or ``tiered:llm-failed:offline``).
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.guardian.conduct import sentences
 from consultgym.agents.guardian.escalation import escalation
-from consultgym.agents.guardian.offline import OfflineGuardian
+from consultgym.agents.guardian.offline import OfflineGuardian, distinct
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text, with_max_items
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError
 from consultgym.records import GuardianIssue, IssueKind, Verdict
 from consultgym.scenarios.schema import Scenario
+
+MAX_SENTENCES = 12
+MAX_SENTENCE_CHARS = 240
 
 
 class SentenceLabel(BaseModel):
@@ -37,10 +48,10 @@ class SentenceLabel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentence: str = Field(description="The sentence, copied from the reply.")
+    sentence: str = bounded_text("The sentence, copied from the reply.", MAX_SENTENCE_CHARS)
     label: Literal["supported", "unsupported", "contradicts", "leak"] = Field(description="The sentence's label.")
-    reason: str = Field(description="Why, in a few words.")
-    facts: list[str] = Field(description="Ids of the facts that bear on the sentence.")
+    reason: str = bounded_text("Why, in a few words.", 80)
+    facts: list[str] = bounded_list("Ids of the facts that bear on the sentence.", 3, 64)
 
 
 class GuardianReport(BaseModel):
@@ -48,7 +59,12 @@ class GuardianReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentences: list[SentenceLabel] = Field(description="Every sentence of the reply, in order.")
+    sentences: list[SentenceLabel] = bounded_list("Every sentence of the reply, in order.", MAX_SENTENCES)
+
+
+def report_schema(reply: str) -> type[GuardianReport]:
+    """`GuardianReport` allowing one label per sentence of `reply`, plus one, and at most MAX_SENTENCES."""
+    return with_max_items(GuardianReport, "sentences", min(MAX_SENTENCES, len(sentences(reply)) + 1))
 
 
 def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
@@ -70,21 +86,46 @@ def guardian_messages(reply: str, ctx: PatientContext) -> list[Message]:
 
 
 def report_to_issues(report: GuardianReport, reply: str, scenario: Scenario) -> list[GuardianIssue]:
-    """Every sentence not labelled supported, as an issue located in the reply (start -1 when not found verbatim)."""
+    """Every sentence not labelled supported and found in the reply, as an issue quoting the reply's own words.
+
+    A sentence the reply does not contain is ignored: acting on it would revise a reply for words it never said.
+    """
     issues = []
     for item in report.sentences:
-        if item.label == "supported":
+        span = locate(item.sentence, reply)
+        if item.label == "supported" or span is None:
             continue
+        start, end = span
         issues.append(
             GuardianIssue(
                 kind=IssueKind(item.label),
-                text=item.sentence,
-                start=reply.find(item.sentence) if item.sentence else -1,
+                text=reply[start:end],
+                start=start,
                 detail=item.reason,
                 facts=[fact_id for fact_id in item.facts if fact_id in scenario.fact_index],
             )
         )
     return issues
+
+
+def locate(sentence: str, reply: str) -> tuple[int, int] | None:
+    """Where `sentence` occurs in `reply` (with the reply's end punctuation), ignoring case, spacing, quotes and
+    punctuation; None when it does not.
+
+    >>> locate("i have  a COUGH", "Well, I have a cough. No fever.")
+    (6, 21)
+    """
+    words = re.findall(r"\w+", sentence)
+    if not words:
+        return None
+    pattern = r"\W+".join(re.escape(word) for word in words)
+    match = re.search(rf"(?<!\w){pattern}(?!\w)", reply, re.IGNORECASE)
+    if not match:
+        return None
+    end = match.end()
+    while end < len(reply) and reply[end] in ".!?":
+        end += 1
+    return match.start(), end
 
 
 def with_floor(model_issues: list[GuardianIssue], offline_issues: list[GuardianIssue]) -> list[GuardianIssue]:
@@ -128,13 +169,13 @@ class LLMGuardian(LLMParticipant, GuardianAgent):
             if escalation(reply, ctx) is None:
                 return offline.model_copy(update={"source": "tiered:offline-grounded"})
         try:
-            report = await self.backend.parse(guardian_messages(reply, ctx), GuardianReport)
+            report = await self.backend.parse(guardian_messages(reply, ctx), report_schema(reply))
             if reply.strip() and not report.sentences:
                 raise BackendError(f"{self.backend.where()}: the model labelled no sentence of a non-empty reply")
         except BackendError as exc:
             return offline.model_copy(update={"source": f"{prefix}llm-failed:offline", "error": str(exc)})
         issues = with_floor(report_to_issues(report, reply, ctx.scenario), offline.issues)
-        return Verdict(ok=not issues, issues=issues, source=f"{prefix}llm")
+        return Verdict(ok=not issues, issues=distinct(issues), source=f"{prefix}llm")
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "tiered": self.tiered}

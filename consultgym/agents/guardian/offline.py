@@ -15,6 +15,8 @@ Denials of things the facts never mention are allowed: under the closed-world po
 term the doctor's own turn used, the diagnosis included, repeated in a negated or questioning clause ("No, I've never
 been told I have X", "Metformin? No."). The patient does not know the diagnosis, so an honest echo says the same
 whichever candidate the doctor names; blocking it only when X is the diagnosis would tell the doctor so.
+
+With the turn's context, `OfflineGuardian` also flags role breaks and non-answers (see `.conduct`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from consultgym.agents.base import GuardianAgent, PatientContext
+from consultgym.agents.guardian.conduct import conduct_issues
 from consultgym.agents.guardian.leaks import is_family_history, leak_forms, leak_names, mentions
 from consultgym.agents.lexicon import (
     ALIASES,
@@ -339,8 +342,21 @@ def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:
     return any(number == n for n, _ in ground.quantities)
 
 
+def distinct(issues: list[GuardianIssue]) -> list[GuardianIssue]:
+    """The issues without repeats of the same kind and words (a looping reply says one thing many times)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for issue in issues:
+        key = (issue.kind.value, issue.text.strip().lower())
+        if key not in seen:
+            seen.add(key)
+            kept.append(issue)
+    return kept
+
+
 class OfflineGuardian(GuardianAgent):
-    """Rule-based fact checking; deterministic, no network, about a hundred microseconds a reply."""
+    """Rule-based fact checking and, given the turn's context, the conduct checks (role breaks, non-answers);
+    deterministic, no network, about a hundred microseconds a reply."""
 
     def __init__(self) -> None:
         super().__init__(name="offline")
@@ -349,9 +365,12 @@ class OfflineGuardian(GuardianAgent):
         return self.verdict(reply, ctx.scenario, ctx)
 
     def verdict(self, reply: str, scenario: Scenario, ctx: PatientContext | None = None) -> Verdict:
-        """The verdict on `reply`; with the turn's context `ctx`, an echo of the doctor's own words is no issue."""
+        """The verdict on `reply`. With the turn's context `ctx`, an echo of the doctor's own words is no issue, and
+        conduct issues (role breaks, non-answers) are included."""
         issues = review(reply, scenario, ctx.action.text if ctx is not None else "")
-        return Verdict(ok=not issues, issues=issues, source="offline")
+        if ctx is not None:
+            issues += conduct_issues(reply, ctx)
+        return Verdict(ok=not issues, issues=distinct(issues), source="offline")
 
 
 class NoGuardian(GuardianAgent):

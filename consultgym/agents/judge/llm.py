@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence, Set
+from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from consultgym.agents.base import JudgeAgent
 from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches, tests_ordered
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
+from consultgym.agents.structured import bounded_list, bounded_text
 from consultgym.config import LLMSettings
 from consultgym.errors import BackendError, ConfigError
-from consultgym.records import ItemResult, Judgement, Usage
+from consultgym.records import ItemResult, Judgement
 from consultgym.scenarios.schema import Scenario
 
 Vote = Literal["majority", "unanimous", "any"]
@@ -37,10 +39,10 @@ class ItemGrade(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="The checklist item id.")
+    id: str = bounded_text("The checklist item id.", 64)
     covered: bool = Field(description="Whether a doctor turn covered the item.")
     turn: int | None = Field(description="Number (from 1) of the first turn that covers it; null when not covered.")
-    quote: str = Field(description="The doctor's exact words from that turn that cover it; empty when not covered.")
+    quote: str = bounded_text("The doctor's exact words from that turn that cover it; empty when not covered.", 160)
 
 
 class DiagnosisGrade(BaseModel):
@@ -49,16 +51,33 @@ class DiagnosisGrade(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     correct: bool = Field(description="Whether the doctor's diagnosis names the expected condition.")
-    reason: str = Field(description="Why, in a few words.")
+    reason: str = bounded_text("Why, in a few words.", 120)
 
 
 class JudgeReport(BaseModel):
-    """The structured reply of the judge model."""
+    """The structured reply of the judge model. Each call bounds ``items`` by the scenario's must-ask count."""
 
     model_config = ConfigDict(extra="forbid")
 
-    items: list[ItemGrade] = Field(description="One grade per checklist item.")
+    items: list[ItemGrade] = bounded_list("One grade per checklist item.", 64)
     diagnosis: DiagnosisGrade = Field(description="The verdict on the diagnosis.")
+
+
+def report_schema(scenario: Scenario) -> type[JudgeReport]:
+    """`JudgeReport` for `scenario`: at most one grade per must-ask item, and each grade's id one of the items' ids.
+
+    Both bounds are for the server's grammar (a small model listed eight grades with ids "1" to "8", which match no
+    item); validation stays lenient, and `judgement_from_report` ignores ids it does not know.
+    """
+    return _report_schema(tuple(item.id for item in scenario.must_ask))
+
+
+@cache
+def _report_schema(ids: tuple[str, ...]) -> type[JudgeReport]:
+    id_field = Field(description="The checklist item id.", json_schema_extra={"enum": list(ids)})
+    grade = create_model("ItemGrade", __base__=ItemGrade, __doc__=ItemGrade.__doc__, id=(str, id_field))
+    items = (list[grade], bounded_list("One grade per checklist item.", max(1, len(ids))))  # type: ignore[valid-type]
+    return create_model("JudgeReport", __base__=JudgeReport, __doc__=JudgeReport.__doc__, items=items)
 
 
 def normalise_quote(text: str) -> str:
@@ -191,7 +210,7 @@ class LLMJudge(LLMParticipant, JudgeAgent):
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         messages = judge_messages(scenario, doctor_turns, diagnosis, self.offline_judge.questions_per_turn)
         try:
-            report = await self.backend.parse(messages, JudgeReport)
+            report = await self.backend.parse(messages, report_schema(scenario))
         except BackendError as exc:
             return unscored(scenario, diagnosis, self.label, str(exc))
         return judgement_from_report(report, scenario, doctor_turns, diagnosis, self.offline_judge, self.label)
@@ -255,7 +274,7 @@ class PanelJudge(JudgeAgent):
             results = await asyncio.gather(*(j.judge(scenario, doctor_turns, diagnosis) for j in self.judges))
         for member, old in zip(self.judges, before, strict=True):
             if member.usage is not old:
-                self.usage = self.usage.add(_minus(member.usage, old))
+                self.usage = self.usage.add(member.usage.minus(old))
         return combine(list(results), self.vote, scenario, doctor_turns, diagnosis, self.offline_judge, self.label)
 
 
@@ -290,7 +309,3 @@ def _vote_item(item_id: str, weight: float, judgements: list[Judgement], vote: s
 
 def _label(judge: JudgeAgent) -> str:
     return getattr(judge, "label", judge.name)
-
-
-def _minus(new: Usage, old: Usage) -> Usage:
-    return Usage(**{name: getattr(new, name) - getattr(old, name) for name in Usage.model_fields})

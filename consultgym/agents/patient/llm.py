@@ -162,6 +162,10 @@ def guidance(scenario: Scenario, verdict: Verdict) -> str:
         spoken = [f'"{f.spoken}"' for f in facts if not f.hidden_until_requested]
         if spoken:
             line += ". Your facts say: " + " ".join(spoken)
+        elif issue.kind == IssueKind.non_answer:
+            line += ". Answer the doctor's latest question, once, in a sentence or two."
+        elif issue.kind == IssueKind.role_break:
+            line += ". You are the patient, not the doctor or an assistant: answer as the patient."
         lines.append(line)
     if not lines:
         lines.append("- The reply could not be checked; keep strictly to your facts.")

@@ -207,7 +207,8 @@ def mermaid() -> str:
         >>> "guard" in mermaid() and "fallback" in mermaid()
         True
     """
-    return build_graph().get_graph().draw_mermaid()
+    text: str = build_graph().get_graph().draw_mermaid()
+    return text
 
 
 @cache
