@@ -46,8 +46,8 @@ def reply_status(turn: Turn) -> ReplyStatus:
     if turn.fallback_issue:
         return ReplyStatus.neutral
     verdict_index = _verdict_of_reply(turn)
-    if verdict_index is None and turn.fallback:
-        return ReplyStatus.issue if turn.emitted_with_issues else ReplyStatus.unchecked_fallback
+    if verdict_index is None and turn.fallback:  # an older run's fallback: no verdict was given on its text
+        return ReplyStatus.unchecked_fallback
     if verdict_index is None:  # a reply that is not among the drafts: the last verdict is all there is
         verdict_index = len(turn.verdicts) - 1
     if not turn.verdicts[verdict_index].ok:

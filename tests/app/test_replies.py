@@ -21,7 +21,7 @@ def test_clean_revised_and_ended() -> None:
 
 def test_a_fallback_that_repeats_a_rejected_draft_is_not_clean() -> None:
     turn = fallback_with_issue(1, 0.3)
-    assert not turn.emitted_with_issues  # what the record's own property says today
+    assert turn.emitted_with_issues  # the record's own property and the app agree
     assert reply_status(turn) is ReplyStatus.issue and not reply_status(turn).clean_reply
     assert emitted_issues(turn) == [LEAK.model_copy(update={"detail": "names the diagnosis"})]
 

@@ -71,7 +71,8 @@ def test_tool_docstrings_document_every_argument_for_schema_generation(tool):
 
 
 def test_systematic_doctor_plays_a_whole_episode_through_the_tools():
-    env = ConsultationToolEnv()
+    # Every EXAMINE and TEST line is a tool call and a turn of its own: 16 turns leave room for the diagnosis.
+    env = ConsultationToolEnv(max_turns=16)
     results = play(env, ROW)
     assert env.done and env.session is not None and env.session.judgement is not None
     assert results[-1].startswith("Diagnosis recorded.")

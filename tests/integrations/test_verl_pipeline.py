@@ -169,8 +169,9 @@ def run_step(tmp_path: Path, seed: int, max_user_turns: int | None) -> tuple[dic
 def test_a_finished_consultation_scores_the_judge_reward_through_veRLs_reward_loop(tmp_path):
     result, extra_fields, interaction, request_id = run_step(tmp_path, seed=3, max_user_turns=None)
     session = interaction.session(request_id)
-    assert session.terminated and session.judgement is not None and session.judgement.diagnosis_correct
-    assert session.judgement.reward > 0.5
+    # The systematic doctor knows no case: it ends with a diagnosis, right or not, and covers part of the items.
+    assert session.terminated and session.judgement is not None and session.turns[-1].kind == "diagnose"
+    assert session.judgement.reward > 0
     assert result["reward_score"] == pytest.approx(session.judgement.reward, abs=1e-6)
     assert sum(extra_fields["turn_scores"]) == pytest.approx(result["reward_score"], abs=1e-6)
     assert len(extra_fields["turn_scores"]) == len(session.turns)

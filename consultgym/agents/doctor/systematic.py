@@ -10,6 +10,7 @@ cause'). Like every doctor it sees only the patient's words.
 
 Example:
     >>> import asyncio
+    >>> from consultgym.agents.doctor.systematic import SystematicDoctor
     >>> doctor = SystematicDoctor()
     >>> doctor.reset("I've had a rash on my arm for a week.")
     >>> asyncio.run(doctor.act("I've had a rash on my arm for a week."))
