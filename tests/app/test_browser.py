@@ -24,7 +24,7 @@ playwright_api = pytest.importorskip(
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium"
 )
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 120_000  # generous: CI machines are shared
 SCENARIOS = [f"case-{n:02d}" for n in range(12)]
 
 
@@ -86,6 +86,12 @@ def choose(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
+def wait_for_header(page, text: str) -> None:
+    """Until the episode header reads `text` (the page has finished drawing the episode just chosen)."""
+    page.locator("h3").filter(has_text=text).first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
 def choose_scenario(page, scenario: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Scenario").click()
@@ -115,7 +121,7 @@ def test_the_picker_shows_the_episode_a_filter_leaves(app_url: str, tmp_path: Pa
         assert picker(page).startswith("#0 case-00")
         choose_scenario(page, "case-07")
         screenshot(page, "picker-after-scenario-filter")
-        assert page.get_by_text("1 of 12 episodes").is_visible()
+        page.get_by_text("1 of 12 episodes").wait_for(timeout=TIMEOUT_MS)
         assert header(page).startswith("Episode 7 · case-07")
         assert picker(page).startswith("#7 case-07"), f"the picker shows {picker(page)!r} above episode 7"
         page.get_by_text("Clear filters").click()
@@ -123,7 +129,7 @@ def test_the_picker_shows_the_episode_a_filter_leaves(app_url: str, tmp_path: Pa
         page.locator('[data-testid="stSidebar"]').get_by_text("Only episodes with flagged turns").click()
         wait_idle(page)
         screenshot(page, "picker-after-flagged-filter")
-        assert page.get_by_text("1 of 12 episodes").is_visible()
+        page.get_by_text("1 of 12 episodes").wait_for(timeout=TIMEOUT_MS)
         assert header(page).startswith("Episode 0 · case-00") and picker(page).startswith("#0 case-00")
 
 
@@ -133,16 +139,16 @@ def test_a_deep_link_opens_page_run_episode_and_filters(app_url: str, tmp_path: 
         screenshot(page, "deep-link-replay")
         assert header(page).startswith("Episode 3 · case-03")
         assert picker(page).startswith("#3 case-03")
-        assert page.get_by_text("2 of 12 episodes").is_visible()
+        page.get_by_text("2 of 12 episodes").wait_for(timeout=TIMEOUT_MS)
         # The filters hold on another page, and the address bar always links to what is on screen.
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Run", exact=True).click()
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=TIMEOUT_MS)
         wait_idle(page)
         screenshot(page, "deep-link-run-page")
-        assert page.get_by_text("Summary of the 2 filtered episodes (of 12)").is_visible()
+        page.get_by_text("Summary of the 2 filtered episodes (of 12)").wait_for(timeout=TIMEOUT_MS)
         assert re.search(r"/run\?run=runs%2Fdemo\.jsonl.*scenario=case-03&scenario=case-05", page.url), page.url
         open_page(page, app_url + "/run?run=runs/demo.jsonl&flagged=1")
-        assert page.get_by_text("Summary of the 1 filtered episodes (of 12)").is_visible()
+        page.get_by_text("Summary of the 1 filtered episodes (of 12)").wait_for(timeout=TIMEOUT_MS)
 
 
 def test_the_coverage_axis_is_fixed_from_0_to_1(app_url: str, tmp_path: Path) -> None:
@@ -150,7 +156,7 @@ def test_the_coverage_axis_is_fixed_from_0_to_1(app_url: str, tmp_path: Path) ->
         open_page(page, app_url)
         choose(page, "Run", "runs/xss.jsonl")
         choose(page, "Episode", "#1 case-low")
-        assert header(page).startswith("Episode 1 · case-low")
+        wait_for_header(page, "Episode 1 · case-low")
         page.get_by_text("Coverage by turn").scroll_into_view_if_needed()
         labels = y_axis(page)
         screenshot(page, "coverage-axis")
@@ -166,6 +172,7 @@ def test_replay_escapes_record_text(app_url: str, tmp_path: Path) -> None:
     ):
         open_page(page, app_url)
         choose(page, "Run", "runs/xss.jsonl")
+        wait_for_header(page, "Episode 0 · fixture-chest-pain")
         jump = page.get_by_role("button", name="turn 2")
         jump.wait_for(timeout=TIMEOUT_MS)
         bubbles = page.locator('[data-testid="stChatMessage"]')
