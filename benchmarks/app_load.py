@@ -6,7 +6,7 @@
    keeps per path and mtime; and a warm rerun: a cache hit (unpickling the cached index) plus parsing one episode.
 2. Browser cold load (`--browser`, on by default when chromium and playwright are here): a fresh server process and a
    fresh headless chromium, from spawning the server to the first dialogue bubble of Replay, for a 12-episode run of
-   the scripted doctor on the starter library, with every shipped library installed (373 scenarios); against the
+   the systematic doctor on the starter library, with every shipped library installed (373 scenarios); against the
    floor measured in the same run, an empty Streamlit app served the same way (from spawning it to its title).
    A second floor is the consultgym app itself with no run to show (its "No run file yet" hint). Trials
    alternate (empty, no run, Replay, empty, ...). Figures: the server's CPU seconds when the page is drawn, the CPU
@@ -185,7 +185,7 @@ def browser_figures(trials: int) -> None:
         workdir = Path(tmp)
         run = workdir / "demo.jsonl"
         subprocess.run(
-            [sys.executable, "-m", "consultgym.cli", "run", "--doctor", "scripted", "--scenarios", "starter",
+            [sys.executable, "-m", "consultgym.cli", "run", "--doctor", "systematic", "--scenarios", "starter",
              "--episodes", "12", "--seed", "0", "--out", str(run)],
             check=True, capture_output=True, cwd=workdir,
         )  # fmt: skip

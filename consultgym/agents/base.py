@@ -86,8 +86,9 @@ class JudgeAgent(Participant, ABC):
         """The judgement of one episode from the doctor's turns (in order) and the diagnosis given."""
 
     @abstractmethod
-    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
-        """The must-ask items one doctor turn newly covers, beyond `already` (the running `Turn.coverage`).
+    def items_covered(self, scenario: Scenario, action: DoctorAction, already: Set[str]) -> list[str]:
+        """The must-ask items one doctor turn (as the session parsed it) newly covers, beyond `already` (the running
+        `Turn.coverage`).
 
         Synchronous and cheap, since it runs on every turn; the episode's score is `judge`'s.
         """

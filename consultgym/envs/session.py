@@ -200,8 +200,8 @@ class ConsultationSession:
         usage_before: dict[str, Usage],
     ) -> Turn:
         assert self.scenario is not None
-        weights = {item.id: item.priority.weight for item in self.scenario.must_ask}
-        for item_id in self.judge.items_covered(self.scenario, action.text, self._covered):
+        weights = self.scenario.item_weights
+        for item_id in self.judge.items_covered(self.scenario, action, self._covered):
             if item_id in weights and item_id not in self._covered:
                 self._covered.add(item_id)
                 self._gained += weights[item_id]

@@ -119,7 +119,7 @@ def turn_units(action: DoctorAction) -> list[tuple[str, str]]:
     return list(_units(tuple(action.questions), tuple(action.exams), tuple(action.tests)))
 
 
-@lru_cache(maxsize=4096)  # the patient, the session and the judge all cut the same turn
+@lru_cache(maxsize=4096)  # the patient, the guardian's context, the session and the judge all cut the same turn
 def _units(questions: tuple[str, ...], exams: tuple[str, ...], tests: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     units = [("ask", q) for line in questions for q in split_questions(line)]
     units += [("examine", what) for what in exams]

@@ -216,8 +216,13 @@ class Scenario(_Model):
         return self.fact_index[fact_id]
 
     @cached_property
+    def item_weights(self) -> dict[str, float]:
+        """Each must-ask item's weight by id (cached: read on every turn)."""
+        return {item.id: item.priority.weight for item in self.must_ask}
+
+    @cached_property
     def total_weight(self) -> float:
-        return sum(item.priority.weight for item in self.must_ask)
+        return sum(self.item_weights.values())
 
     @property
     def turn_limit(self) -> int:

@@ -17,12 +17,17 @@ been told I have X", "Metformin? No."). The patient does not know the diagnosis,
 whichever candidate the doctor names; blocking it only when X is the diagnosis would tell the doctor so.
 
 With the turn's context, `OfflineGuardian` also flags role breaks and non-answers (see `.conduct`).
+Most of a review does not depend on the doctor's question: the clauses, the names and terms each holds, what the facts
+support. That part is worked out once per distinct reply and kept per scenario (`ReplyCheck`; patients say the same
+fact sentences again and again), and the question only decides which echoes are exempt. Keyword and vocabulary
+lookups go through per-scenario indexes, so a check costs what the reply says, not how many facts the case has.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from consultgym.agents.base import GuardianAgent, PatientContext
 from consultgym.agents.guardian.conduct import conduct_issues
@@ -72,6 +77,36 @@ class Grounding:
     quantities: frozenset[tuple[float, str]]
     polarity: dict[str, list[tuple[Fact, bool]]]  # keyword -> (fact, whether the fact denies it)
     about_relatives: frozenset[str]  # ids of facts about a relative ('father died of bowel cancer')
+
+    @cached_property
+    def polarity_by_first_stem(self) -> dict[str, tuple[str, ...]]:
+        """The polarity keywords by the first stem of their phrase: a clause is checked against those it can hold."""
+        index: dict[str, list[str]] = {}
+        for keyword in self.polarity:
+            words = stemmed(keyword).split()
+            if words:  # an empty phrase is in no clause (`contains_phrase`)
+                index.setdefault(words[0], []).append(keyword)
+        return {first: tuple(keywords) for first, keywords in index.items()}
+
+    @cached_property
+    def phrases(self) -> frozenset[str]:
+        """Every run of up to `MAX_PHRASE_WORDS` consecutive stems of one vocabulary text, space-joined."""
+        runs: set[str] = set()
+        for text in self.vocabulary.split("  "):
+            words = text.split()
+            for start in range(len(words)):
+                for end in range(start + 1, min(len(words), start + MAX_PHRASE_WORDS) + 1):
+                    runs.add(" ".join(words[start:end]))
+        return frozenset(runs)
+
+    def supports(self, term: str) -> bool:
+        """Whether the vocabulary holds `term` (space-joined stems) within one of its texts."""
+        if term.strip() and term.count(" ") < MAX_PHRASE_WORDS:
+            return term in self.phrases
+        return f" {term} " in self.vocabulary
+
+
+MAX_PHRASE_WORDS = 6
 
 
 @per_scenario
@@ -219,23 +254,119 @@ NOTHING_ASKED = Asked(frozenset(), frozenset())
 
 def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianIssue]:
     """Every issue in a reply to the doctor's `question`, in reading order."""
-    ground = grounding(scenario)
-    asked = Asked.of(question, scenario)
+    check, ground = reply_check(reply, scenario), grounding(scenario)
+    asked = Asked.of(question, scenario) if check.echoable else NOTHING_ASKED
     issues: list[GuardianIssue] = []
-    named: set[str] = set()
+    for clause in check.clauses:
+        echo = asked if clause.echoable else NOTHING_ASKED
+        if any(name not in echo.names for name in clause.leaking):
+            # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
+            # which guidance then hands back to the patient model.
+            issues.append(_issue(IssueKind.leak, clause, "names the diagnosis"))
+            continue
+        if clause.verbatim:  # said in the facts' own words
+            continue
+        issues += _contradictions(clause, ground, echo.terms)
+        if not clause.negated:
+            issues += _unsupported(clause, echo.terms)
+    return check.spread_leak() + issues
+
+
+@dataclass(frozen=True)
+class ClauseCheck:
+    """What one clause of a reply holds, whatever the question was."""
+
+    text: str
+    start: int
+    negated: bool
+    echoable: bool  # negated, or in a question: an echo of the doctor's words there is no claim
+    mentioned: tuple[str, ...]  # diagnosis names it mentions
+    leaking: tuple[str, ...]  # of those, the ones not excused as a relative's illness
+    verbatim: bool  # said in a fact's own words
+    keywords: tuple[str, ...]  # polarity keywords it holds, in the grounding's order
+    about_relatives: bool  # names a relative ('my father ...')
+    terms: tuple[str, ...]  # clinical terms and illnesses the facts do not support, unique, in reading order
+    amounts: tuple[str, ...]  # numbers (with their unit) the facts do not support, as an issue words them
+
+
+@dataclass(frozen=True)
+class ReplyCheck:
+    """The question-independent part of a review: its clauses and a name spelled across them."""
+
+    reply: str
+    clauses: tuple[ClauseCheck, ...]
+    spelled_across: bool  # the whole reply spells a name no single clause holds ('S.T.E.M.I', 'a, b, c')
+
+    @property
+    def echoable(self) -> bool:
+        return any(clause.echoable for clause in self.clauses)
+
+    def spread_leak(self) -> list[GuardianIssue]:
+        if not self.spelled_across:
+            return []
+        text = self.reply.strip()
+        return [
+            GuardianIssue(kind=IssueKind.leak, text=text, start=self.reply.find(text), detail="spells the diagnosis")
+        ]
+
+
+def reply_check(reply: str, scenario: Scenario) -> ReplyCheck:
+    """The question-independent part of reviewing `reply` (kept per scenario and reply, bounded)."""
+    memo = _reply_memo(scenario)
+    check = memo.get(reply)
+    if check is None:
+        if len(memo) >= REPLY_MEMO_SIZE:
+            memo.clear()  # bounded: an LLM patient words every reply anew
+        check = memo[reply] = _check_reply(reply, scenario)
+    return check
+
+
+REPLY_MEMO_SIZE = 4096
+
+
+@per_scenario
+def _reply_memo(scenario: Scenario) -> dict[str, ReplyCheck]:
+    return {}
+
+
+def _check_reply(reply: str, scenario: Scenario) -> ReplyCheck:
+    ground, names = grounding(scenario), leak_names(scenario)
+    checks, named = [], set()
     for clause, start in clauses(reply):
         negated = is_negated(clause)
-        echo = asked if negated or _is_question(reply, start + len(clause)) else NOTHING_ASKED
-        leaks = _leaks(clause, start, scenario, named, echo.names)
-        issues += leaks
-        if leaks or stemmed(clause) in ground.statements:
-            # A leak is reason enough, and another issue would quote the name in its detail ('no fact mentions ...'),
-            # which guidance then hands back to the patient model. Or: said in the facts' own words.
-            continue
-        issues += _contradictions(clause, start, negated, ground, echo.terms)
-        if not negated:
-            issues += _unsupported(clause, start, ground, echo.terms)
-    return _spread_leak(reply, scenario, named) + issues
+        forms = leak_forms(clause)
+        mentioned = tuple(name for name in names.names if mentions(forms, name, names))
+        named.update(mentioned)
+        checks.append(
+            ClauseCheck(
+                text=clause,
+                start=start,
+                negated=negated,
+                echoable=negated or _is_question(reply, start + len(clause)),
+                mentioned=mentioned,
+                leaking=tuple(name for name in mentioned if not is_family_history(clause, name, names)),
+                verbatim=stemmed(clause) in ground.statements,
+                keywords=_keywords_in(clause, ground),
+                about_relatives=any(contains_phrase(clause, relative) for relative in RELATIVES),
+                terms=tuple(
+                    term
+                    for term in dict.fromkeys(clinical_terms(clause) + illness_terms(clause))
+                    if not ground.supports(term)
+                ),
+                amounts=_unsupported_amounts(clause, ground),
+            )
+        )
+    forms = leak_forms(reply)
+    spelled = any(name not in named and mentions(forms, name, names) for name in names.names)
+    return ReplyCheck(reply, tuple(checks), spelled)
+
+
+def _keywords_in(clause: str, ground: Grounding) -> tuple[str, ...]:
+    """The polarity keywords the clause holds, in the grounding's order (as a scan of every keyword finds them)."""
+    padded = stemmed(clause)
+    index = ground.polarity_by_first_stem
+    found = {kw for first in set(padded.split()) for kw in index.get(first, ()) if stemmed(kw) in padded}
+    return tuple(kw for kw in ground.polarity if kw in found) if found else ()
 
 
 def _is_question(reply: str, end: int) -> bool:
@@ -255,7 +386,7 @@ def grounded_share(reply: str, scenario: Scenario) -> float:
     words = content_words(reply)
     if not words:
         return 1.0
-    known = grounding(scenario).known
+    known = grounding(scenario).known  # what the patient knows: the findings it never hears ground nothing
     return sum(f" {word} " in known or word in _STOCK_WORDS for word in words) / len(words)
 
 
@@ -265,46 +396,19 @@ _STOCK_WORDS = frozenset(
 )
 
 
-def _leaks(clause: str, start: int, scenario: Scenario, named: set[str], echoed: frozenset[str]) -> list[GuardianIssue]:
-    names = leak_names(scenario)
-    forms = leak_forms(clause)
-    mentioned = [name for name in names.names if mentions(forms, name, names)]
-    named.update(mentioned)
-    if any(name not in echoed and not is_family_history(clause, name, names) for name in mentioned):
-        return [GuardianIssue(kind=IssueKind.leak, text=clause, start=start, detail="names the diagnosis")]
-    return []
-
-
-def _spread_leak(reply: str, scenario: Scenario, named: set[str]) -> list[GuardianIssue]:
-    """A name no single clause holds but the whole reply does: spelled across clause breaks ('S.T.E.M.I', 'a, b, c')."""
-    names = leak_names(scenario)
-    forms = leak_forms(reply)
-    if any(name not in named and mentions(forms, name, names) for name in names.names):
-        text = reply.strip()
-        return [GuardianIssue(kind=IssueKind.leak, text=text, start=reply.find(text), detail="spells the diagnosis")]
-    return []
-
-
-def _contradictions(
-    clause: str, start: int, negated: bool, ground: Grounding, echoed: frozenset[str]
-) -> list[GuardianIssue]:
-    matched = [
-        pair
-        for kw, pairs in ground.polarity.items()
-        if contains_phrase(clause, kw) and not _inside_echoed_illness(kw, echoed)
-        for pair in pairs
-    ]
-    if matched and not any(contains_phrase(clause, relative) for relative in RELATIVES):
+def _contradictions(clause: ClauseCheck, ground: Grounding, echoed: frozenset[str]) -> list[GuardianIssue]:
+    matched = [pair for kw in clause.keywords if not _inside_echoed_illness(kw, echoed) for pair in ground.polarity[kw]]
+    if matched and not clause.about_relatives:
         # 'I've never had a heart attack' does not contradict 'my father had a heart attack'.
         matched = [(fact, denies) for fact, denies in matched if fact.id not in ground.about_relatives]
-    if not matched or any(denies == negated for _, denies in matched):
+    if not matched or any(denies == clause.negated for _, denies in matched):
         return []
     fact = matched[0][0]
     return [
         GuardianIssue(
             kind=IssueKind.contradicts,
-            text=clause,
-            start=start,
+            text=clause.text,
+            start=clause.start,
             detail=f"the facts say: {fact.text}",
             facts=[fact.id],
         )
@@ -318,21 +422,22 @@ def _inside_echoed_illness(keyword: str, echoed: frozenset[str]) -> bool:
     return any(needle in f" {term} " and needle.strip() != term for term in echoed)
 
 
-def _unsupported(clause: str, start: int, ground: Grounding, echoed: frozenset[str]) -> list[GuardianIssue]:
-    terms = dict.fromkeys(clinical_terms(clause) + illness_terms(clause))  # unique, in reading order
-    issues = [
-        GuardianIssue(kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact mentions {term!r}")
-        for term in terms
-        if f" {term} " not in ground.vocabulary and term not in echoed
-    ]
-    issues += [
-        GuardianIssue(
-            kind=IssueKind.unsupported, text=clause, start=start, detail=f"no fact gives {n:g} {unit}".strip()
-        )
+def _unsupported(clause: ClauseCheck, echoed: frozenset[str]) -> list[GuardianIssue]:
+    details = [f"no fact mentions {term!r}" for term in clause.terms if term not in echoed] + list(clause.amounts)
+    # One issue per clause is enough to reject it, and keeps guidance short.
+    return [_issue(IssueKind.unsupported, clause, details[0])] if details else []
+
+
+def _unsupported_amounts(clause: str, ground: Grounding) -> tuple[str, ...]:
+    return tuple(
+        f"no fact gives {n:g} {unit}".strip()
         for n, unit in quantities(clause)
         if not _supported_quantity(n, unit, ground)
-    ]
-    return issues[:1]  # one issue per clause is enough to reject it and keeps guidance short
+    )
+
+
+def _issue(kind: IssueKind, clause: ClauseCheck, detail: str) -> GuardianIssue:
+    return GuardianIssue(kind=kind, text=clause.text, start=clause.start, detail=detail)
 
 
 def _supported_quantity(number: float, unit: str, ground: Grounding) -> bool:

@@ -15,10 +15,17 @@ the patient agree on what a unit is. Then:
 - An item whose facts are all findings is covered by a request only, never by talking about it.
 - A request (``EXAMINE:``/``TEST:``) covers the item whose facts it reveals best (the largest share of the item's
   facts, then the heaviest item, then the first).
+
+Only the items a unit can reach are weighed: a per-scenario inverted index (`ItemIndex`) finds those that share one of
+the unit's facts, topics, keyword phrases or two words of their wording, so a step costs what the question's words
+reach, not what the rubric holds (ten times the items cost about the same per question). An item outside that set
+could not be anchored, so the choice is the one a scan of every item makes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,7 +34,7 @@ from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
-from consultgym.scenarios.units import PRECISION, precision
+from consultgym.scenarios.units import PRECISION, UnitWords, precision
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -76,6 +83,55 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
     return tuple(profiles)
 
 
+@dataclass(frozen=True)
+class ItemIndex:
+    """Which items a unit can reach, by what it holds (positions into `item_profiles`)."""
+
+    by_fact: dict[str, tuple[int, ...]]  # every item linking the fact, finding-only items included (requests)
+    by_topic: dict[str, tuple[int, ...]]  # the rest below: items a question can cover (not finding-only)
+    by_first_stem: dict[str, tuple[tuple[int, str], ...]]  # first stem of a keyword phrase -> (item, ' phrase ')
+    by_word: dict[str, tuple[int, ...]]  # a word of the item's own wording -> items
+
+
+@per_scenario
+def item_index(scenario: Scenario) -> ItemIndex:
+    by_fact: dict[str, list[int]] = {}
+    by_topic: dict[str, list[int]] = {}
+    by_first_stem: dict[str, list[tuple[int, str]]] = {}
+    by_word: dict[str, list[int]] = {}
+    for profile in item_profiles(scenario):
+        for fact_id in sorted(profile.facts):
+            by_fact.setdefault(fact_id, []).append(profile.position)
+        if profile.findings_only:
+            continue
+        for topic in sorted(profile.topics):
+            by_topic.setdefault(topic, []).append(profile.position)
+        for phrase in profile.phrases:
+            words = phrase.split()
+            if words:  # an empty phrase matches no question that has words (and one without words is never precise)
+                by_first_stem.setdefault(words[0], []).append((profile.position, phrase))
+        for word in sorted(profile.wording):
+            by_word.setdefault(word, []).append(profile.position)
+    return ItemIndex(
+        *({key: tuple(v) for key, v in table.items()} for table in (by_fact, by_topic, by_first_stem, by_word))
+    )
+
+
+def _reachable(scenario: Scenario, words: UnitWords, facts: Iterable[str], padded: str) -> list[ItemProfile]:
+    """The items a question can anchor (see `_anchor`), in rubric order."""
+    index, profiles = item_index(scenario), item_profiles(scenario)
+    found: set[int] = set()
+    for fact_id in facts:
+        found.update(p for p in index.by_fact.get(fact_id, ()) if not profiles[p].findings_only)
+    for topic in words.topics:
+        found.update(index.by_topic.get(topic, ()))
+    for first in set(padded.split()):
+        found.update(p for p, phrase in index.by_first_stem.get(first, ()) if phrase in padded)
+    repeats = Counter(p for word in words.words for p in index.by_word.get(word, ()))
+    found.update(p for p, count in repeats.items() if count >= RESTATEMENT_WORDS)
+    return [profiles[p] for p in sorted(found)]
+
+
 def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     """The one must-ask item a unit covers, or None (see the module docstring)."""
     if match.focus is Focus.shotgun:
@@ -101,9 +157,8 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
     padded = stemmed(match.text)
     best: tuple[float, int, int, int, int, int] | None = None
     chosen = None
-    for profile in item_profiles(scenario):
-        if profile.findings_only:
-            continue  # an examination or a test is asked for with EXAMINE:/TEST:, not by talking about it
+    # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
+    for profile in _reachable(scenario, words, anchored_facts, padded):
         explained = set(words.words & profile.vocabulary)
         for topic in words.topics & profile.topics:
             explained |= words.topic_words[topic]
@@ -133,22 +188,24 @@ def _anchor(
 
 def _item_for_findings(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     revealed = {fact.id for fact in match.facts}
+    index, profiles = item_index(scenario), item_profiles(scenario)
+    reached = sorted({p for fact_id in revealed for p in index.by_fact.get(fact_id, ())})
     scored = [
         (len(revealed & p.facts) / len(p.facts), p.item.priority.weight, -p.position, p.item)
-        for p in item_profiles(scenario)
-        if revealed & p.facts
+        for p in (profiles[position] for position in reached)
     ]
     return max(scored, key=lambda row: row[:3])[3] if scored else None
 
 
 def items_covered_in_turn(
-    scenario: Scenario, turn: str, already: set[str], limit: int = DEFAULT_QUESTIONS_PER_TURN
+    scenario: Scenario, turn: str | DoctorAction, already: set[str], limit: int = DEFAULT_QUESTIONS_PER_TURN
 ) -> list[tuple[str, str]]:
     """(item id, evidence) for the items this turn newly covers: one per unit at most, of its first `limit` units.
 
-    `already` (the ids covered before) is updated in place.
+    `turn` is the doctor's text, or the turn as already parsed. `already` (the ids covered before) is updated in place.
     """
-    matches, shotgun = match_turn(scenario, _parsed(turn), limit)
+    action = turn if isinstance(turn, DoctorAction) else _parsed(turn)
+    matches, shotgun = match_turn(scenario, action, limit)
     if shotgun:
         return []
     covered = []

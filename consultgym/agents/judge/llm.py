@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from consultgym.actions import DoctorAction
 from consultgym.agents.base import JudgeAgent
 from consultgym.agents.judge.offline import RubricJudge, assemble, diagnosis_matches, tests_ordered
 from consultgym.agents.llm import LLMParticipant, Message, render_prompt
@@ -203,9 +204,9 @@ class LLMJudge(LLMParticipant, JudgeAgent):
     def label(self) -> str:
         return f"llm:{self.backend.settings.model}"
 
-    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+    def items_covered(self, scenario: Scenario, action: DoctorAction, already: Set[str]) -> list[str]:
         """The offline judge's running estimate: the model grades the whole consultation once, at the end."""
-        return self.offline_judge.items_covered(scenario, doctor_text, already)
+        return self.offline_judge.items_covered(scenario, action, already)
 
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         messages = judge_messages(scenario, doctor_turns, diagnosis, self.offline_judge.questions_per_turn)
@@ -259,9 +260,9 @@ class PanelJudge(JudgeAgent):
     def label(self) -> str:
         return f"panel:{self.vote}(" + ",".join(_label(j) for j in self.judges) + ")"
 
-    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
+    def items_covered(self, scenario: Scenario, action: DoctorAction, already: Set[str]) -> list[str]:
         """The offline judge's running estimate: the members grade the whole consultation once, at the end."""
-        return self.offline_judge.items_covered(scenario, doctor_text, already)
+        return self.offline_judge.items_covered(scenario, action, already)
 
     def describe(self) -> dict[str, object]:
         return {"kind": "panel", "vote": self.vote, "judges": [j.describe() for j in self.judges]}

@@ -7,14 +7,19 @@ covers nothing. An item counts once, at the first turn that covers it.
 
 Diagnosis: one candidate, named, not hedged (`consultgym.agents.judge.diagnosis`).
 
+The session asks `RubricJudge.items_covered` on every turn for the running coverage; the judge keeps those answers
+(`CoverageLedger`) and, when the episode it judges is the one it followed, scores from them instead of matching every
+turn again: the same judgement for half the work.
+
 The rule, its bounds and worked examples: docs/scoring.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from dataclasses import dataclass, field
 
-from consultgym.actions import parse_action
+from consultgym.actions import DoctorAction, parse_action
 from consultgym.agents.base import JudgeAgent
 from consultgym.agents.judge.diagnosis import is_correct
 from consultgym.agents.judge.items import item_covered_by, items_covered_in_turn
@@ -30,11 +35,11 @@ def diagnosis_matches(scenario: Scenario, given: str | None) -> bool:
     return is_correct(scenario.diagnosis, given)
 
 
-def tests_ordered(doctor_turns: Sequence[str]) -> list[str]:
+def tests_ordered(doctor_turns: Sequence[str | DoctorAction]) -> list[str]:
     """Every ``EXAMINE:`` and ``TEST:`` request of the consultation, in order ('TEST: ECG')."""
     ordered = []
     for turn in doctor_turns:
-        action = parse_action(turn)
+        action = turn if isinstance(turn, DoctorAction) else parse_action(turn)
         ordered += [f"EXAMINE: {what}" for what in action.exams] + [f"TEST: {name}" for name in action.tests]
     return ordered
 
@@ -47,6 +52,7 @@ def score(
     questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN,
     coverage_weight: float = DEFAULT_COVERAGE_WEIGHT,
     diagnosis_weight: float = DEFAULT_DIAGNOSIS_WEIGHT,
+    followed: CoverageLedger | None = None,
 ) -> Judgement:
     """Score one consultation. Pure: the same inputs always give the same judgement.
 
@@ -57,10 +63,18 @@ def score(
         questions_per_turn: units per turn that can earn credit.
         coverage_weight: weight of weighted coverage in the reward.
         diagnosis_weight: weight of a correct diagnosis in the reward (0 for history taking only).
+        followed: the coverage already found turn by turn, used when it is of exactly these turns (else ignored).
     """
+    turns: Sequence[str | DoctorAction]
+    if followed is not None and followed.holds(scenario, doctor_turns, questions_per_turn):
+        per_turn, turns = followed.found, followed.actions
+    else:
+        known: set[str] = set()
+        per_turn = [items_covered_in_turn(scenario, turn, known, questions_per_turn) for turn in doctor_turns]
+        turns = doctor_turns
     covered: dict[str, tuple[int, str]] = {}
-    for index, turn in enumerate(doctor_turns):
-        for item_id, evidence in items_covered_in_turn(scenario, turn, set(covered), questions_per_turn):
+    for index, found in enumerate(per_turn):
+        for item_id, evidence in found:
             covered[item_id] = (index, evidence)
     items = [
         ItemResult(
@@ -76,7 +90,7 @@ def score(
     judgement = assemble(
         scenario, items, len(doctor_turns), diagnosis, correct, coverage_weight, diagnosis_weight, "offline"
     )
-    return judgement.model_copy(update={"tests_ordered": tests_ordered(doctor_turns)})
+    return judgement.model_copy(update={"tests_ordered": tests_ordered(turns)})
 
 
 def assemble(
@@ -111,6 +125,32 @@ def assemble(
     )
 
 
+@dataclass
+class CoverageLedger:
+    """The items each turn of one episode newly covered, in order, as the session asked for them."""
+
+    scenario: Scenario
+    questions_per_turn: int
+    running: Set[str]  # the caller's running set of covered ids: one per episode (the session's)
+    actions: list[DoctorAction] = field(default_factory=list)
+    found: list[list[tuple[str, str]]] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)
+
+    def add(self, action: DoctorAction, found: list[tuple[str, str]]) -> None:
+        self.actions.append(action)
+        self.found.append(found)
+        self.covered.update(item_id for item_id, _ in found)
+
+    def holds(self, scenario: Scenario, doctor_turns: Sequence[str], questions_per_turn: int) -> bool:
+        """Whether this is the coverage of exactly these turns of this scenario, under the same limit."""
+        return (
+            scenario is self.scenario
+            and questions_per_turn == self.questions_per_turn
+            and len(doctor_turns) == len(self.actions)
+            and all(turn == action.text for turn, action in zip(doctor_turns, self.actions, strict=True))
+        )
+
+
 class RubricJudge(JudgeAgent):
     """The offline judge as a participant (see `score`)."""
 
@@ -124,6 +164,7 @@ class RubricJudge(JudgeAgent):
         self.questions_per_turn = questions_per_turn
         self.coverage_weight = coverage_weight
         self.diagnosis_weight = diagnosis_weight
+        self.ledger: CoverageLedger | None = None  # the episode `items_covered` has followed, turn by turn
 
     def score(self, scenario: Scenario, doctor_turns: Sequence[str], diagnosis: str | None) -> Judgement:
         return score(
@@ -133,11 +174,33 @@ class RubricJudge(JudgeAgent):
             questions_per_turn=self.questions_per_turn,
             coverage_weight=self.coverage_weight,
             diagnosis_weight=self.diagnosis_weight,
+            followed=self.ledger,
         )
 
     async def judge(self, scenario: Scenario, doctor_turns: list[str], diagnosis: str | None) -> Judgement:
         return self.score(scenario, doctor_turns, diagnosis)
 
-    def items_covered(self, scenario: Scenario, doctor_text: str, already: Set[str]) -> list[str]:
-        found = items_covered_in_turn(scenario, doctor_text, set(already), self.questions_per_turn)
+    def items_covered(self, scenario: Scenario, action: DoctorAction, already: Set[str]) -> list[str]:
+        found = items_covered_in_turn(scenario, action, set(already), self.questions_per_turn)
+        self._follow(scenario, action, already, found)
         return [item_id for item_id, _ in found]
+
+    def _follow(
+        self, scenario: Scenario, action: DoctorAction, already: Set[str], found: list[tuple[str, str]]
+    ) -> None:
+        """Keep the episode's coverage while its turns come in order from its start; anything else drops it.
+
+        An episode is told apart by the running set its caller passes (a session makes a new one at each reset), and
+        each kept turn was matched against exactly the coverage before it, so a ledger that `holds` the judged turns
+        gives what matching them again would.
+        """
+        ledger = self.ledger
+        if ledger is None or already is not ledger.running or ledger.scenario is not scenario:
+            if already:  # joined mid-episode: nothing to keep
+                self.ledger = None
+                return
+            ledger = self.ledger = CoverageLedger(scenario, self.questions_per_turn, already)
+        elif ledger.covered != already:  # the caller's coverage is not what this judge found: stop following
+            self.ledger = None
+            return
+        ledger.add(action, found)
