@@ -331,7 +331,7 @@ def _reply_memo(scenario: Scenario) -> dict[str, ReplyCheck]:
 
 def _check_reply(reply: str, scenario: Scenario) -> ReplyCheck:
     ground, names = grounding(scenario), leak_names(scenario)
-    checks, named = [], set()
+    checks, named = [], set[str]()
     for clause, start in clauses(reply):
         negated = is_negated(clause)
         forms = leak_forms(clause)

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
@@ -93,6 +94,9 @@ class ItemIndex:
     by_word: dict[str, tuple[int, ...]]  # a word of the item's own wording -> items
 
 
+T = TypeVar("T")
+
+
 @per_scenario
 def item_index(scenario: Scenario) -> ItemIndex:
     by_fact: dict[str, list[int]] = {}
@@ -112,9 +116,11 @@ def item_index(scenario: Scenario) -> ItemIndex:
                 by_first_stem.setdefault(words[0], []).append((profile.position, phrase))
         for word in sorted(profile.wording):
             by_word.setdefault(word, []).append(profile.position)
-    return ItemIndex(
-        *({key: tuple(v) for key, v in table.items()} for table in (by_fact, by_topic, by_first_stem, by_word))
-    )
+    return ItemIndex(_frozen(by_fact), _frozen(by_topic), _frozen(by_first_stem), _frozen(by_word))
+
+
+def _frozen(table: dict[str, list[T]]) -> dict[str, tuple[T, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
 
 
 def _reachable(scenario: Scenario, words: UnitWords, facts: Iterable[str], padded: str) -> list[ItemProfile]:
