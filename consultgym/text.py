@@ -39,6 +39,20 @@ def normalize_apostrophes(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Lowercase, unify apostrophes, expand n't to ' not', and keep only [a-z0-9] words separated by single spaces."""
+    # Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge
+    # each normalize them): short texts are remembered; a long one is worked out each time, so the memo stays small.
+    return _normalize_short(text) if len(text) <= _MEMO_CHARS else _normalize(text)
+
+
+_MEMO_CHARS = 600
+
+
+@lru_cache(maxsize=32768)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = normalize_apostrophes(text).lower()
     text = _CONTRACTION.sub(" not", text)
     return _NON_WORD.sub(" ", text).strip()

@@ -80,6 +80,10 @@ _ROLE_BREAKS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# One search over all the patterns first: almost every sentence breaks no role, and then the loop below never runs.
+_ANY_ROLE_BREAK = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ROLE_BREAKS), re.I | re.M)
+
+
 def sentences(reply: str) -> list[tuple[str, int]]:
     """The reply's sentences with their character offsets."""
     return [
@@ -101,6 +105,8 @@ def _role_breaks(reply: str, scenario: Scenario) -> list[GuardianIssue]:
         if normalize(sentence) in seen:
             continue  # a looping reply gets one issue per distinct sentence
         seen.add(normalize(sentence))
+        if not _ANY_ROLE_BREAK.search(sentence):
+            continue
         for pattern, why in _ROLE_BREAKS:
             match = pattern.search(sentence)
             if match and _last_word(match.group()) not in persona:
