@@ -148,15 +148,8 @@ def _record(config: RunConfig, line: bytes, error: str, tally: Tally, bar: Any) 
 
 
 def _lost(labels: RecordLabels, key: Key, exitcode: int | None) -> Episode:
-    index, scenario_id, seed = key
-    return Episode(
-        run_id=labels.run_id,
-        index=index,
-        scenario_id=scenario_id,
-        seed=seed,
-        env_id=labels.env_id,
-        config=dict(labels.config or {}),
-        error=f"worker process ended (exit code {exitcode}) before this episode finished; rerun to play it",
+    return labels.unplayed(
+        key, f"worker process ended (exit code {exitcode}) before this episode finished; rerun to play it"
     )
 
 

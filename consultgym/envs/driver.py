@@ -169,6 +169,15 @@ class RecordLabels:
     env_id: str = ""
     config: Mapping[str, Any] | None = None
 
+    def unplayed(self, key: tuple[int, str, int], error: str) -> Episode:
+        """The record of an episode that never finished (its worker or actor died): only the error, so a rerun
+        plays it again."""
+        index, scenario_id, seed = key
+        return Episode(
+            run_id=self.run_id, index=index, scenario_id=scenario_id, seed=seed, env_id=self.env_id,
+            config=dict(self.config or {}), error=error,
+        )  # fmt: skip
+
 
 async def play_episode(
     session: ConsultationSession,

@@ -136,13 +136,4 @@ def _episode(ray: Any, ref: Any, key: Key, labels: RecordLabels) -> Episode:
     try:
         return Episode.model_validate_json(ray.get(ref))
     except Exception as exc:  # the actor died or the task failed: record it, a rerun plays it again
-        index, scenario_id, seed = key
-        return Episode(
-            run_id=labels.run_id,
-            index=index,
-            scenario_id=scenario_id,
-            seed=seed,
-            env_id=labels.env_id,
-            config=dict(labels.config or {}),
-            error=f"ray: {type(exc).__name__}: {str(exc)[:300]}",
-        )
+        return labels.unplayed(key, f"ray: {type(exc).__name__}: {str(exc)[:300]}")
