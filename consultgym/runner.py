@@ -111,6 +111,16 @@ class Prepared:
     def todo(self) -> list[Key]:
         return [key for key in self.planned if key not in self.finished]
 
+    def progress(self, config: RunConfig) -> tqdm:
+        """The run's progress bar, counting the episodes a resume already finished."""
+        return tqdm(
+            total=len(self.planned),
+            initial=len(self.planned) - len(self.todo),
+            disable=not config.progress,
+            unit="episode",
+            desc=config.out.name,
+        )
+
 
 def prepare(config: RunConfig) -> Prepared:
     """Load the library, plan the episodes, check the role settings and endpoints, and resume from the output file.
@@ -184,13 +194,7 @@ async def arun(config: RunConfig) -> RunSummary:
     run = prepare(config)
     todo = run.todo
     tally = Tally()
-    bar = tqdm(
-        total=len(run.planned),
-        initial=len(run.planned) - len(todo),
-        disable=not config.progress,
-        unit="episode",
-        desc=config.out.name,
-    )
+    bar = run.progress(config)
 
     def record(episode: Episode) -> None:
         append_episode(config.out, episode)

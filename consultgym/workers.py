@@ -33,8 +33,6 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from tqdm import tqdm
-
 from consultgym.envs.builder import session_factory
 from consultgym.envs.driver import RecordLabels
 from consultgym.records import Episode
@@ -65,13 +63,7 @@ def run_workers(config: RunConfig) -> RunSummary:
     shares = [share for share in (todo[i::count] for i in range(count)) if share]
     local = config.model_copy(update={"concurrency": math.ceil(config.concurrency / count), "workers": 1})
     pending = _start(local, run.library, run.labels, shares)  # before the progress bar, whose monitor is a thread
-    bar = tqdm(
-        total=len(run.planned),
-        initial=len(run.planned) - len(todo),
-        disable=not config.progress,
-        unit="episode",
-        desc=config.out.name,
-    )
+    bar = run.progress(config)
     tally, cpu = Tally(), [0.0]
     try:
         _collect(config, run.labels, pending, tally, cpu, bar)

@@ -20,8 +20,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tqdm import tqdm
-
 from consultgym.envs.builder import load_scenarios, session_factory
 from consultgym.envs.driver import RecordLabels
 from consultgym.envs.session import ConsultationSession
@@ -29,10 +27,9 @@ from consultgym.errors import ConfigError
 from consultgym.integrations import require
 from consultgym.records import Episode
 from consultgym.runfile import append_episode
-from consultgym.runner import RunSummary, Tally, prepare, run_episode
+from consultgym.runner import Key, Prepared, RunSummary, Tally, prepare, run_episode
 from consultgym.settings import RunConfig
 
-Key = tuple[int, str, int]
 WAIT_S = 0.2  # how long the driver waits for more results before writing what has arrived
 
 
@@ -79,7 +76,7 @@ def run_ray(
     workers: list[Any] = []
     try:
         workers = _start_workers(ray, config, run.labels, actor_cpus)
-        tally = _collect(ray, config, workers, run.todo, len(run.planned), run.labels)
+        tally = _collect(ray, config, workers, run)
     finally:
         for worker in workers:
             ray.kill(worker)
@@ -110,15 +107,11 @@ def _start_workers(ray: Any, config: RunConfig, labels: RecordLabels, actor_cpus
     return [remote.remote(config, labels) for _ in range(actors)]
 
 
-def _collect(
-    ray: Any, config: RunConfig, workers: list[Any], todo: list[Key], planned: int, labels: RecordLabels
-) -> Tally:
+def _collect(ray: Any, config: RunConfig, workers: list[Any], run: Prepared) -> Tally:
     """Hand the episodes out round-robin; write each as it comes back."""
-    pending = {workers[i % len(workers)].play.remote(*key): key for i, key in enumerate(todo)}
-    tally = Tally()
-    bar = tqdm(
-        total=planned, initial=planned - len(todo), disable=not config.progress, unit="episode", desc=config.out.name
-    )
+    pending = {workers[i % len(workers)].play.remote(*key): key for i, key in enumerate(run.todo)}
+    tally, labels = Tally(), run.labels
+    bar = run.progress(config)
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=WAIT_S)
