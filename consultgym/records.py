@@ -76,6 +76,9 @@ _COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "latency_s", "errors
 
 
 class ItemResult(_Record):
+    # Frozen: the judge hands every episode the same record for an item nobody covered (a case may have hundreds).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
     id: str = Field(description="Rubric item id.")
     covered: bool = Field(description="Whether a doctor turn covered the item.")
     turn: int | None = Field(default=None, ge=0, description="Index of the doctor turn that covered it first.")

@@ -194,6 +194,44 @@ ROS_SYSTEMS: tuple[str, ...] = (
 _TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + alternatives + r")\b") for name, alternatives in TOPICS.items()}
 
 
+def literal_starts(alternatives: str) -> frozenset[str] | None:
+    """The first one or two letters every match of `alternatives` begins a word with, or None when some alternative
+    has no literal start ('(this|like this) before'). 'when did|start\\w*|c[ao]me on' -> {'wh', 'st', 'c'}."""
+    starts = set()
+    for alternative in _top_level(alternatives):
+        body = _LOOKBEHINDS.sub("", alternative)
+        literal = ""
+        for index, char in enumerate(body[:2]):
+            if char in _REGEX_SYNTAX or char == " " or body[index + 1 : index + 2] in _QUANTIFIERS:
+                break
+            literal += char
+        if not literal:
+            return None
+        starts.add(literal)
+    return frozenset(starts)
+
+
+def _top_level(alternatives: str) -> list[str]:
+    """The alternatives of a regex, split at the '|' outside any group or character class."""
+    parts, depth, current = [], 0, ""
+    for char in alternatives:
+        depth += char in "([" and 1 or char in ")]" and -1 or 0
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^)]*\))+")
+_REGEX_SYNTAX = frozenset("\\()[]|?*+{}.^$")
+_QUANTIFIERS = frozenset({"?", "*", "+", "{"})
+# A topic's pattern is tried only on a question with a word that starts the way one of its alternatives does: most
+# topics are ruled out by a set lookup, not a regex search (`topics_of` runs on every new question).
+_TOPIC_STARTS = {name: literal_starts(alternatives) for name, alternatives in TOPICS.items()}
+
+
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
 _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|when|with|after|trigger\w*|bring\w*)\b")
 
@@ -202,7 +240,13 @@ _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)
-    topics = {name for name, pattern in _TOPIC_PATTERNS.items() if pattern.search(norm)}
+    words = norm.split()
+    starts = {word[:1] for word in words} | {word[:2] for word in words}
+    topics = {
+        name
+        for name, pattern in _TOPIC_PATTERNS.items()
+        if (_TOPIC_STARTS[name] is None or not starts.isdisjoint(_TOPIC_STARTS[name])) and pattern.search(norm)
+    }
     # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
     if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):
         topics.discard("past_history")
@@ -228,7 +272,7 @@ def split_questions(turn: str) -> list[str]:
     Only units with at least one content word are kept, so 'OK.' or '?!' do not count as questions.
     """
     parts = (part.strip() for part in _QUESTION_SPLIT.split(turn))
-    return [part for part in parts if part and content_words(part)]
+    return [part for part in parts if part and any(word not in STOPWORDS for word in normalize(part).split())]
 
 
 NEGATION = re.compile(

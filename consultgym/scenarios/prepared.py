@@ -40,11 +40,18 @@ class PreparedScenarios:
         self.capacity = capacity
         self._entries: OrderedDict[int, tuple[Scenario, dict[Hashable, Any]]] = OrderedDict()
         self._lock = threading.Lock()  # the shared loop's thread and the caller's thread may both prepare
+        # The entry met last: a step asks about one scenario a dozen times, so most lookups stop here.
+        self._last: tuple[Scenario, dict[Hashable, Any]] | None = None
 
     def get(self, scenario: Scenario, key: Hashable, build: Callable[[Scenario], T]) -> T:
         """The value `build(scenario)` under `key`, built on first use."""
         # Hits take no lock: roles look things up hundreds of times per episode. A dict read and move_to_end are each
         # atomic under the GIL; the lock only guards the read-modify-write of a miss.
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is scenario:
+            value = last[1].get(key, _MISSING)
+            if value is not _MISSING:
+                return value  # type: ignore[no-any-return]
         entry = self._entries.get(id(scenario))
         if entry is not None and entry[0] is scenario:
             value = entry[1].get(key, _MISSING)
@@ -53,6 +60,7 @@ class PreparedScenarios:
                     self._entries.move_to_end(id(scenario))
                 except KeyError:  # evicted by another thread meanwhile: the value is still right
                     pass
+                self._last = entry
                 return value  # type: ignore[no-any-return]
         with self._lock:
             data = self._data(scenario)
@@ -79,6 +87,7 @@ class PreparedScenarios:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._last = None
 
 
 PREPARED = PreparedScenarios()

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from consultgym.actions import DoctorAction
 from consultgym.scenarios.prepared import per_scenario
@@ -72,9 +73,11 @@ class Focus(StrEnum):
     shotgun = "shotgun"
 
 
-@dataclass(frozen=True)
-class FactMatch:
-    """A fact a unit anchors, the unit's words the fact explains, and those its keyword phrases explain."""
+class FactMatch(NamedTuple):
+    """A fact a unit anchors, the unit's words the fact explains, and those its keyword phrases explain.
+
+    (A named tuple: a question in a large case anchors dozens of facts, and a tuple is the cheapest record to make.)
+    """
 
     fact: Fact
     explained: frozenset[str]

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from consultgym.agents.base import PatientContext
 from consultgym.agents.patient import offline as offline_patient
 from consultgym.records import GuardianIssue, IssueKind
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import facts_for_question, turn_units
 from consultgym.scenarios.schema import Fact, Scenario
 from consultgym.text import content_words, is_negated, normalize
@@ -99,20 +101,41 @@ def conduct_issues(reply: str, ctx: PatientContext) -> list[GuardianIssue]:
 
 
 def _role_breaks(reply: str, scenario: Scenario) -> list[GuardianIssue]:
-    persona = set(normalize(f"{scenario.patient.persona} {scenario.patient.informant}").split())
-    issues, seen = [], set()
-    for sentence, start in sentences(reply):
-        if normalize(sentence) in seen:
+    return [
+        GuardianIssue(kind=IssueKind.role_break, text=sentence, start=start, detail=why)
+        for sentence, start, why in _role_break_sentences(reply, _persona_words(scenario))
+    ]
+
+
+@lru_cache(maxsize=4096)  # a reply is checked again on every turn it comes back (the offline patient's often do)
+def _role_break_sentences(reply: str, persona: frozenset[str]) -> tuple[tuple[str, int, str], ...]:
+    """(sentence, offset, why) for each distinct sentence that breaks the patient's role."""
+    found, seen = [], set()
+    for sentence, start, key, _ in _said(reply):
+        if key in seen:
             continue  # a looping reply gets one issue per distinct sentence
-        seen.add(normalize(sentence))
+        seen.add(key)
         if not _ANY_ROLE_BREAK.search(sentence):
             continue
         for pattern, why in _ROLE_BREAKS:
             match = pattern.search(sentence)
             if match and _last_word(match.group()) not in persona:
-                issues.append(GuardianIssue(kind=IssueKind.role_break, text=sentence, start=start, detail=why))
+                found.append((sentence, start, why))
                 break
-    return issues
+    return tuple(found)
+
+
+@per_scenario
+def _persona_words(scenario: Scenario) -> frozenset[str]:
+    return frozenset(normalize(f"{scenario.patient.persona} {scenario.patient.informant}").split())
+
+
+@lru_cache(maxsize=4096)
+def _said(reply: str) -> tuple[tuple[str, int, str, int], ...]:
+    """The reply's sentences with their offsets, normalised words, and how often those words come in the reply."""
+    said = [(sentence, start, normalize(sentence)) for sentence, start in sentences(reply)]
+    counts = Counter(key for _, _, key in said)
+    return tuple((sentence, start, key, counts[key]) for sentence, start, key in said)
 
 
 def _last_word(text: str) -> str:
@@ -121,16 +144,13 @@ def _last_word(text: str) -> str:
 
 
 def _non_answers(reply: str, ctx: PatientContext) -> list[GuardianIssue]:
-    said = sentences(reply)
-    counts = Counter(normalize(sentence) for sentence, _ in said)
     loop = max(LOOP_REPEATS, len(turn_units(ctx.action)) + 1)  # one stock answer per unit asked is no loop
-    for sentence, start in said:
-        key = normalize(sentence)
-        if not key or counts[key] < 2:
+    for sentence, start, key, count in _said(reply):
+        if not key or count < 2:
             continue
         repeated_statement = len(key.split()) >= LOOP_STATEMENT_WORDS and _new_statement(sentence, ctx.scenario)
-        if counts[key] >= loop or repeated_statement:
-            detail = f"does not answer: says the same sentence {counts[key]} times"
+        if count >= loop or repeated_statement:
+            detail = f"does not answer: says the same sentence {count} times"
             return [GuardianIssue(kind=IssueKind.non_answer, text=sentence, start=start, detail=detail)]
     return _repeated_reply(reply, ctx)
 

@@ -213,23 +213,29 @@ def clinical_terms(clause: str) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
 class Asked:
-    """What the doctor's turn named: an echo of it in a negated or questioning clause is no claim of the patient's."""
+    """What the doctor's turn named: an echo of it in a negated or questioning clause is no claim of the patient's.
 
-    names: frozenset[str]  # diagnosis names, in any spelling the leak check knows
-    terms: frozenset[str]  # clinical terms and illnesses, as space-joined stems
+    Worked out only when a clause needs it: most replies hold no diagnosis name and no unsupported term.
+    """
 
-    @classmethod
-    def of(cls, question: str, scenario: Scenario) -> Asked:
-        if not question:
-            return NOTHING_ASKED
-        names = leak_names(scenario)
-        forms = leak_forms(question)
-        return cls(
-            frozenset(name for name in names.names if mentions(forms, name, names)),
-            frozenset(clinical_terms(question)) | named_illnesses(question),
-        )
+    def __init__(self, question: str = "", scenario: Scenario | None = None) -> None:
+        self.question, self.scenario = question, scenario
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Diagnosis names, in any spelling the leak check knows."""
+        if not self.question or self.scenario is None:
+            return frozenset()
+        names, forms = leak_names(self.scenario), leak_forms(self.question)
+        return frozenset(name for name in names.names if mentions(forms, name, names))
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Clinical terms and illnesses, as space-joined stems."""
+        if not self.question:
+            return frozenset()
+        return frozenset(clinical_terms(self.question)) | named_illnesses(self.question)
 
 
 def named_illnesses(question: str) -> frozenset[str]:
@@ -249,13 +255,13 @@ def named_illnesses(question: str) -> frozenset[str]:
     return frozenset(found)
 
 
-NOTHING_ASKED = Asked(frozenset(), frozenset())
+NOTHING_ASKED = Asked()
 
 
 def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianIssue]:
     """Every issue in a reply to the doctor's `question`, in reading order."""
     check, ground = reply_check(reply, scenario), grounding(scenario)
-    asked = Asked.of(question, scenario) if check.echoable else NOTHING_ASKED
+    asked = Asked(question, scenario)
     issues: list[GuardianIssue] = []
     for clause in check.clauses:
         echo = asked if clause.echoable else NOTHING_ASKED
@@ -266,9 +272,9 @@ def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianI
             continue
         if clause.verbatim:  # said in the facts' own words
             continue
-        issues += _contradictions(clause, ground, echo.terms)
+        issues += _contradictions(clause, ground, echo)
         if not clause.negated:
-            issues += _unsupported(clause, echo.terms)
+            issues += _unsupported(clause, echo)
     return check.spread_leak() + issues
 
 
@@ -396,8 +402,10 @@ _STOCK_WORDS = frozenset(
 )
 
 
-def _contradictions(clause: ClauseCheck, ground: Grounding, echoed: frozenset[str]) -> list[GuardianIssue]:
-    matched = [pair for kw in clause.keywords if not _inside_echoed_illness(kw, echoed) for pair in ground.polarity[kw]]
+def _contradictions(clause: ClauseCheck, ground: Grounding, echo: Asked) -> list[GuardianIssue]:
+    matched = [
+        pair for kw in clause.keywords if not _inside_echoed_illness(kw, echo.terms) for pair in ground.polarity[kw]
+    ]
     if matched and not clause.about_relatives:
         # 'I've never had a heart attack' does not contradict 'my father had a heart attack'.
         matched = [(fact, denies) for fact, denies in matched if fact.id not in ground.about_relatives]
@@ -422,8 +430,8 @@ def _inside_echoed_illness(keyword: str, echoed: frozenset[str]) -> bool:
     return any(needle in f" {term} " and needle.strip() != term for term in echoed)
 
 
-def _unsupported(clause: ClauseCheck, echoed: frozenset[str]) -> list[GuardianIssue]:
-    details = [f"no fact mentions {term!r}" for term in clause.terms if term not in echoed] + list(clause.amounts)
+def _unsupported(clause: ClauseCheck, echo: Asked) -> list[GuardianIssue]:
+    details = [f"no fact mentions {term!r}" for term in clause.terms if term not in echo.terms] + list(clause.amounts)
     # One issue per clause is enough to reject it, and keeps guidance short.
     return [_issue(IssueKind.unsupported, clause, details[0])] if details else []
 

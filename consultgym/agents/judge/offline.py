@@ -16,6 +16,7 @@ The rule, its bounds and worked examples: docs/scoring.md.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from consultgym.agents.judge.diagnosis import is_correct
 from consultgym.agents.judge.items import item_covered_by, items_covered_in_turn
 from consultgym.config import DEFAULT_COVERAGE_WEIGHT, DEFAULT_DIAGNOSIS_WEIGHT, DEFAULT_QUESTIONS_PER_TURN
 from consultgym.records import ItemResult, Judgement
+from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Scenario
 
 __all__ = ["RubricJudge", "assemble", "diagnosis_matches", "item_covered_by", "items_covered_in_turn", "score"]
@@ -78,13 +80,11 @@ def score(
             covered[item_id] = (index, evidence)
     items = [
         ItemResult(
-            id=item.id,
-            covered=item.id in covered,
-            turn=covered.get(item.id, (None, ""))[0],
-            evidence=covered.get(item.id, (None, ""))[1],
-            weight=item.priority.weight,
+            id=blank.id, covered=True, turn=covered[blank.id][0], evidence=covered[blank.id][1], weight=blank.weight
         )
-        for item in scenario.must_ask
+        if blank.id in covered
+        else blank
+        for blank in uncovered_results(scenario)
     ]
     correct = diagnosis_matches(scenario, diagnosis)
     judgement = assemble(
@@ -108,10 +108,7 @@ def assemble(
     Shared by every judge, so the arithmetic behind the number everyone quotes lives in one place.
     """
     total = scenario.total_weight
-    curve = [
-        round(sum(i.weight for i in items if i.covered and i.turn is not None and i.turn <= t) / total, 6)
-        for t in range(n_turns)
-    ]
+    curve = [round(gained / total, 6) for gained in _gained_by_turn(items, n_turns)]
     coverage = round(sum(i.weight for i in items if i.covered) / total, 6)
     return Judgement(
         items=items,
@@ -123,6 +120,22 @@ def assemble(
         reward=round(coverage_weight * coverage + diagnosis_weight * float(correct), 6),
         judge=judge,
     )
+
+
+@per_scenario
+def uncovered_results(scenario: Scenario) -> tuple[ItemResult, ...]:
+    """Each must-ask item's result when nothing covered it, in rubric order."""
+    weights = scenario.item_weights
+    return tuple(ItemResult(id=item.id, covered=False, weight=weights[item.id]) for item in scenario.must_ask)
+
+
+def _gained_by_turn(items: list[ItemResult], n_turns: int) -> list[float]:
+    """The weight covered by the end of each turn (one pass over the items, whatever the number of turns)."""
+    new = [0.0] * n_turns
+    for item in items:
+        if item.covered and item.turn is not None and item.turn < n_turns:
+            new[item.turn] += item.weight
+    return list(itertools.accumulate(new))
 
 
 @dataclass

@@ -211,9 +211,16 @@ class OfflinePatient(PatientAgent):
     def __init__(self, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> None:
         super().__init__(name="offline")
         self.questions_per_turn = questions_per_turn
+        # The turn last answered and the facts it revealed: the session asks for them right after the reply.
+        self._last: tuple[PatientContext, list[str]] | None = None
 
     async def respond(self, ctx: PatientContext) -> str:
-        return fact_only_reply(ctx, self.questions_per_turn)[0]
+        reply, revealed = fact_only_reply(ctx, self.questions_per_turn)
+        self._last = (ctx, revealed)
+        return reply
 
     def revealed(self, ctx: PatientContext) -> list[str]:
+        last = self._last
+        if last is not None and last[0] is ctx:
+            return list(last[1])
         return revealed_facts(ctx, self.questions_per_turn)
