@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from consultgym.config import MAX_ACTION_CHARS
 from consultgym.errors import ActionError
-from consultgym.text import replace_surrogates
+from consultgym.text import replace_surrogates, split_questions
 
 _DIRECTIVE = re.compile(r"^\s*(diagnosis|examine|exam|test|order test)\s*[:\-]\s*(.*)$", re.IGNORECASE)
 _END = re.compile(r"^\s*end\s+(of\s+)?inquiry\b", re.IGNORECASE)
@@ -61,6 +62,17 @@ class DoctorAction:
         if self.tests and not self.questions:
             return ActionKind.test
         return ActionKind.ask
+
+    @cached_property
+    def units(self) -> tuple[tuple[str, str], ...]:
+        """The turn's units in the order a patient meets them: ('ask', question), ('examine', what), ('test', name).
+
+        Worked out once per turn: the patient, the guardian, the session and the judge all cut the same turn.
+        """
+        units = [("ask", q) for line in self.questions for q in split_questions(line)]
+        units += [("examine", what) for what in self.exams]
+        units += [("test", name) for name in self.tests]
+        return tuple(units)
 
 
 def clean_action(action: object, limit: int = MAX_ACTION_CHARS) -> tuple[str, bool]:

@@ -230,6 +230,11 @@ _QUANTIFIERS = frozenset({"?", "*", "+", "{"})
 # A topic's pattern is tried only on a question with a word that starts the way one of its alternatives does: most
 # topics are ruled out by a set lookup, not a regex search (`topics_of` runs on every new question).
 _TOPIC_STARTS = {name: literal_starts(alternatives) for name, alternatives in TOPICS.items()}
+_ALWAYS_TRIED = frozenset(name for name, starts in _TOPIC_STARTS.items() if starts is None)
+_TOPICS_BY_START: dict[str, frozenset[str]] = {
+    start: frozenset(name for name, starts in _TOPIC_STARTS.items() if starts and start in starts)
+    for start in sorted({start for starts in _TOPIC_STARTS.values() if starts for start in starts})
+}
 
 
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
@@ -240,13 +245,10 @@ _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)
-    words = norm.split()
-    starts = {word[:1] for word in words} | {word[:2] for word in words}
-    topics = {
-        name
-        for name, pattern in _TOPIC_PATTERNS.items()
-        if (_TOPIC_STARTS[name] is None or not starts.isdisjoint(_TOPIC_STARTS[name])) and pattern.search(norm)
-    }
+    tried = set(_ALWAYS_TRIED)
+    for word in norm.split():
+        tried.update(_TOPICS_BY_START.get(word[:1], ()), _TOPICS_BY_START.get(word[:2], ()))
+    topics = {name for name in tried if _TOPIC_PATTERNS[name].search(norm)}
     # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
     if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):
         topics.discard("past_history")

@@ -24,7 +24,7 @@ a shotgun. A request naming nothing the case lists is unmatched: the patient rep
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -35,7 +35,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
 from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
-from consultgym.text import STOPWORDS, TOPICS, content_words, split_questions, stem, stemmed, stems
+from consultgym.text import STOPWORDS, TOPICS, content_words, stem, stemmed, stems
 
 MAX_FACTS_PER_QUESTION = 2
 # Topics that ask about one dimension of the presenting complaint, as opposed to a subject (a system, a habit).
@@ -119,15 +119,7 @@ class UnitMatch:
 
 def turn_units(action: DoctorAction) -> list[tuple[str, str]]:
     """The turn's units in the order a patient meets them: ('ask', text), ('examine', what) or ('test', name)."""
-    return list(_units(tuple(action.questions), tuple(action.exams), tuple(action.tests)))
-
-
-@lru_cache(maxsize=4096)  # the patient, the guardian's context, the session and the judge all cut the same turn
-def _units(questions: tuple[str, ...], exams: tuple[str, ...], tests: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    units = [("ask", q) for line in questions for q in split_questions(line)]
-    units += [("examine", what) for what in exams]
-    units += [("test", name) for name in tests]
-    return tuple(units)
+    return list(action.units)
 
 
 # ------------------------------------------------------------------------------------------ per-scenario profiles
@@ -243,15 +235,24 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple
             if phrase in padded:
                 by_keyword.setdefault(position, set()).update(phrase_words)
     ranked = []
+    # Many facts share these sets ('When did it start?' reaches every onset fact the same way): one object for each
+    # distinct set keeps the memoised matches small, which is what the garbage collector pays for.
+    shared: dict[frozenset[str], frozenset[str]] = {}
     for position in by_topic.keys() | by_keyword.keys():
         profile = index.profiles[position]
-        keyword_words = frozenset(by_keyword.get(position, set()) & words.words)
+        keyword_words = _one(shared, by_keyword.get(position, set()) & words.words)
         explained = (words.words & profile.vocabulary) | keyword_words | (words.words & by_topic.get(position, set()))
         if explained:
-            topics = frozenset(topics_hit.get(position, ()))
-            match = FactMatch(profile.fact, explained, keyword_words, topics, position)
+            topics = _one(shared, topics_hit.get(position, ()))
+            match = FactMatch(profile.fact, _one(shared, explained), keyword_words, topics, position)
             ranked.append((-match.strength[0], -match.strength[1], position, match))
     return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
+
+
+def _one(shared: dict[frozenset[str], frozenset[str]], values: Iterable[str]) -> frozenset[str]:
+    """The frozenset of `values`, the same object for equal sets."""
+    values = frozenset(values)
+    return shared.setdefault(values, values)
 
 
 def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tuple[FactMatch, ...]:
@@ -381,5 +382,5 @@ def _unit_memo(scenario: Scenario) -> dict[tuple[str, str], UnitMatch]:
 
 def match_turn(scenario: Scenario, action: DoctorAction, limit: int) -> tuple[list[UnitMatch], bool]:
     """The answered units of a turn (the first `limit`) and whether the turn is a shotgun (any unit is one)."""
-    matches = [match_unit(scenario, kind, text) for kind, text in turn_units(action)[:limit]]
+    matches = [match_unit(scenario, kind, text) for kind, text in action.units[:limit]]
     return matches, any(match.shotgun for match in matches)

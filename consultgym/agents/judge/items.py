@@ -35,7 +35,7 @@ from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
-from consultgym.scenarios.units import PRECISION, UnitWords, precision
+from consultgym.scenarios.units import PRECISION, UnitWords
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -170,7 +170,7 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
             explained |= words.topic_words[topic]
         for fact_id in profile.facts & anchored_facts.keys():
             explained |= anchored_facts[fact_id]
-        share = precision(frozenset(explained), words.words)
+        share = len(explained) / len(words.words) if words.words else 0.0  # all it explains are the unit's words
         if share < PRECISION:
             continue
         anchor = _anchor(profile, anchored_facts, words.topics, padded, explained)
