@@ -323,8 +323,13 @@ def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]
     """The known names in `words` (longest first, not overlapping) and the words left over."""
     found: list[str] = []
     rest: list[str] = []
+    firsts = _first_words(known)
     start = 0
     while start < len(words):
+        if words[start] not in firsts:  # no name starts here: most words of a request or a question
+            rest.append(words[start])
+            start += 1
+            continue
         for length in range(min(_LONGEST, len(words) - start), 0, -1):
             candidate = " ".join(words[start : start + length])
             if candidate in known:
@@ -338,6 +343,11 @@ def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]
 
 
 _LONGEST = 6
+
+
+@lru_cache(maxsize=64)
+def _first_words(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(name.split()[0] for name in names if name.split())
 
 
 @lru_cache(maxsize=2)

@@ -56,6 +56,13 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _on_the_way(path: tuple[Any, ...], keep: tuple[Any, ...]) -> bool:
+    """Whether changing `path` could change or move what is at `keep`."""
+    same_line = path[: len(keep)] == keep[: len(path)]
+    in_a_list_above = isinstance(path[-1], int) and path[:-1] == keep[: len(path) - 1]
+    return same_line or in_a_list_above
+
+
 def _get(doc: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
         doc = doc[part]
@@ -113,10 +120,11 @@ YAML_NOISE = st.sampled_from(
 
 
 @st.composite
-def breaking_mutation(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, Any]:
+def breaking_mutation(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, Any, tuple[Any, ...]]:
     """Apply one change that makes the document invalid for certain.
 
-    Returns a description for failure messages, and what replaces the whole document (None: the document itself).
+    Returns a description for failure messages, what replaces the whole document (None: the document itself), and
+    the path it changed (other changes keep off it, or deleting a nested optional field would mend the document).
     """
     kind = draw(st.sampled_from(["drop", "retype_string", "retype_list", "unknown_key", "nest", "not_a_mapping"]))
     if kind == "drop":
@@ -135,14 +143,16 @@ def breaking_mutation(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[str, Any]:
         path = draw(st.sampled_from(PATHS))
         _get(doc, path[:-1])[path[-1]] = _nest(draw(st.integers(min_value=MAX_DEPTH + 1, max_value=200)))
     else:
-        return "not a mapping", draw(st.one_of(st.none(), SCALAR_JUNK, st.lists(TEXT, max_size=3)).map(lambda v: [v]))
-    return f"{kind} at {'.'.join(map(str, path))}", None
+        not_a_mapping = st.one_of(st.none(), SCALAR_JUNK, st.lists(TEXT, max_size=3)).map(lambda v: [v])
+        return "not a mapping", draw(not_a_mapping), ()
+    return f"{kind} at {'.'.join(map(str, path))}", None, tuple(path)
 
 
 @st.composite
-def random_mutation(draw: st.DrawFn, doc: dict[str, Any]) -> str:
-    """Any change at all, breaking or not: junk anywhere, a value deleted, a list emptied or duplicated."""
-    paths = _paths(doc)
+def random_mutation(draw: st.DrawFn, doc: dict[str, Any], keep: tuple[Any, ...] = ()) -> str:
+    """Any change at all, breaking or not: junk anywhere, a value deleted, a list emptied or duplicated; never at,
+    above or below the path `keep`, nor in a list that holds it (a deletion there would move it)."""
+    paths = [p for p in _paths(doc) if not keep or not _on_the_way(p, keep)]
     if not paths:
         return "none"
     path = draw(st.sampled_from(paths))
@@ -166,10 +176,10 @@ def malformed_document(draw: st.DrawFn) -> tuple[bytes, list[str]]:
         path = draw(st.sampled_from(STRING_PATHS))
         _get(doc, path[:-1])[path[-1]] = draw(HUGE_TEXT)
         changes.append(f"huge string at {'.'.join(map(str, path))}")
-    change, root = draw(breaking_mutation(doc))
+    change, root, broken = draw(breaking_mutation(doc))
     changes.append(change)
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        changes.append(draw(random_mutation(doc)))
+        changes.append(draw(random_mutation(doc, broken)))
     root = doc if root is None else root[0]
     text = yaml.dump(root, Dumper=DUMPER, allow_unicode=draw(st.booleans()), sort_keys=False, width=10_000)
     if draw(st.booleans()):
