@@ -1,8 +1,11 @@
-"""Replay: pick a run and an episode, and read the consultation with everything the guardian and judge saw."""
+"""Replay: pick a run and an episode, and read the consultation with everything the guardian and judge saw.
+
+The default page, so the one a cold start waits for: it works on the run's summary rows and draws no DataFrame, and
+never loads pandas (see `consultgym.app.data`).
+"""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from consultgym.app import export, judgement, links, state, widgets
@@ -135,12 +138,11 @@ def _show_episode(index: RunIndex, position: int) -> None:
 
 
 def _config(config: dict) -> None:
-    """The role settings the run recorded (never keys), as a table of text cells."""
+    """The role settings the run recorded (never keys), as JSON: data, never markdown."""
     if not config:
         return
     with st.expander("Run configuration"):
-        rows = [{"role": role, "settings": str(settings)} for role, settings in config.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.json(config)
 
 
 if __name__ == "__main__":
