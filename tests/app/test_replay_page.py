@@ -54,13 +54,14 @@ def test_coverage_diagnosis_and_usage_are_shown(app, workdir: Path) -> None:
                                            "cache hits": "0"}}  # fmt: skip
 
 
-def test_usage_roles_are_escaped_one_line_cells_and_the_config_is_json(app, workdir: Path) -> None:
+def test_usage_roles_are_escaped_one_line_cells_and_the_config_is_escaped_json(app, workdir: Path) -> None:
     episode = make_episode().model_copy(update={"usage": {f"a|b\n{XSS}": Usage(calls=1)}})
     at = app([write_run(workdir / "a.jsonl", [episode])])
     table = next(m.value for m in at.markdown if m.value.startswith("|  | "))
     assert table.splitlines()[0] == f"|  | {escape(f'a|b {XSS}')} |" and "<script>" not in table
     assert len(table.splitlines()) == 2 + 7  # header, rule, one line per figure: the table is intact
-    assert json.loads(at.json[0].value) == episode.config
+    config = next(e for e in at.expander if e.label == "Run configuration").markdown[0].value
+    assert config == f"**doctor**: {escape(json.dumps('scripted'))}  \n**patient**: {escape(json.dumps('offline'))}"
 
 
 def test_hidden_facts_toggle(app, workdir: Path) -> None:

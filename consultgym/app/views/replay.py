@@ -6,6 +6,8 @@ never loads pandas (see `consultgym.app.data`).
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from consultgym.app import export, judgement, links, state, widgets
@@ -138,11 +140,14 @@ def _show_episode(index: RunIndex, position: int) -> None:
 
 
 def _config(config: dict) -> None:
-    """The role settings the run recorded (never keys), as JSON: data, never markdown."""
+    """The role settings the run recorded (never keys), a line of escaped JSON per role: a JSON viewer or a dataframe
+    would make the browser fetch and run one more script before the first paint (and a dataframe load pandas)."""
     if not config:
         return
     with st.expander("Run configuration"):
-        st.json(config)
+        st.markdown(
+            "  \n".join(f"**{escape(role)}**: {escape(json.dumps(settings))}" for role, settings in config.items())
+        )
 
 
 if __name__ == "__main__":
