@@ -5,9 +5,9 @@
 >>> env = gym.make("consultgym/Consultation-v0")
 """
 
-from consultgym.envs.registration import ENV_IDS, register_envs
+from consultgym.envs.registration import ENV_IDS, register_envs_on_import
 
-register_envs()
+register_envs_on_import()  # now if Gymnasium is loaded, else when it is: `import consultgym` stays cheap
 
 __version__ = "0.1.0"
 

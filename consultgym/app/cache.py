@@ -1,19 +1,28 @@
 """Cached loaders shared by the pages: runs and comparisons keyed by path and modification time, and the scenario
-catalog."""
+catalog.
+
+The statistics modules (`comparison`, `figures`, `items`) are imported by the functions that use them: they bring
+pandas and numpy, which Replay, the page a cold start opens, does without.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
-from consultgym.app import charts, comparison, figures, items
+from consultgym.app import charts
 from consultgym.app.catalog import USER_SCENARIO_DIR, Catalog
 from consultgym.app.data import RunIndex, index_run
 from consultgym.app.filters import Filters
 from consultgym.scenarios.loader import scenario_files
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from consultgym.app import comparison, figures
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the run…")
@@ -68,6 +77,8 @@ def run_view(path: str, chosen: Filters, by: str) -> RunView:
 
 @st.cache_data(max_entries=32, show_spinner="Summarising the run…")
 def _cached_run_view(stamp: tuple[str, int, int], chosen: Filters, by: str) -> RunView:
+    from consultgym.app import figures, items
+
     index = run_index(stamp[0])
     shown = chosen.apply(index.summary, index.texts)
     graded = index.items[index.items["position"].isin(shown["position"])]
@@ -86,6 +97,8 @@ def _stamp(path: str) -> tuple[str, int, int]:
 
 @st.cache_data(max_entries=32, show_spinner="Comparing the runs…")
 def _cached_comparison(a: tuple[str, int, int], b: tuple[str, int, int], metric: str) -> Comparison:
+    from consultgym.app import comparison
+
     left, right = run_index(a[0]).summary, run_index(b[0]).summary
     binary = comparison.is_binary(left, right, metric)
     shares = comparison.rates(left, right, metric) if binary else comparison.distribution(left, right, metric)
@@ -100,6 +113,8 @@ def _cached_comparison(a: tuple[str, int, int], b: tuple[str, int, int], metric:
 
 @st.cache_data(max_entries=32, show_spinner="Comparing the must-ask items…")
 def _cached_item_differences(a: tuple[str, int, int], b: tuple[str, int, int], by: str) -> pd.DataFrame:
+    from consultgym.app import items
+
     left, right = run_index(a[0]), run_index(b[0])
     info = items.item_info(scenario_catalog().get_many([*left.scenario_ids, *right.scenario_ids]))
     return items.item_differences(left.summary, left.items, right.summary, right.items, by, info)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from consultgym.records import Judgement, Turn
+
+if TYPE_CHECKING:  # Replay draws `coverage_by_turn` only, from plain lists: it loads neither pandas nor numpy
+    import pandas as pd
 
 Spec = dict[str, Any]
 UNIT_AXIS = {"scale": {"domain": [0, 1]}, "axis": {"format": "%", "values": [0, 0.25, 0.5, 0.75, 1]}}
@@ -87,6 +87,8 @@ def run_coverage(curves: Sequence[Sequence[float]]) -> Spec | None:
 
     An episode that ended keeps its final coverage in later turns (it has stopped gaining, not fallen to zero).
     """
+    import numpy as np  # the Run page's statistics; not loaded with the module (see the TYPE_CHECKING import)
+
     curves = [list(c) for c in curves if len(c)]
     if not curves:
         return None

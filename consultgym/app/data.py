@@ -1,7 +1,9 @@
 """Reading runs for the app, without Streamlit: where run files come from, loading them, and per-episode summaries.
 
-The summary table (one row per episode: scenario, scores, flagged turns, error) is what the replay filters and the
-compare page work on, so neither has to walk 1,000 episodes' turns on every rerun.
+The summary (one row per episode: scenario, scores, flagged turns, error) is what the replay filters and the compare
+page work on, so neither has to walk 1,000 episodes' turns on every rerun. It is kept as plain rows, and as a pandas
+DataFrame only for the pages that compute on it (Run, Compare): Replay's first paint never loads pandas, which costs
+about 0.5 s of CPU at a cold start (numpy and pyarrow with it).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from consultgym.app.launch import RUNS_ENV
 from consultgym.app.replies import ReplyStatus, reply_status
@@ -24,30 +26,39 @@ from consultgym.errors import RecordError
 from consultgym.records import Episode, Judgement
 from consultgym.runfile import load_run
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 RUNS_DIR = "runs"  # searched for *.jsonl under the working directory
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "consultgym-app-uploads"
-SUMMARY_COLUMNS = [
-    "position",
-    "index",
-    "scenario_id",
-    "seed",
-    "doctor",
-    "reward",
-    "coverage",
-    "diagnosis",
-    "critical_missed",
-    "turns",
-    "guarded",
-    "flagged",
-    "emitted_issues",
-    "fallbacks",
-    "tokens",
-    "duration_s",
-    "diagnosis_given",
-    "error",
-]
-ITEM_COLUMNS = ["position", "scenario_id", "seed", "item", "covered", "scored", "weight", "turn"]
 CRITICAL_WEIGHT = PRIORITY_WEIGHTS["critical"]
+
+
+class EpisodeRow(NamedTuple):
+    """One episode's line of the summary; scores are NaN when the episode failed or was unscored."""
+
+    position: int  # in file order, 0-based
+    index: int  # the record's own index (what links name)
+    scenario_id: str
+    seed: int
+    doctor: str
+    reward: float
+    coverage: float
+    diagnosis: float  # 1.0 correct, 0.0 wrong
+    critical_missed: int
+    turns: int
+    guarded: int
+    flagged: int
+    emitted_issues: int
+    fallbacks: int
+    tokens: int
+    duration_s: float
+    diagnosis_given: str
+    error: str
+
+
+SUMMARY_COLUMNS = list(EpisodeRow._fields)
+ITEM_COLUMNS = ["position", "scenario_id", "seed", "item", "covered", "scored", "weight", "turn"]
 
 
 @dataclass
@@ -56,13 +67,14 @@ class RunIndex:
 
     Episodes are kept as JSON text and parsed one at a time (`episode`): Streamlit's `st.cache_data` unpickles its
     value on every rerun, which takes under a millisecond for 1,000 strings but about 0.45 s for 1,000 parsed
-    `Episode` objects.
+    `Episode` objects. The DataFrames (`summary`, `items`) are built from the rows on first use, after the cache
+    has pickled the index, so they are never pickled and Replay never builds them.
     """
 
     path: Path
-    summary: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))
+    rows: list[EpisodeRow] = field(default_factory=list)
     records: list[str] = field(default_factory=list)
-    items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ITEM_COLUMNS))
+    item_columns: dict[str, list] = field(default_factory=dict)  # the graded items, column by column
     texts: list[str] = field(default_factory=list)  # per episode, lower case: what the search box looks in
     curves: list[list[float]] = field(default_factory=list)  # per episode: coverage after each doctor turn
     warnings: list[str] = field(default_factory=list)
@@ -89,16 +101,25 @@ class RunIndex:
 
     def position_of(self, index: int) -> int | None:
         """The position of the first episode whose recorded `index` is `index` (what links name), if any."""
-        found = self.summary.index[self.summary["index"] == index]
-        return int(self.summary.loc[found[0], "position"]) if len(found) else None
+        return next((row.position for row in self.rows if row.index == index), None)
 
     @property
     def scenario_ids(self) -> list[str]:
-        return sorted(self.summary["scenario_id"].unique())
+        return sorted({row.scenario_id for row in self.rows})
 
     @property
     def doctors(self) -> list[str]:
-        return sorted(self.summary["doctor"].unique())
+        return sorted({row.doctor for row in self.rows})
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """The rows as a DataFrame, one row per episode (columns `SUMMARY_COLUMNS`), for the pages that compute."""
+        return summary_frame(self.rows)
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        """The graded items as a DataFrame (columns `ITEM_COLUMNS`), for the item statistics."""
+        return item_frame(self.item_columns)
 
 
 def index_run(path: str | Path) -> RunIndex:
@@ -112,8 +133,8 @@ def index_run(path: str | Path) -> RunIndex:
         return RunIndex(path, error=str(exc))
     records = [episode.model_dump_json() for episode in run.episodes]
     return RunIndex(
-        path, summarize(run.episodes), records, items=item_table(run.episodes), texts=search_texts(run.episodes),
-        curves=[coverage_curve(e) for e in run.episodes], warnings=run.warnings,
+        path, summary_rows(run.episodes), records, item_columns=item_columns(run.episodes),
+        texts=search_texts(run.episodes), curves=[coverage_curve(e) for e in run.episodes], warnings=run.warnings,
     )  # fmt: skip
 
 
@@ -164,6 +185,11 @@ def _is_nan(value: object) -> bool:
 
 
 def summarize(episodes: Sequence[Episode]) -> pd.DataFrame:
+    """`summary_rows` as a DataFrame."""
+    return summary_frame(summary_rows(episodes))
+
+
+def summary_rows(episodes: Sequence[Episode]) -> list[EpisodeRow]:
     """One row per episode, in file order (`position`): scores are NaN when the episode failed or was unscored.
 
     ``emitted_issues`` counts the turns whose emitted reply still carried a guardian issue, fallbacks included
@@ -175,7 +201,7 @@ def summarize(episodes: Sequence[Episode]) -> pd.DataFrame:
         scored = episode.ok and judgement is not None and judgement.scored
         statuses = [reply_status(turn) for turn in episode.turns]
         rows.append(
-            (
+            EpisodeRow(
                 position,
                 episode.index,
                 episode.scenario_id,
@@ -196,6 +222,12 @@ def summarize(episodes: Sequence[Episode]) -> pd.DataFrame:
                 episode.error,
             )
         )
+    return rows
+
+
+def summary_frame(rows: Sequence[EpisodeRow]) -> pd.DataFrame:
+    import pandas as pd  # here, not at import: see the module's docstring
+
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -205,15 +237,28 @@ def _critical_missed(judgement: Judgement | None) -> int:
 
 
 def item_table(episodes: Sequence[Episode]) -> pd.DataFrame:
-    """One row per must-ask item the judge graded in a completed episode: whether it was covered, and when."""
+    """`item_columns` as a DataFrame."""
+    return item_frame(item_columns(episodes))
+
+
+def item_columns(episodes: Sequence[Episode]) -> dict[str, list]:
+    """One row per must-ask item the judge graded in a completed episode (whether it was covered, and when), kept
+    column by column: a 1,000-episode run grades some 8,000 items, and 8 lists unpickle on every rerun in a fraction
+    of the time 8,000 tuples take (nor do they wake the garbage collector)."""
     rows = [
         (position, episode.scenario_id, episode.seed, item.id, item.covered, item.scored, item.weight, item.turn)
         for position, episode in enumerate(episodes)
         if episode.ok and episode.judgement is not None and episode.judgement.scored
         for item in episode.judgement.items
     ]
-    table = pd.DataFrame(rows, columns=ITEM_COLUMNS)
-    return table.astype({"covered": bool, "scored": bool, "weight": float})
+    columns = list(zip(*rows, strict=True)) or [()] * len(ITEM_COLUMNS)
+    return {name: list(values) for name, values in zip(ITEM_COLUMNS, columns, strict=True)}
+
+
+def item_frame(columns: Mapping[str, list]) -> pd.DataFrame:
+    import pandas as pd  # here, not at import: see the module's docstring
+
+    return pd.DataFrame(columns, columns=ITEM_COLUMNS).astype({"covered": bool, "scored": bool, "weight": float})
 
 
 def coverage_curve(episode: Episode) -> list[float]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from html import escape
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from consultgym.app.replies import ReplyStatus, reply_status
 from consultgym.records import Episode, Turn
+
+if TYPE_CHECKING:  # the tables come from the pages that built them; Replay's HTML export needs no pandas
+    import pandas as pd
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; line-height: 1.45; color: #222; }

@@ -1,15 +1,22 @@
 """Episode filters shared by the Run and Replay pages, without Streamlit: apply them, and carry them in a URL.
 
 The same `Filters` value narrows the run table and the replay picker, so a filter set on one page holds on the other,
-and `to_params` / `from_params` put it in (and read it from) the query string of a link.
+and `to_params` / `from_params` put it in (and read it from) the query string of a link. One test, `keeps`, decides
+for a summary row, in plain Python, so Replay filters its rows without loading pandas and the Run page its DataFrame
+with the same rule (`apply`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from consultgym.app.data import EpisodeRow
 
 STATUSES = ("all", "completed", "errors")
 FULL_RANGE = (0.0, 1.0)
@@ -38,25 +45,31 @@ class Filters:
     search: str = ""
     problems: tuple[str, ...] = field(default=(), compare=False)  # what `from_params` could not read
 
+    def keeps(self, row: Any, text: str | None = None) -> bool:
+        """Whether the episode of a summary `row` passes: an `EpisodeRow`, or a DataFrame row tuple with its fields.
+
+        `text` is the episode's lower-case searchable text; without it the search words are not applied.
+        """
+        return (
+            (not self.scenarios or row.scenario_id in self.scenarios)
+            and _in_range(row.reward, self.reward)
+            and _in_range(row.coverage, self.coverage)
+            and (not self.flagged or row.flagged > 0)
+            and (not self.issues or row.emitted_issues > 0)
+            and (self.status != "completed" or row.error == "")
+            and (self.status != "errors" or row.error != "")
+            and (text is None or all(word in text for word in self.search.lower().split()))
+        )
+
+    def select(self, rows: Sequence[EpisodeRow], texts: Sequence[str] | None = None) -> list[EpisodeRow]:
+        """The rows that pass; `texts[position]` is each episode's lower-case searchable text."""
+        return [row for row in rows if self.keeps(row, None if texts is None else texts[row.position])]
+
     def apply(self, summary: pd.DataFrame, texts: Sequence[str] | None = None) -> pd.DataFrame:
-        """The rows of `summary` that pass; `texts[position]` is each episode's lower-case searchable text."""
-        keep = pd.Series(True, index=summary.index)
-        if self.scenarios:
-            keep &= summary["scenario_id"].isin(list(self.scenarios))
-        keep &= _in_range(summary["reward"], self.reward)
-        keep &= _in_range(summary["coverage"], self.coverage)
-        if self.flagged:
-            keep &= summary["flagged"] > 0
-        if self.issues:
-            keep &= summary["emitted_issues"] > 0
-        if self.status == "completed":
-            keep &= summary["error"] == ""
-        elif self.status == "errors":
-            keep &= summary["error"] != ""
-        words = self.search.lower().split()
-        if words and texts is not None:
-            keep &= summary["position"].map(lambda p: all(w in texts[p] for w in words)).astype(bool)
-        return summary[keep]
+        """The rows of a summary DataFrame that pass, by the same rule as `select`."""
+        rows = summary.itertuples(index=False)
+        keep = [self.keeps(row, None if texts is None else texts[row.position]) for row in rows]
+        return summary.loc[keep] if keep else summary
 
     @property
     def active(self) -> bool:
@@ -109,10 +122,12 @@ class Filters:
 PARAM_NAMES = ("scenario", "reward", "coverage", "flagged", "issues", "status", "q")
 
 
-def _in_range(values: pd.Series, bounds: tuple[float, float]) -> pd.Series:
+def _in_range(value: float, bounds: tuple[float, float]) -> bool:
+    """Within the inclusive bounds; an unscored episode (NaN) passes only the full 0..1 range."""
     low, high = bounds
-    full = low <= 0.0 and high >= 1.0
-    return values.between(low, high) | (values.isna() & full)
+    if math.isnan(value):
+        return low <= 0.0 and high >= 1.0
+    return low <= value <= high
 
 
 def _range(text: str) -> tuple[float, float] | None:

@@ -5,9 +5,8 @@ Every record text goes through escaped markdown; no call here passes ``unsafe_al
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-import pandas as pd
 import streamlit as st
 
 from consultgym.app import charts, widgets
@@ -140,26 +139,36 @@ def diagnosis(judgement: Judgement | None) -> None:
         st.warning("Unscored: " + escape(judgement.error or "the judge failed"))
 
 
+USAGE_FIGURES: tuple[tuple[str, Callable[[Usage], object]], ...] = (
+    ("calls", lambda u: u.calls),
+    ("prompt tokens", lambda u: u.prompt_tokens),
+    ("completion tokens", lambda u: u.completion_tokens),
+    ("total tokens", lambda u: u.prompt_tokens + u.completion_tokens),
+    ("latency (s)", lambda u: f"{u.latency_s:.2f}"),
+    ("errors", lambda u: u.errors),
+    ("cache hits", lambda u: u.cache_hits),
+)
+
+
 def usage_table(usage: dict[str, Usage]) -> None:
-    """LLM calls and tokens per role."""
+    """LLM calls and tokens per role: a markdown table with a column per role, which fits the side column (a
+    dataframe would also load pandas and pyarrow, about 0.5 s of CPU, on Replay's first paint)."""
     st.subheader("Usage")
     if not usage:
         st.caption("No LLM calls (every role was offline).")
         return
-    rows = [
-        {
-            "role": role,
-            "calls": u.calls,
-            "prompt tokens": u.prompt_tokens,
-            "completion tokens": u.completion_tokens,
-            "total tokens": u.prompt_tokens + u.completion_tokens,
-            "latency (s)": round(u.latency_s, 2),
-            "errors": u.errors,
-            "cache hits": u.cache_hits,
-        }
-        for role, u in usage.items()
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    lines = [_row(["", *map(_cell, usage)]), "|---|" + "---:|" * len(usage)]
+    lines += [_row([name, *(str(figure(u)) for u in usage.values())]) for name, figure in USAGE_FIGURES]
+    st.markdown("\n".join(lines))
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _cell(text: str) -> str:
+    """Record text as one table cell: escaped (a ``|`` too), on one line."""
+    return escape(" ".join(text.split()))
 
 
 def judgement_panel(episode: Episode, scenario: Scenario | None, selected_key: str) -> None:

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from consultgym.app import state
@@ -127,10 +126,9 @@ def no_runs_hint() -> None:
 # Filters ---------------------------------------------------------------------------------------------------------
 
 
-def filter_panel(summary: pd.DataFrame) -> Filters:
-    """The episode filters in the sidebar, shared by the Run and Replay pages; returns them."""
+def filter_panel(scenario_ids: Sequence[str]) -> Filters:
+    """The episode filters in the sidebar, shared by the Run and Replay pages, over a run's scenarios; returns them."""
     keys = state.FILTER_KEYS
-    scenario_ids = sorted(summary["scenario_id"].unique())
     chosen = [s for s in st.session_state.get(keys["scenarios"], []) if s in scenario_ids]
     st.session_state[keys["scenarios"]] = chosen  # a scenario of another run is not an option here
     with st.sidebar:

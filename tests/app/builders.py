@@ -88,3 +88,10 @@ def write_run(path: Path, episodes: Sequence[Episode], tail: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(e.model_dump_json() + "\n" for e in episodes) + tail, encoding="utf-8")
     return path
+
+
+def usage_shown(at) -> dict[str, dict[str, str]]:
+    """The Usage table an AppTest drew (markdown, a column per role): role -> figure -> cell text."""
+    table = next(m.value for m in at.markdown if m.value.startswith("|  | "))
+    header, _rule, *lines = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table.splitlines()]
+    return {role: {line[0]: line[i] for line in lines} for i, role in enumerate(header) if i}

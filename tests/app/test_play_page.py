@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builders import SCENARIO_ID
+from builders import SCENARIO_ID, usage_shown
 
 from consultgym.app.safe import escape
 from consultgym.runfile import load_run
@@ -94,8 +94,7 @@ def test_llm_patient_from_the_form_key_from_the_environment(app, fake_openai, mo
     assert any(escape("2 hours ago") in m.value for m in at.main.chat_message[2].markdown)
     assert fake_openai.chat_requests, "the LLM patient was not called"
     at.button(key="play_end").click().run()
-    usage = at.dataframe[0].value.set_index("role")
-    assert usage.loc["patient", "calls"] >= 1
+    assert int(usage_shown(at)["patient"]["calls"]) >= 1
     rendered = [e.value for e in (*at.markdown, *at.caption, *at.success, *at.error) if isinstance(e.value, str)]
     assert not any(secret in text for text in rendered)
     assert not any(secret in str(value) for value in at.session_state.to_dict().values() if isinstance(value, str))

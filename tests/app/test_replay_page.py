@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from builders import EMITTED_REPLY, REJECTED_DRAFT, XSS, make_episode, write_run
+from builders import EMITTED_REPLY, REJECTED_DRAFT, XSS, make_episode, usage_shown, write_run
 
 from consultgym.app.dialogue import REVEALED, SELECTED
 from consultgym.app.safe import escape
+from consultgym.records import Usage
 
 
 def markdown_values(at) -> list[str]:
@@ -47,8 +49,19 @@ def test_coverage_diagnosis_and_usage_are_shown(app, workdir: Path) -> None:
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     diagnosis = next(m.value for m in at.markdown if m.value.startswith("**Given:**"))
     assert escape("inferior STEMI") in diagnosis and "correct" in diagnosis
-    usage = at.dataframe[0].value
-    assert usage.loc[0, "role"] == "patient" and usage.loc[0, "total tokens"] == 340
+    assert usage_shown(at) == {"patient": {"calls": "2", "prompt tokens": "300", "completion tokens": "40",
+                                           "total tokens": "340", "latency (s)": "0.00", "errors": "0",
+                                           "cache hits": "0"}}  # fmt: skip
+
+
+def test_usage_roles_are_escaped_one_line_cells_and_the_config_is_escaped_json(app, workdir: Path) -> None:
+    episode = make_episode().model_copy(update={"usage": {f"a|b\n{XSS}": Usage(calls=1)}})
+    at = app([write_run(workdir / "a.jsonl", [episode])])
+    table = next(m.value for m in at.markdown if m.value.startswith("|  | "))
+    assert table.splitlines()[0] == f"|  | {escape(f'a|b {XSS}')} |" and "<script>" not in table
+    assert len(table.splitlines()) == 2 + 7  # header, rule, one line per figure: the table is intact
+    config = next(e for e in at.expander if e.label == "Run configuration").markdown[0].value
+    assert config == f"**doctor**: {escape(json.dumps('scripted'))}  \n**patient**: {escape(json.dumps('offline'))}"
 
 
 def test_hidden_facts_toggle(app, workdir: Path) -> None:

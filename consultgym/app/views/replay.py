@@ -1,13 +1,18 @@
-"""Replay: pick a run and an episode, and read the consultation with everything the guardian and judge saw."""
+"""Replay: pick a run and an episode, and read the consultation with everything the guardian and judge saw.
+
+The default page, so the one a cold start waits for: it works on the run's summary rows and draws no DataFrame, and
+never loads pandas (see `consultgym.app.data`).
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import json
+
 import streamlit as st
 
 from consultgym.app import export, judgement, links, state, widgets
 from consultgym.app.cache import run_index, scenario_catalog
-from consultgym.app.data import RunIndex, episode_label
+from consultgym.app.data import EpisodeRow, RunIndex, episode_label
 from consultgym.app.dialogue import dialogue
 from consultgym.app.filters import Filters
 from consultgym.app.safe import escape
@@ -28,7 +33,7 @@ def open_episode(path: str, position: int) -> None:
 
 def state_filtered_positions(path: str) -> set[int]:
     index = run_index(path)
-    return set(state.filters().apply(index.summary, index.texts)["position"]) if not index.unusable else set()
+    return {row.position for row in state.filters().select(index.rows, index.texts)} if not index.unusable else set()
 
 
 def render() -> None:
@@ -43,9 +48,9 @@ def render() -> None:
     index = run_index(path)
     if not _usable(index):
         return
-    filters = widgets.filter_panel(index.summary)
+    filters = widgets.filter_panel(index.scenario_ids)
     position = _pick_episode(index, filters)
-    shown_index = None if position is None else int(index.summary.loc[position, "index"])
+    shown_index = None if position is None else index.rows[position].index
     state.publish(links.query(path, episode=shown_index, filters=filters))
     if position is None:
         st.info("No episode matches the filters.")
@@ -72,13 +77,12 @@ def _usable(index: RunIndex) -> bool:
 
 def _pick_episode(index: RunIndex, filters: Filters) -> int | None:
     """The episode picker over the filtered episodes; the chosen episode's position in the run, or None."""
-    summary = index.summary
-    shown = filters.apply(summary, index.texts)
-    st.sidebar.caption(f"{len(shown)} of {len(summary)} episodes")
+    shown = filters.select(index.rows, index.texts)
+    st.sidebar.caption(f"{len(shown)} of {len(index.rows)} episodes")
     _take_link_request(index, shown)
-    if shown.empty:
+    if not shown:
         return None
-    labels = {int(row.position): episode_label(row._asdict()) for row in shown.itertuples()}
+    labels = {row.position: episode_label(row._asdict()) for row in shown}
     with st.sidebar:
         position = widgets.remembered(st.selectbox, "Episode", list(labels), state.EPISODE, format_func=labels.get)
     if st.session_state.get(SHOWN_KEY) != (str(index.path), position):
@@ -87,7 +91,7 @@ def _pick_episode(index: RunIndex, filters: Filters) -> int | None:
     return position
 
 
-def _take_link_request(index: RunIndex, shown: pd.DataFrame) -> None:
+def _take_link_request(index: RunIndex, shown: list[EpisodeRow]) -> None:
     """A link's ``episode=N`` names the record's index: choose it, or say why it cannot be shown."""
     requested = st.session_state.pop(state.EPISODE_REQUEST, None)
     if requested is None:
@@ -95,7 +99,7 @@ def _take_link_request(index: RunIndex, shown: pd.DataFrame) -> None:
     position = index.position_of(requested)
     if position is None:
         st.warning(f"Link: this run has no episode {requested}; showing the first episode instead.")
-    elif position not in set(shown["position"]):
+    elif position not in {row.position for row in shown}:
         st.warning(f"Link: episode {requested} is hidden by the filters; clear them to see it.")
     else:
         st.session_state[state.EPISODE] = position
@@ -136,12 +140,14 @@ def _show_episode(index: RunIndex, position: int) -> None:
 
 
 def _config(config: dict) -> None:
-    """The role settings the run recorded (never keys), as a table of text cells."""
+    """The role settings the run recorded (never keys), a line of escaped JSON per role: a JSON viewer or a dataframe
+    would make the browser fetch and run one more script before the first paint (and a dataframe load pandas)."""
     if not config:
         return
     with st.expander("Run configuration"):
-        rows = [{"role": role, "settings": str(settings)} for role, settings in config.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.markdown(
+            "  \n".join(f"**{escape(role)}**: {escape(json.dumps(settings))}" for role, settings in config.items())
+        )
 
 
 if __name__ == "__main__":

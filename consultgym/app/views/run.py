@@ -34,7 +34,7 @@ def render() -> None:
     if index.unusable:
         st.error(escape(index.problem()))
         return
-    filters = widgets.filter_panel(index.summary)
+    filters = widgets.filter_panel(index.scenario_ids)
     by = widgets.bound(st.sidebar.radio, "Must-ask items", state.ITEMS_BY, "item", options=list(items.GROUPINGS),
                        format_func=tables.GROUPING_LABELS.get)  # fmt: skip
     state.publish(links.query(path, filters=filters, by=by))
