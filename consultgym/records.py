@@ -64,15 +64,22 @@ class Usage(_Record):
         return self._combine(other, -1)
 
     def _combine(self, other: Usage, sign: int) -> Usage:
-        values: dict[str, Any] = {name: getattr(self, name) + sign * getattr(other, name) for name in _COUNTERS}
-        failures = dict(self.failures)
-        for kind, count in other.failures.items():
-            failures[kind] = failures.get(kind, 0) + sign * count
-        values["failures"] = {kind: count for kind, count in sorted(failures.items()) if count}
-        return Usage(**values)
-
-
-_COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "latency_s", "errors", "cache_hits")
+        # Spelled out, not a loop over the fields: every LLM attempt adds one Usage to its role's (the hot path).
+        failures: dict[str, int] = {}
+        if self.failures or other.failures:
+            merged = dict(self.failures)
+            for kind, count in other.failures.items():
+                merged[kind] = merged.get(kind, 0) + sign * count
+            failures = {kind: count for kind, count in sorted(merged.items()) if count}
+        return Usage(
+            calls=self.calls + sign * other.calls,
+            prompt_tokens=self.prompt_tokens + sign * other.prompt_tokens,
+            completion_tokens=self.completion_tokens + sign * other.completion_tokens,
+            latency_s=self.latency_s + sign * other.latency_s,
+            errors=self.errors + sign * other.errors,
+            cache_hits=self.cache_hits + sign * other.cache_hits,
+            failures=failures,
+        )
 
 
 class ItemResult(_Record):

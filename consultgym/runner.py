@@ -215,16 +215,19 @@ async def play_planned(
     labels: RecordLabels,
     record: Callable[[Episode], None],
 ) -> None:
-    """Play the planned episodes, ``config.concurrency`` at a time, handing each finished one to `record`."""
-    gate = asyncio.Semaphore(config.concurrency)
+    """Play the planned episodes, ``config.concurrency`` at a time, handing each finished one to `record`.
 
-    async def one(key: Key) -> None:
-        async with gate:
-            episode = await run_episode(config, build, key, labels)
-        record(episode)
+    ``config.concurrency`` tasks each play the next planned episode until none is left: the episodes start in plan
+    order, and a run of a million episodes holds as many tasks as it has episodes in flight, not a million.
+    """
+    keys = iter(todo)
+
+    async def play() -> None:
+        for key in keys:  # one iterator shared by every task: each key is played once
+            record(await run_episode(config, build, key, labels))
 
     try:
-        await asyncio.gather(*(one(key) for key in todo))
+        await asyncio.gather(*(play() for _ in range(min(config.concurrency, len(todo)))))
     finally:
         await _close_llm_clients()
 
