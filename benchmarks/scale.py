@@ -139,6 +139,8 @@ class RunResult:
     finished: int
     errored: int
     calls: int = 0  # chat requests the server answered during the run (every attempt, every role)
+    worker_cpu_s: float = 0.0  # of measured.cpu_s, what the worker processes used (the rest is this process's)
+    server_cpu_s: float = 0.0  # the loopback server's CPU during the run (never counted in measured.cpu_s)
 
     @property
     def missing(self) -> int:
@@ -157,6 +159,7 @@ def run_episodes(
     from consultgym.settings import RunConfig
 
     folder = Path(tempfile.mkdtemp(prefix="consultgym-scale-"))
+    worker_cpu = 0.0
     spec = RunConfig(
         out=folder / "run.jsonl",
         episodes=episodes,
@@ -176,13 +179,14 @@ def run_episodes(
         elif workers:
             from consultgym.workers import run_workers
 
-            started -= run_workers(spec).worker_cpu_s  # the CPU the worker processes report using
+            worker_cpu = run_workers(spec).worker_cpu_s  # the CPU the worker processes report using
+            started -= worker_cpu
         else:
             asyncio.run(arun(spec))
         measured = Measured(episodes, cpu() - started, time.perf_counter() - wall)
         finished = load_run(spec.out).episodes
         ok = {e.key for e in finished if e.ok}
-        return RunResult(measured, len(ok), sum(1 for e in finished if e.error))
+        return RunResult(measured, len(ok), sum(1 for e in finished if e.error), worker_cpu_s=worker_cpu)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -212,22 +216,33 @@ def report_runner(scale: int) -> None:
     print(f"   CPU per episode at 256 in flight / at 32: x{per_episode[256] / per_episode[32]:.2f}")
 
 
-def report_workers(scale: int, rounds: int = 2) -> None:
-    episodes = max(64, 512 // scale)
+def report_workers(scale: int, rounds: int = 3) -> None:
+    episodes = max(256, 2048 // scale)
     print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
     with ServerProcess(0.0, SCRIPTS) as server:
         run_episodes(server.base_url, 4, 4, workers=1, doctor="long-doctor")  # warm-up
         best: dict[int, RunResult] = {}
         for _ in range(rounds):  # interleaved rounds; the best of each (load elsewhere only ever slows a run)
             for workers in (1, 2):
+                server_cpu, served = server.stats()
                 result = run_episodes(server.base_url, episodes, 64, workers=workers, doctor="long-doctor")
+                server_cpu_after, served_after = server.stats()
+                result.calls, result.server_cpu_s = served_after - served, server_cpu_after - server_cpu
                 if workers not in best or result.measured.wall_s < best[workers].measured.wall_s:
                     best[workers] = result
         for workers, result in best.items():
+            wall, calls = result.measured.wall_s, max(1, result.calls)
+            own = result.measured.cpu_s - result.worker_cpu_s
+            where = (
+                f"this process {own / wall:.0%} of a core, the {workers} workers {result.worker_cpu_s / wall:.0%}"
+                if workers > 1
+                else f"one process {own / wall:.0%} of a core"
+            )
             print(
                 f"   --workers {workers}: {result.measured.per_wall_second:6.1f} episodes/s wall, "
-                f"{result.measured.cpu_per * 1e3:.2f} ms CPU/episode (all processes), "
-                f"{result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing"
+                f"{result.measured.cpu_per * 1e3:.2f} ms CPU/episode (all processes; {where}); "
+                f"server {result.server_cpu_s / calls * 1e3:.3f} ms CPU/call, {result.server_cpu_s / wall:.0%} of a "
+                f"core; {result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing"
             )
         ratio = best[2].measured.per_wall_second / best[1].measured.per_wall_second
         print(f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each)")
