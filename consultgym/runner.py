@@ -99,6 +99,13 @@ async def run_episode(
     return result.episode
 
 
+class _Bar(tqdm):  # type: ignore[misc]
+    """tqdm without its monitor thread (tqdm starts one for every bar, disabled ones included, and it outlives the
+    run): a process that ran once would otherwise have a thread, and its next ``--workers`` run could not fork."""
+
+    monitor_interval = 0
+
+
 @dataclass
 class Prepared:
     """A run ready to play: its library, plan, what is already finished, and how records are labelled."""
@@ -115,7 +122,7 @@ class Prepared:
 
     def progress(self, config: RunConfig) -> tqdm:
         """The run's progress bar, counting the episodes a resume already finished."""
-        return tqdm(
+        return _Bar(
             total=len(self.planned),
             initial=len(self.planned) - len(self.todo),
             disable=not config.progress,
