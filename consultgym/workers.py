@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import math
 import multiprocessing as mp
 import signal
@@ -89,14 +90,24 @@ def _start(
         # What every child would import again otherwise: the HTTP client alone is a quarter of a second of CPU each.
         context.set_forkserver_preload(["consultgym.workers", *(FORKSERVER_LLM_PRELOAD if config.llm_roles() else ())])
     pending: dict[Connection, tuple[Any, set[Key]]] = {}
-    for share in shares:
-        receiver, sender = context.Pipe(duplex=False)
-        # A forked child inherits the library; a fork server's child gets it pickled, some 30 times faster than
-        # loading it from its files again.
-        process = context.Process(target=_work, args=(config, library, labels, share, sender), daemon=True)
-        process.start()
-        sender.close()  # the child holds the only writing end: a dead child means EOF here
-        pending[receiver] = (process, set(share))
+    # Frozen while forking (Python's advice for fork without exec): a child's garbage collector then never walks
+    # what it inherits (the library, every module), nor copies those pages by writing to them. The parent's own
+    # collector is as it was once the children are started.
+    freeze = method == "fork" and gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        for share in shares:
+            receiver, sender = context.Pipe(duplex=False)
+            # A forked child inherits the library; a fork server's child gets it pickled, some 30 times faster than
+            # loading it from its files again.
+            process = context.Process(target=_work, args=(config, library, labels, share, sender), daemon=True)
+            process.start()
+            sender.close()  # the child holds the only writing end: a dead child means EOF here
+            pending[receiver] = (process, set(share))
+    finally:
+        if freeze:
+            gc.unfreeze()
     return pending
 
 
