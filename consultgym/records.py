@@ -59,6 +59,25 @@ class Usage(_Record):
     def add(self, other: Usage) -> Usage:
         return self._combine(other, 1)
 
+    def add_call(self, latency_s: float, prompt_tokens: int, completion_tokens: int, failure: str = "") -> Usage:
+        """This usage plus one call (failed with `failure`, when given): ``add(Usage(calls=1, ...))`` in one step,
+        one object built instead of two (every LLM attempt counts here)."""
+        failures: dict[str, int] = {}
+        if self.failures or failure:
+            merged = dict(self.failures)
+            if failure:
+                merged[failure] = merged.get(failure, 0) + 1
+            failures = {kind: count for kind, count in sorted(merged.items()) if count}
+        return Usage(
+            calls=self.calls + 1,
+            prompt_tokens=self.prompt_tokens + prompt_tokens,
+            completion_tokens=self.completion_tokens + completion_tokens,
+            latency_s=self.latency_s + latency_s,
+            errors=self.errors + (1 if failure else 0),
+            cache_hits=self.cache_hits,
+            failures=failures,
+        )
+
     def minus(self, other: Usage) -> Usage:
         """What was used since `other` was taken (`other` is an earlier state of the same counter)."""
         return self._combine(other, -1)

@@ -303,10 +303,18 @@ class ChatBackend:
             content = scrub_secrets(_reply_text(reply, self.settings, "response_format" in body), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             failure = classify(exc, self.settings)
-            self.on_usage(_attempt_usage(reply, time.perf_counter() - started, failure))
+            self._report_usage(reply, time.perf_counter() - started, failure)
             raise failure from None
-        self.on_usage(_attempt_usage(reply, time.perf_counter() - started))
+        self._report_usage(reply, time.perf_counter() - started)
         return content
+
+    def _report_usage(self, reply: ChatReply | None, latency_s: float, failure: Failure | None = None) -> None:
+        """Hand one attempt's usage to `on_usage` (to a role's sink as numbers: it builds only the new total)."""
+        if type(self.on_usage) is _CountInto:
+            prompt, completion = (reply.prompt_tokens, reply.completion_tokens) if reply is not None else (0, 0)
+            self.on_usage.add_call(latency_s, prompt, completion, failure.kind.value if failure is not None else "")
+        else:
+            self.on_usage(_attempt_usage(reply, latency_s, failure))
 
     def where(self) -> str:
         """Names the role, model and endpoint, for messages."""
@@ -418,6 +426,12 @@ class _CountInto:
         role = self._role()
         if role is not None:
             role._count(usage)
+
+    def add_call(self, latency_s: float, prompt_tokens: int, completion_tokens: int, failure: str) -> None:
+        """One attempt, as `Usage.add_call` counts it (what ``self(Usage(calls=1, ...))`` does, one object fewer)."""
+        role = self._role()
+        if role is not None:
+            role.usage = role.usage.add_call(latency_s, prompt_tokens, completion_tokens, failure)
 
 
 class LLMParticipant(Participant):

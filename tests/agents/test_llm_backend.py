@@ -295,3 +295,25 @@ def test_backends_built_alike_share_their_derived_settings_but_see_a_changed_key
     assert a._headers["Authorization"] == "Bearer sk-first-0123456789"
     monkeypatch.setenv("CONSULTGYM_TEST_KEY", "sk-second-0123456789")
     assert ChatBackend(settings, role="patient")._headers["Authorization"] == "Bearer sk-second-0123456789"
+
+
+@pytest.mark.parametrize("failure", ["", "timeout", "malformed response body"])
+def test_add_call_counts_as_adding_a_one_call_usage(failure):
+    before = Usage(calls=3, prompt_tokens=10, completion_tokens=4, latency_s=0.5, errors=1, failures={"timeout": 1})
+    for start in (Usage(), before):
+        one = Usage(
+            calls=1, prompt_tokens=7, completion_tokens=2, latency_s=0.25, errors=int(bool(failure)),
+            failures={failure: 1} if failure else {},
+        )  # fmt: skip
+        assert start.add_call(0.25, 7, 2, failure) == start.add(one)
+
+
+def test_a_roles_usage_counts_failed_attempts_by_kind(fake_openai):
+    from consultgym.agents.doctor.llm import LLMDoctor
+
+    fake_openai.script([FaultSpec.http(503), FaultSpec.malformed(), "Fine."])
+    doctor = LLMDoctor(fast(fake_openai.base_url))
+    assert run(doctor.backend, lambda b: b.complete(HELLO)) == "Fine."
+    usage = doctor.usage
+    assert (usage.calls, usage.errors) == (3, 2)
+    assert usage.failures == {"malformed response body": 1, "server unavailable (HTTP 5xx)": 1}
