@@ -27,6 +27,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def machine_line() -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the loopback server
+_MODEL = re.compile(rb'^\{"model":\s*"([^"\\]*)"')
 _HEAD = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n"
 
 
@@ -75,9 +77,12 @@ class ScriptedServer:
         if b" /v1/chat/completions " not in head[: head.find(b"\r\n")]:
             return self._error(404, "No such route.")
         try:
-            body = orjson.loads(raw)
-            script = self.scripts.get(body["model"], self.default)
+            named = _MODEL.search(raw, 0, 512)  # the model, without parsing the body, when it comes first
+            body = None if named else orjson.loads(raw)
+            model = named[1].decode() if named else body["model"]
+            script = self.scripts.get(model, self.default)
             while callable(script) and not isinstance(script, Reply):
+                body = body if body is not None else orjson.loads(raw)  # only a script that reads it parses it
                 script = script(body)
         except Exception as exc:  # noqa: BLE001 - a broken request or script answers 500, as the fake server does
             return self._error(500, f"{type(exc).__name__}: {exc}")
@@ -93,7 +98,7 @@ class ScriptedServer:
                 "id": "chatcmpl-bench",
                 "object": "chat.completion",
                 "created": 0,
-                "model": body["model"],
+                "model": model,
                 "system_fingerprint": "bench",
                 "choices": [
                     {
