@@ -10,8 +10,11 @@ benchmark reports CPU time per step, per call or per episode, and that figure di
   what a retrieval step does, so a step's cost reads as "N calibration units".
 
 CPU time is `time.process_time()`: every thread of this process (the openai SDK, LangGraph and the gym envs all run
-work on threads that `thread_time` would miss). The loopback server runs in a child process of its own, so its CPU
-never counts as the client's; `ServerProcess.cpu()` reports it separately.
+work on threads that `thread_time` would miss). The loopback server (`ScriptedServer`: a bare asyncio protocol
+answering scripted completions, far cheaper per request than `consultgym.testing.FakeOpenAIServer`, which tests use)
+runs in a child process of its own, so its CPU never counts as the client's; `ServerProcess.stats()` reports it
+separately. On a 2-core machine its CPU is taken from the clients it serves, so it is kept as small as a Python server
+can be (about 0.03 ms per call at zero latency, a tenth of the client's).
 
 Example:
     >>> with ServerProcess(latency=0.0) as server:  # doctest: +SKIP
@@ -24,10 +27,15 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
+
+from consultgym.testing import Reply
 
 FLOOR_MODEL = "floor"
 FLOOR_REPLY = "I'm not sure."
@@ -44,18 +52,145 @@ def machine_line() -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the loopback server
-def _serve(conn: Any, latency: float, scripts: dict[str, Any], default: Any) -> None:
-    from consultgym.testing import FakeOpenAIServer
+_MODEL = re.compile(rb'^\{"model":\s*"([^"\\]*)"')
+_HEAD = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n"
 
-    by_model = {FLOOR_MODEL: FLOOR_REPLY, **scripts}
-    with FakeOpenAIServer(default, by_model=by_model, latency=latency) as server:
-        conn.send(server.base_url)
-        while conn.recv() == "stats":  # until the parent says stop
-            conn.send((time.process_time(), server.request_count))
+
+class ScriptedServer:
+    """The least an OpenAI-compatible server can do per request, behind a bare asyncio `Protocol` (`_Connection`):
+    each ``POST /v1/chat/completions`` is answered from its model's script, the reply JSON-encoded by orjson.
+
+    What it answers is `consultgym.testing.FakeOpenAIServer`'s (the same scripts: a string, a dict sent as JSON
+    text, a `Reply`, or a function of the request body returning one; the same completion fields), but without its
+    per-request task, stream reader, recorded request or token count over every message. The benchmarks measure the
+    client; on a machine with 2 cores a server costing as much CPU per call as the client would take a core from
+    the client processes it serves (``--workers 2``), so it must cost as little as a server can.
+    """
+
+    def __init__(self, latency: float, scripts: dict[str, Any], default: Any) -> None:
+        self.latency = latency
+        self.scripts = {FLOOR_MODEL: FLOOR_REPLY, **scripts}
+        self.default = default
+        self.requests = 0  # chat-completion requests answered (every attempt counts)
+
+    def answer(self, head: bytes, raw: bytes) -> bytes:
+        if b" /v1/chat/completions " not in head[: head.find(b"\r\n")]:
+            return self._error(404, "No such route.")
+        try:
+            named = _MODEL.search(raw, 0, 512)  # the model, without parsing the body, when it comes first
+            body = None if named else orjson.loads(raw)
+            model = named[1].decode() if named else body["model"]
+            script = self.scripts.get(model, self.default)
+            while callable(script) and not isinstance(script, Reply):
+                body = body if body is not None else orjson.loads(raw)  # only a script that reads it parses it
+                script = script(body)
+        except Exception as exc:  # noqa: BLE001 - a broken request or script answers 500, as the fake server does
+            return self._error(500, f"{type(exc).__name__}: {exc}")
+        self.requests += 1
+        if not isinstance(script, Reply):
+            script = Reply(
+                "OK." if script is None else script if isinstance(script, str) else orjson.dumps(script).decode()
+            )
+        prompt = script.prompt_tokens if script.prompt_tokens is not None else len(raw) // 4
+        completion = script.completion_tokens if script.completion_tokens is not None else len(script.content) // 4 + 1
+        payload = orjson.dumps(
+            {
+                "id": "chatcmpl-bench",
+                "object": "chat.completion",
+                "created": 0,
+                "model": model,
+                "system_fingerprint": "bench",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": script.content, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": script.finish_reason,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+            }
+        )
+        return _HEAD % (200, b"OK", len(payload)) + payload
+
+    @staticmethod
+    def _error(status: int, message: str) -> bytes:
+        payload = json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+        return _HEAD % (status, b"Error", len(payload)) + payload.encode()
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: complete requests are cut from the buffer and answered in order."""
+
+    def __init__(self, server: ScriptedServer) -> None:
+        self.server = server
+        self.buffer = bytearray()
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        while (end := buffer.find(b"\r\n\r\n")) >= 0:
+            head = bytes(buffer[:end]).lower()
+            length = _content_length(head)
+            if len(buffer) < end + 4 + length:
+                return  # the rest of the body is still on its way
+            raw = bytes(buffer[end + 4 : end + 4 + length])
+            del buffer[: end + 4 + length]
+            response = self.server.answer(head, raw)
+            if self.server.latency:
+                asyncio.get_running_loop().call_later(self.server.latency, self._write, response)
+            else:
+                self.transport.write(response)
+
+    def _write(self, response: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(response)
+
+
+def _content_length(head: bytes) -> int:
+    at = head.find(b"\r\ncontent-length:")
+    if at < 0:
+        return 0
+    end = head.find(b"\r\n", at + 17)
+    return int(head[at + 17 : end if end > 0 else None])
+
+
+def _serve(conn: Any, latency: float, scripts: dict[str, Any], default: Any) -> None:
+    async def main() -> None:
+        server = ScriptedServer(latency, scripts, default)
+        loop = asyncio.get_running_loop()
+        listening = await loop.create_server(lambda: _Connection(server), "127.0.0.1", 0, backlog=4096)
+        conn.send(f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}/v1")
+        stop = loop.create_future()
+
+        def message() -> None:  # the parent's requests, read on the loop: no thread beside it
+            try:
+                if conn.recv() == "stats":
+                    conn.send((time.process_time(), server.requests))
+                    return
+            except (EOFError, OSError):  # the parent is gone
+                pass
+            loop.remove_reader(conn.fileno())
+            if not stop.done():
+                stop.set_result(None)
+
+        loop.add_reader(conn.fileno(), message)
+        await stop
+        listening.close()
+
+    asyncio.run(main())
 
 
 class ServerProcess:
-    """`FakeOpenAIServer` in a spawned child process; `stats()` is its CPU time so far and the chat requests served.
+    """`ScriptedServer` in a spawned child process; `stats()` is its CPU time so far and the chat requests served.
 
     Args:
         latency: seconds every request waits before its response.

@@ -59,20 +59,46 @@ class Usage(_Record):
     def add(self, other: Usage) -> Usage:
         return self._combine(other, 1)
 
+    def add_call(self, latency_s: float, prompt_tokens: int, completion_tokens: int, failure: str = "") -> Usage:
+        """This usage plus one call (failed with `failure`, when given): ``add(Usage(calls=1, ...))`` in one step,
+        one object built instead of two (every LLM attempt counts here)."""
+        failures: dict[str, int] = {}
+        if self.failures or failure:
+            merged = dict(self.failures)
+            if failure:
+                merged[failure] = merged.get(failure, 0) + 1
+            failures = {kind: count for kind, count in sorted(merged.items()) if count}
+        return Usage(
+            calls=self.calls + 1,
+            prompt_tokens=self.prompt_tokens + prompt_tokens,
+            completion_tokens=self.completion_tokens + completion_tokens,
+            latency_s=self.latency_s + latency_s,
+            errors=self.errors + (1 if failure else 0),
+            cache_hits=self.cache_hits,
+            failures=failures,
+        )
+
     def minus(self, other: Usage) -> Usage:
         """What was used since `other` was taken (`other` is an earlier state of the same counter)."""
         return self._combine(other, -1)
 
     def _combine(self, other: Usage, sign: int) -> Usage:
-        values: dict[str, Any] = {name: getattr(self, name) + sign * getattr(other, name) for name in _COUNTERS}
-        failures = dict(self.failures)
-        for kind, count in other.failures.items():
-            failures[kind] = failures.get(kind, 0) + sign * count
-        values["failures"] = {kind: count for kind, count in sorted(failures.items()) if count}
-        return Usage(**values)
-
-
-_COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "latency_s", "errors", "cache_hits")
+        # Spelled out, not a loop over the fields: every LLM attempt adds one Usage to its role's (the hot path).
+        failures: dict[str, int] = {}
+        if self.failures or other.failures:
+            merged = dict(self.failures)
+            for kind, count in other.failures.items():
+                merged[kind] = merged.get(kind, 0) + sign * count
+            failures = {kind: count for kind, count in sorted(merged.items()) if count}
+        return Usage(
+            calls=self.calls + sign * other.calls,
+            prompt_tokens=self.prompt_tokens + sign * other.prompt_tokens,
+            completion_tokens=self.completion_tokens + sign * other.completion_tokens,
+            latency_s=self.latency_s + sign * other.latency_s,
+            errors=self.errors + sign * other.errors,
+            cache_hits=self.cache_hits + sign * other.cache_hits,
+            failures=failures,
+        )
 
 
 class ItemResult(_Record):

@@ -13,7 +13,9 @@ stays the way to use many machines.
   ``--concurrency`` is the run's total, as with Ray, so a rate-limited server sees the same load whatever the workers.
   A parent with no other thread (the ``consultgym`` command) forks its workers, which start at once with the library
   already loaded; a parent that runs threads (an app, a trainer, an env's loop) uses a fork server instead, since
-  forking a threaded process can copy a lock another thread holds.
+  forking a threaded process can copy a lock another thread holds (the server preloads the LLM client, and each
+  child gets the library pickled). The run's progress bar starts no thread (tqdm's monitor is off), so a process
+  that has run before still forks.
 - Only the parent writes the run file: a worker sends each finished episode, already serialised, over a pipe; the
   parent appends it as one line in one write (`runfile.append_line`). A worker that dies has its unfinished episodes
   recorded with an error, so a rerun with the same file plays them again; none is lost or written twice. Workers end
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import math
 import multiprocessing as mp
 import signal
@@ -43,6 +46,9 @@ from consultgym.scenarios.schema import Scenario
 from consultgym.settings import RunConfig
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
+FORKSERVER_LLM_PRELOAD = tuple(
+    f"consultgym.agents.{module}" for module in ("llm", "doctor.llm", "patient.llm", "guardian.llm", "judge.llm")
+)
 DONE = "done"  # what a worker sends, with the CPU seconds it used, once its share is played
 
 
@@ -81,15 +87,27 @@ def _start(
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = mp.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["consultgym.workers"])
+        # What every child would import again otherwise: the HTTP client alone is a quarter of a second of CPU each.
+        context.set_forkserver_preload(["consultgym.workers", *(FORKSERVER_LLM_PRELOAD if config.llm_roles() else ())])
     pending: dict[Connection, tuple[Any, set[Key]]] = {}
-    for share in shares:
-        receiver, sender = context.Pipe(duplex=False)
-        given = library if method == "fork" else None  # a forked child inherits it; anything else would pickle it
-        process = context.Process(target=_work, args=(config, given, labels, share, sender), daemon=True)
-        process.start()
-        sender.close()  # the child holds the only writing end: a dead child means EOF here
-        pending[receiver] = (process, set(share))
+    # Frozen while forking (Python's advice for fork without exec): a child's garbage collector then never walks
+    # what it inherits (the library, every module), nor copies those pages by writing to them. The parent's own
+    # collector is as it was once the children are started.
+    freeze = method == "fork" and gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        for share in shares:
+            receiver, sender = context.Pipe(duplex=False)
+            # A forked child inherits the library; a fork server's child gets it pickled, some 30 times faster than
+            # loading it from its files again.
+            process = context.Process(target=_work, args=(config, library, labels, share, sender), daemon=True)
+            process.start()
+            sender.close()  # the child holds the only writing end: a dead child means EOF here
+            pending[receiver] = (process, set(share))
+    finally:
+        if freeze:
+            gc.unfreeze()
     return pending
 
 

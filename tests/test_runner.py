@@ -198,3 +198,25 @@ def test_cli_validate_reports_field_and_exit_code(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "facts.0.category" in captured.out and "Traceback" not in captured.out + captured.err
     assert main(["scenario", "validate", FIXTURE]) == 0
+
+
+def test_a_batch_raises_the_gc_threshold_and_restores_it():
+    import gc
+
+    from consultgym.runner import GC_GEN0_THRESHOLD, batch_gc
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with batch_gc():
+            assert gc.get_threshold() == (GC_GEN0_THRESHOLD, 10, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(0, 10, 10)  # automatic collection off: a batch leaves it off
+        with batch_gc():
+            assert gc.get_threshold() == (0, 10, 10)
+        gc.set_threshold(700, 10, 10)
+        with batch_gc():
+            gc.set_threshold(1234, 5, 5)  # changed by someone else meanwhile: theirs stays
+        assert gc.get_threshold() == (1234, 5, 5)
+    finally:
+        gc.set_threshold(*before)

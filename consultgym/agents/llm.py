@@ -34,11 +34,14 @@ import re
 import socket
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
-from functools import cache
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from string import Template
+from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -135,7 +138,11 @@ class ResponseCache:
 
     def __init__(self, mode: str, directory: str | os.PathLike[str]) -> None:
         self.mode = mode
-        self.directory = Path(directory).expanduser()
+        self._directory = directory  # expanded when used: a backend built with the cache off never touches it
+
+    @property
+    def directory(self) -> Path:
+        return Path(self._directory).expanduser()
 
     @property
     def reads(self) -> bool:
@@ -191,17 +198,18 @@ class ChatBackend:
     """
 
     def __init__(self, settings: LLMSettings, on_usage: UsageSink | None = None, role: str = "llm") -> None:
-        cap = default_max_tokens(role)
-        if settings.max_tokens is None and cap is not None:  # a local model must not run to the end of its context
-            settings = settings.model_copy(update={"max_tokens": cap})
-        self.settings = settings
-        self.on_usage = on_usage or (lambda usage: None)
+        # Read once, at construction: a missing key fails here, not mid-episode. The key goes only into the header.
+        # What follows from the settings and the environment is built once per distinct pair (`_connection`): every
+        # episode builds its roles afresh, so this runs once per role per episode.
+        secret = os.environ.get(settings.api_key_env, "").strip()
+        connection = _connection(settings, role, secret, os.environ.get("OPENAI_BASE_URL"))
+        self.settings = connection.settings
+        self.on_usage = on_usage or _ignore
         self.role = role
-        self.cache = ResponseCache(settings.cache, settings.cache_dir)
-        # Read once, at construction: a missing key fails here, not mid-episode. The key goes only into this header.
-        self._headers = auth_headers(api_key_for(settings, role))
-        self._secret = os.environ.get(settings.api_key_env, "").strip()
-        self._url = f"{settings.endpoint}/chat/completions"
+        self.cache = ResponseCache(self.settings.cache, self.settings.cache_dir)
+        self._headers = connection.headers
+        self._secret = secret
+        self._url = connection.url
 
     async def complete(self, messages: Sequence[Message]) -> str:
         """The model's reply text to `messages`.
@@ -295,11 +303,18 @@ class ChatBackend:
             content = scrub_secrets(_reply_text(reply, self.settings, "response_format" in body), self._key())
         except Exception as exc:  # every failure is classified, none escapes unrecorded
             failure = classify(exc, self.settings)
-            spent = Usage(calls=1, errors=1, latency_s=time.perf_counter() - started, failures={failure.kind.value: 1})
-            self.on_usage(spent.add(_token_counts(reply)))
+            self._report_usage(reply, time.perf_counter() - started, failure)
             raise failure from None
-        self.on_usage(Usage(calls=1, latency_s=time.perf_counter() - started).add(_token_counts(reply)))
+        self._report_usage(reply, time.perf_counter() - started)
         return content
+
+    def _report_usage(self, reply: ChatReply | None, latency_s: float, failure: Failure | None = None) -> None:
+        """Hand one attempt's usage to `on_usage` (to a role's sink as numbers: it builds only the new total)."""
+        if type(self.on_usage) is _CountInto:
+            prompt, completion = (reply.prompt_tokens, reply.completion_tokens) if reply is not None else (0, 0)
+            self.on_usage.add_call(latency_s, prompt, completion, failure.kind.value if failure is not None else "")
+        else:
+            self.on_usage(_attempt_usage(reply, latency_s, failure))
 
     def where(self) -> str:
         """Names the role, model and endpoint, for messages."""
@@ -314,10 +329,40 @@ class ChatBackend:
         return " ".join(text.split())  # one line, whatever the server said
 
 
-def _token_counts(reply: ChatReply | None) -> Usage:
-    if reply is None:
-        return Usage()
-    return Usage(prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
+def _attempt_usage(reply: ChatReply | None, latency_s: float, failure: Failure | None = None) -> Usage:
+    """One attempt's `Usage`: a call, its latency, the tokens of the reply it got, and its failure, if any."""
+    return Usage(
+        calls=1,
+        latency_s=latency_s,
+        prompt_tokens=reply.prompt_tokens if reply is not None else 0,
+        completion_tokens=reply.completion_tokens if reply is not None else 0,
+        errors=0 if failure is None else 1,
+        failures={} if failure is None else {failure.kind.value: 1},
+    )
+
+
+def _ignore(usage: Usage) -> None:
+    """The usage sink of a backend nobody counts for."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Connection:
+    """What a backend derives from its settings and the environment: shared by every backend built the same way."""
+
+    settings: LLMSettings
+    headers: Mapping[str, str]
+    url: str
+
+
+@lru_cache(maxsize=256)
+def _connection(settings: LLMSettings, role: str, secret: str, base_url_env: str | None) -> _Connection:
+    """The backend's effective settings, headers and URL (the key and $OPENAI_BASE_URL as read now are part
+    of the cache key, so a changed environment is seen by the next backend)."""
+    cap = default_max_tokens(role)
+    if settings.max_tokens is None and cap is not None:  # a local model must not run to the end of its context
+        settings = settings.model_copy(update={"max_tokens": cap})
+    headers = MappingProxyType(auth_headers(api_key_for(settings, role)))  # read-only: backends share it
+    return _Connection(settings, headers, f"{settings.endpoint}/chat/completions")
 
 
 def _reply_text(reply: ChatReply, settings: LLMSettings, structured: bool) -> str:
@@ -364,6 +409,31 @@ def render_prompt(name: str, **values: object) -> str:
     return _template(name).substitute({key: str(value) for key, value in values.items()}).strip()
 
 
+class _CountInto:
+    """A backend's usage sink that adds to its role's `Usage`, holding the role weakly.
+
+    With the role's bound method instead, role -> backend -> sink -> role would be a reference cycle: every episode's
+    roles, their conversations and backends would wait for the cyclic garbage collector instead of going as the
+    episode ends, and with hundreds of episodes in flight those collections cost more CPU than the calls.
+    """
+
+    __slots__ = ("_role",)
+
+    def __init__(self, role: LLMParticipant) -> None:
+        self._role = weakref.ref(role)
+
+    def __call__(self, usage: Usage) -> None:
+        role = self._role()
+        if role is not None:
+            role._count(usage)
+
+    def add_call(self, latency_s: float, prompt_tokens: int, completion_tokens: int, failure: str) -> None:
+        """One attempt, as `Usage.add_call` counts it (what ``self(Usage(calls=1, ...))`` does, one object fewer)."""
+        role = self._role()
+        if role is not None:
+            role.usage = role.usage.add_call(latency_s, prompt_tokens, completion_tokens, failure)
+
+
 class LLMParticipant(Participant):
     """Mixin for roles played by a chat model: not offline, usage counted per role instance, settings described."""
 
@@ -371,7 +441,7 @@ class LLMParticipant(Participant):
 
     def connect(self, settings: LLMSettings, role: str) -> ChatBackend:
         """Build this role's backend; its usage accumulates into ``self.usage`` (a new object per update)."""
-        self.backend = ChatBackend(settings, on_usage=self._count, role=role)
+        self.backend = ChatBackend(settings, on_usage=_CountInto(self), role=role)
         return self.backend
 
     def _count(self, usage: Usage) -> None:

@@ -265,3 +265,55 @@ def test_cache_modes_read_and_write(fake_openai, tmp_path):
 def test_settings_errors_name_the_option(options, match):
     with pytest.raises(ConfigError, match=match):
         EnvConfig.parse({"patient": "llm", **options})
+
+
+def test_a_role_counts_its_usage_and_is_freed_without_the_cycle_collector(fake_openai):
+    """The backend's usage sink holds its role weakly: a finished episode's roles go by reference counting."""
+    import gc
+    import weakref
+
+    from consultgym.agents.doctor.llm import LLMDoctor
+
+    fake_openai.script("When did it start?")
+    doctor = LLMDoctor(fast(fake_openai.base_url))
+    assert run(doctor.backend, lambda b: b.complete(HELLO)) == "When did it start?"
+    assert doctor.usage.calls == 1 and doctor.usage.prompt_tokens > 0  # counted into the role
+    gone = weakref.ref(doctor)
+    gc.disable()
+    try:
+        del doctor
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_backends_built_alike_share_their_derived_settings_but_see_a_changed_key(monkeypatch):
+    monkeypatch.setenv("CONSULTGYM_TEST_KEY", "sk-first-0123456789")
+    settings = LLMSettings(model="m", base_url="http://127.0.0.1:9/v1", api_key_env="CONSULTGYM_TEST_KEY")
+    a, b = ChatBackend(settings, role="patient"), ChatBackend(settings, role="patient")
+    assert a.settings is b.settings and a.settings.max_tokens is not None  # the role's default cap, applied once
+    assert a._headers["Authorization"] == "Bearer sk-first-0123456789"
+    monkeypatch.setenv("CONSULTGYM_TEST_KEY", "sk-second-0123456789")
+    assert ChatBackend(settings, role="patient")._headers["Authorization"] == "Bearer sk-second-0123456789"
+
+
+@pytest.mark.parametrize("failure", ["", "timeout", "malformed response body"])
+def test_add_call_counts_as_adding_a_one_call_usage(failure):
+    before = Usage(calls=3, prompt_tokens=10, completion_tokens=4, latency_s=0.5, errors=1, failures={"timeout": 1})
+    for start in (Usage(), before):
+        one = Usage(
+            calls=1, prompt_tokens=7, completion_tokens=2, latency_s=0.25, errors=int(bool(failure)),
+            failures={failure: 1} if failure else {},
+        )  # fmt: skip
+        assert start.add_call(0.25, 7, 2, failure) == start.add(one)
+
+
+def test_a_roles_usage_counts_failed_attempts_by_kind(fake_openai):
+    from consultgym.agents.doctor.llm import LLMDoctor
+
+    fake_openai.script([FaultSpec.http(503), FaultSpec.malformed(), "Fine."])
+    doctor = LLMDoctor(fast(fake_openai.base_url))
+    assert run(doctor.backend, lambda b: b.complete(HELLO)) == "Fine."
+    usage = doctor.usage
+    assert (usage.calls, usage.errors) == (3, 2)
+    assert usage.failures == {"malformed response body": 1, "server unavailable (HTTP 5xx)": 1}
