@@ -215,7 +215,10 @@ def _top_level(alternatives: str) -> list[str]:
     """The alternatives of a regex, split at the '|' outside any group or character class."""
     parts, depth, current = [], 0, ""
     for char in alternatives:
-        depth += char in "([" and 1 or char in ")]" and -1 or 0
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
         if char == "|" and depth == 0:
             parts.append(current)
             current = ""

@@ -326,20 +326,23 @@ def _scan(words: list[str], known: frozenset[str]) -> tuple[list[str], list[str]
     firsts = _first_words(known)
     start = 0
     while start < len(words):
-        if words[start] not in firsts:  # no name starts here: most words of a request or a question
+        # Most words of a request or a question start no name: only those that do are tried at every length.
+        name = _longest_name(words, start, known) if words[start] in firsts else None
+        if name is None:
             rest.append(words[start])
             start += 1
-            continue
-        for length in range(min(_LONGEST, len(words) - start), 0, -1):
-            candidate = " ".join(words[start : start + length])
-            if candidate in known:
-                found.append(candidate)
-                start += length
-                break
         else:
-            rest.append(words[start])
-            start += 1
+            found.append(name)
+            start += len(name.split())
     return found, rest
+
+
+def _longest_name(words: list[str], start: int, known: frozenset[str]) -> str | None:
+    for length in range(min(_LONGEST, len(words) - start), 0, -1):
+        candidate = " ".join(words[start : start + length])
+        if candidate in known:
+            return candidate
+    return None
 
 
 _LONGEST = 6
