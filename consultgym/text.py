@@ -195,13 +195,14 @@ _TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + alternatives + r")\b") for name, 
 
 
 def literal_starts(alternatives: str) -> frozenset[str] | None:
-    """The first one or two letters every match of `alternatives` begins a word with, or None when some alternative
-    has no literal start ('(this|like this) before'). 'when did|start\\w*|c[ao]me on' -> {'wh', 'st', 'c'}."""
+    """The first letters (up to `START_LETTERS`) every match of `alternatives` begins a word with, or None when some
+    alternative has no literal start ('(this|like this) before'). 'when did|start\\w*|c[ao]me on' -> {'when', 'star',
+    'c'}."""
     starts = set()
     for alternative in _top_level(alternatives):
         body = _LOOKBEHINDS.sub("", alternative)
         literal = ""
-        for index, char in enumerate(body[:2]):
+        for index, char in enumerate(body[:START_LETTERS]):
             if char in _REGEX_SYNTAX or char == " " or body[index + 1 : index + 2] in _QUANTIFIERS:
                 break
             literal += char
@@ -227,6 +228,7 @@ def _top_level(alternatives: str) -> list[str]:
     return [*parts, current]
 
 
+START_LETTERS = 4  # longer starts rule out more topics per word ('wh' would try every 'what'/'when'/'where' topic)
 _LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^)]*\))+")
 _REGEX_SYNTAX = frozenset("\\()[]|?*+{}.^$")
 _QUANTIFIERS = frozenset({"?", "*", "+", "{"})
@@ -240,6 +242,13 @@ _TOPICS_BY_START: dict[str, frozenset[str]] = {
 }
 
 
+@lru_cache(maxsize=65536)
+def _topics_starting(word: str) -> frozenset[str]:
+    """The topics with an alternative that a word starts like: those whose pattern is worth trying on its text."""
+    starts = (word[:letters] for letters in range(1, min(len(word), START_LETTERS) + 1))
+    return frozenset().union(*(_TOPICS_BY_START.get(start, ()) for start in starts))
+
+
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
 _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|when|with|after|trigger\w*|bring\w*)\b")
 
@@ -248,9 +257,7 @@ _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)
-    tried = set(_ALWAYS_TRIED)
-    for word in norm.split():
-        tried.update(_TOPICS_BY_START.get(word[:1], ()), _TOPICS_BY_START.get(word[:2], ()))
+    tried = _ALWAYS_TRIED.union(*map(_topics_starting, norm.split()))
     topics = {name for name in tried if _TOPIC_PATTERNS[name].search(norm)}
     # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
     if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
+from consultgym.agents.guardian import leaks
 from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
 from consultgym.records import IssueKind
 
@@ -138,3 +141,14 @@ def test_an_echoed_denial_never_depends_on_which_candidate_is_the_diagnosis(ches
         guardian.verdict(echo.format(c), chest_scenario, asked(chest_scenario, f"Told {c}?")).ok for c in candidates
     ]
     assert verdicts == [True] * len(candidates)
+
+
+def test_ascii_text_has_nothing_to_fold_but_case():
+    # `leak_fold` returns ASCII text lowercased without the Unicode steps; they must change no ASCII character.
+    for code in range(128):
+        char = chr(code)
+        assert unicodedata.normalize("NFKD", char) == char
+        assert unicodedata.category(char) not in ("Mn", "Me", "Cf")
+        assert char.lower().translate(leaks._HOMOGLYPHS) == char.lower()
+    assert leaks.leak_fold("Acute APPENDICITIS`s") == "acute appendicitis's"
+    assert leaks.leak_fold("Аppéndi\u200bcitis") == "appendicitis"
