@@ -36,6 +36,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION, UnitWords
+from consultgym.scenarios.wordbits import scenario_mask
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -52,8 +53,9 @@ class ItemProfile:
     facts: frozenset[str]
     topics: frozenset[str]
     phrases: tuple[str, ...]  # stemmed, space-padded keyword phrases of the item and its history facts
-    vocabulary: frozenset[str]
+    vocabulary: int  # its words (below) and its facts' words, as bits of the scenario's vocabulary
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
+    wording_bits: int
     findings_only: bool  # every fact it links is an exam or lab finding
 
 
@@ -76,8 +78,9 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
                 frozenset(item.facts),
                 frozenset(topics),
                 tuple(stemmed(p) for p in phrases),
-                frozenset(vocabulary),
+                scenario_mask(scenario, vocabulary),
                 frozenset(own),
+                scenario_mask(scenario, own),
                 bool(facts) and not history,
             )
         )
@@ -158,38 +161,39 @@ def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
 
 
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
-    assert match.words is not None
-    words, anchored_facts = match.words, {m.fact.id: m.explained for m in match.candidates}
+    if match.words is None or match.bits is None or not match.words.words:
+        return None  # a question without words explains no item's words
+    words, bits, anchored_facts = match.words, match.bits, {m.fact_id: m.explained for m in match.candidates}
     padded = stemmed(match.text)
+    total = len(words.words)
     best: tuple[float, int, int, int, int, int] | None = None
     chosen = None
     # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
     for profile in _reachable(scenario, words, anchored_facts, padded):
-        explained = set(words.words & profile.vocabulary)
+        explained = bits.words & profile.vocabulary  # all it explains are the unit's words
         for topic in words.topics & profile.topics:
-            explained |= words.topic_words[topic]
+            explained |= bits.topic_words[topic]
         for fact_id in profile.facts & anchored_facts.keys():
             explained |= anchored_facts[fact_id]
-        share = len(explained) / len(words.words) if words.words else 0.0  # all it explains are the unit's words
+        share = explained.bit_count() / total
         if share < PRECISION:
             continue
-        anchor = _anchor(profile, anchored_facts, words.topics, padded, explained)
+        own = (explained & profile.wording_bits).bit_count()
+        anchor = _anchor(profile, anchored_facts, words.topics, padded, own)
         if not anchor:
             continue
-        own = len(explained & profile.wording)
-        key = (share, anchor, own, own - len(profile.wording), len(explained), -profile.position)
+        key = (share, anchor, own, own - len(profile.wording), explained.bit_count(), -profile.position)
         if best is None or key > best:
             best, chosen = key, profile.item
     return chosen
 
 
-def _anchor(
-    profile: ItemProfile, facts: dict[str, frozenset[str]], topics: frozenset[str], padded: str, explained: set[str]
-) -> int:
-    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording; 0: neither."""
+def _anchor(profile: ItemProfile, facts: dict[str, int], topics: frozenset[str], padded: str, own: int) -> int:
+    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
+    of its words the question holds); 0: neither."""
     if profile.facts & facts.keys() or topics & profile.topics or any(p in padded for p in profile.phrases):
         return 2
-    return int(len(explained & profile.wording) >= RESTATEMENT_WORDS)  # it restates the item's own wording
+    return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
 
 
 def _item_for_findings(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
