@@ -246,7 +246,18 @@ _TOPICS_BY_START: dict[str, frozenset[str]] = {
 def _topics_starting(word: str) -> frozenset[str]:
     """The topics with an alternative that a word starts like: those whose pattern is worth trying on its text."""
     starts = (word[:letters] for letters in range(1, min(len(word), START_LETTERS) + 1))
-    return frozenset().union(*(_TOPICS_BY_START.get(start, ()) for start in starts))
+    return _interned(frozenset().union(*(_TOPICS_BY_START.get(start, ()) for start in starts)))
+
+
+def _interned(topics: frozenset[str]) -> frozenset[str]:
+    """One object for each distinct set of topics: the memos of `topics_of` and `_topics_starting` then hold a few
+    hundred sets, not one per question or word, which the garbage collector would walk."""
+    if len(_TOPIC_SETS) >= 65536:  # bounded, though texts in practice ask a few thousand combinations at most
+        return topics
+    return _TOPIC_SETS.setdefault(topics, topics)
+
+
+_TOPIC_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
@@ -265,7 +276,7 @@ def topics_of(text: str) -> frozenset[str]:
     # "Is it getting better or worse?" asks about the course, not what makes it better or worse.
     if "course" in topics and not _ASKS_WHAT_CHANGES_IT.search(norm):
         topics -= {"aggravating", "relieving"}
-    return frozenset(topics)
+    return _interned(frozenset(topics))
 
 
 def keyword_matches(keyword: str, text: str) -> bool:

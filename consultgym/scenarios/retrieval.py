@@ -133,6 +133,11 @@ class UnitMatch:
         return tuple(map(FactMatch._make, self.anchored))
 
     @property
+    def explained_by_fact(self) -> dict[str, int]:
+        """For each fact a question anchors, the bits of its words the fact explains."""
+        return {fact_id: explained for fact_id, explained, *_ in self.anchored}
+
+    @property
     def shotgun(self) -> bool:
         return self.focus is Focus.shotgun
 
@@ -262,9 +267,10 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
         keyword_words = by_keyword.get(position, 0) & asked
         explained = (asked & profile.vocabulary) | keyword_words | by_topic.get(position, 0)
         if explained:
-            match = FactMatch(profile.fact.id, explained, keyword_words, topics_hit.get(position, 0), position)
-            ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, match))
-    return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
+            row = (profile.fact.id, explained, keyword_words, topics_hit.get(position, 0), position)
+            ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
+    ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
+    return tuple(FactMatch._make(row) for *_, row in ranked)
 
 
 def _explained(matches: Iterable[FactMatch]) -> int:
@@ -410,7 +416,7 @@ def _match(scenario: Scenario, kind: str, text: str) -> UnitMatch:
     return match_question(scenario, text)
 
 
-MEMO_SIZE = 4096
+MEMO_SIZE = 1024
 
 
 @per_scenario
