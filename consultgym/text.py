@@ -8,8 +8,10 @@ question that asks about that topic; any other keyword must appear as a phrase.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
@@ -22,6 +24,31 @@ STOPWORDS = frozenset(
     "about into over can could would should will may might please tell let know what which who how when where why "
     "ever some just also".split()
 )
+
+
+def string_memo(size: int) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Memoise a function from text to text in a plain dict of at most `size` texts, cleared when full.
+
+    Not `functools.lru_cache`: the garbage collector stops tracking a dict that holds only strings, so the texts
+    memoised here cost nothing at a collection, where lru caches of tens of thousands of texts (every question an
+    RL policy asks is new) were walked at every full one.
+    """
+
+    def decorate(function: Callable[[str], str]) -> Callable[[str], str]:
+        memo: dict[str, str] = {}
+
+        @functools.wraps(function)
+        def memoised(text: str) -> str:
+            value = memo.get(text)
+            if value is None:
+                if len(memo) >= size:
+                    memo.clear()
+                value = memo[text] = function(text)
+            return value
+
+        return memoised
+
+    return decorate
 
 
 # A JSON "\ud800" escape decodes to a lone surrogate, which no UTF-8 record can hold.
@@ -47,7 +74,7 @@ def normalize(text: str) -> str:
 _MEMO_CHARS = 600
 
 
-@lru_cache(maxsize=32768)
+@string_memo(32768)
 def _normalize_short(text: str) -> str:
     return _normalize(text)
 
@@ -58,7 +85,7 @@ def _normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=65536)
+@string_memo(65536)
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: 'allergies' -> 'allergy', 'radiates' -> 'radiat', 'smoking' -> 'smok'."""
     if len(word) <= 3 or word.isdigit() or word in _STEM_EXCEPTIONS:
@@ -80,7 +107,7 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in normalize(text).split()]
 
 
-@lru_cache(maxsize=65536)
+@string_memo(32768)
 def stemmed(text: str) -> str:
     """The text as space-padded stems, ready for phrase containment with `in`."""
     return " " + " ".join(stems(text)) + " "
@@ -242,7 +269,7 @@ _TOPICS_BY_START: dict[str, frozenset[str]] = {
 }
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _topics_starting(word: str) -> frozenset[str]:
     """The topics with an alternative that a word starts like: those whose pattern is worth trying on its text."""
     starts = (word[:letters] for letters in range(1, min(len(word), START_LETTERS) + 1))
@@ -264,7 +291,7 @@ _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|y
 _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|when|with|after|trigger\w*|bring\w*)\b")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)

@@ -42,7 +42,7 @@ def leak_fold(text: str) -> str:
     return "".join(kept).lower().translate(_HOMOGLYPHS)
 
 
-@lru_cache(maxsize=65536)  # the same clauses come back all the time: facts said in their own words
+@lru_cache(maxsize=16384)  # the same clauses come back all the time: facts said in their own words
 def leak_forms(text: str) -> tuple[str, str, str, str]:
     """The spellings of `text` a diagnosis name is looked for in.
 

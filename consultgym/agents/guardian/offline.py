@@ -317,8 +317,8 @@ class ReplyCheck:
         ]
 
 
-REPLY_MEMO_SIZE = 4096
-CLAUSE_MEMO_SIZE = 8192
+REPLY_MEMO_SIZE = 2048
+CLAUSE_MEMO_SIZE = 4096
 
 
 @per_scenario_memo(REPLY_MEMO_SIZE)

@@ -172,7 +172,7 @@ def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
         return _item_for_findings(scenario, match)
     memo = _item_memo(scenario)
     if match.text not in memo:
-        if len(memo) >= 4096:
+        if len(memo) >= 1024:
             memo.clear()
         memo[match.text] = _item_for_question(scenario, match)
     return memo[match.text]
