@@ -26,8 +26,9 @@ STOPWORDS = frozenset(
 )
 
 
-def string_memo(size: int) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
-    """Memoise a function from text to text in a plain dict of at most `size` texts, cleared when full.
+def string_memo(size: int, longest: int = 1000) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Memoise a function from text to text in a plain dict of at most `size` texts, cleared when full; a text longer
+    than `longest` characters is worked out each time, so the memo stays small.
 
     Not `functools.lru_cache`: the garbage collector stops tracking a dict that holds only strings, so the texts
     memoised here cost nothing at a collection, where lru caches of tens of thousands of texts (every question an
@@ -41,6 +42,8 @@ def string_memo(size: int) -> Callable[[Callable[[str], str]], Callable[[str], s
         def memoised(text: str) -> str:
             value = memo.get(text)
             if value is None:
+                if len(text) > longest:
+                    return function(text)
                 if len(memo) >= size:
                     memo.clear()
                 value = memo[text] = function(text)
@@ -64,22 +67,11 @@ def normalize_apostrophes(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
 
 
+# Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge each
+# normalize them): short texts are remembered.
+@string_memo(32768, longest=600)
 def normalize(text: str) -> str:
     """Lowercase, unify apostrophes, expand n't to ' not', and keep only [a-z0-9] words separated by single spaces."""
-    # Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge
-    # each normalize them): short texts are remembered; a long one is worked out each time, so the memo stays small.
-    return _normalize_short(text) if len(text) <= _MEMO_CHARS else _normalize(text)
-
-
-_MEMO_CHARS = 600
-
-
-@string_memo(32768)
-def _normalize_short(text: str) -> str:
-    return _normalize(text)
-
-
-def _normalize(text: str) -> str:
     text = normalize_apostrophes(text).lower()
     text = _CONTRACTION.sub(" not", text)
     return _NON_WORD.sub(" ", text).strip()
