@@ -68,8 +68,8 @@ def normalize_apostrophes(text: str) -> str:
 
 
 # Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge each
-# normalize them): short texts are remembered.
-@string_memo(32768, longest=600)
+# normalize them): texts up to a long reply are remembered.
+@string_memo(16384, longest=2000)
 def normalize(text: str) -> str:
     """Lowercase, unify apostrophes, expand n't to ' not', and keep only [a-z0-9] words separated by single spaces."""
     text = normalize_apostrophes(text).lower()
