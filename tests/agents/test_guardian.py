@@ -9,7 +9,7 @@ import pytest
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
 from consultgym.agents.guardian import leaks
-from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
+from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in, reply_check
 from consultgym.records import IssueKind
 
 HALLUCINATED = [
@@ -152,3 +152,12 @@ def test_ascii_text_has_nothing_to_fold_but_case():
         assert char.lower().translate(leaks._HOMOGLYPHS) == char.lower()
     assert leaks.leak_fold("Acute APPENDICITIS`s") == "acute appendicitis's"
     assert leaks.leak_fold("Аppéndi\u200bcitis") == "appendicitis"
+
+
+def test_a_clause_met_again_is_placed_where_this_reply_has_it(chest_scenario):
+    # Clause checks are kept per clause; where a clause starts, and whether it sits in a question, are this reply's.
+    first = reply_check("It hurts a lot.", chest_scenario).clauses[0]
+    again = reply_check("So. It hurts a lot?", chest_scenario).clauses[1]
+    assert (first.text, first.start, first.echoable) == ("It hurts a lot", 0, False)
+    assert (again.text, again.start, again.echoable) == ("It hurts a lot", 4, True)
+    assert reply_check("It hurts a lot.", chest_scenario).clauses[0] == first
