@@ -14,6 +14,10 @@ pure-Python workload measured in the same process (`harness.calibration`), so it
   ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
   current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
 
+Both ratios (the inflated case's cost per step, the speed-up) are taken within each round, whose measurements ran one
+after another, and the median of the rounds is reported with every round's value: the machine's speed drifts between
+rounds more than within one.
+
 A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
 the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
 new to any memo, as with a policy being trained (``--repeat``: the templates as they are, memo hits). Resets are not
