@@ -270,7 +270,7 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
             row = (profile.fact.id, explained, keyword_words, topics_hit.get(position, 0), position)
             ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
     ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
-    return tuple(FactMatch._make(row) for *_, row in ranked)
+    return tuple(FactMatch._make(entry[-1]) for entry in ranked)
 
 
 def _explained(matches: Iterable[FactMatch]) -> int:
