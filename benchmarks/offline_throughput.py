@@ -14,6 +14,10 @@ pure-Python workload measured in the same process (`harness.calibration`), so it
   ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
   current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
 
+Both ratios (the inflated case's cost per step, the speed-up) are taken within each round, whose measurements ran one
+after another, and the median of the rounds is reported with every round's value: the machine's speed drifts between
+rounds more than within one.
+
 A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
 the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
 new to any memo, as with a policy being trained (``--repeat``: the templates as they are, memo hits). Resets are not
@@ -171,7 +175,7 @@ def run_child(code: Path | None, factor: int, seed: int, args: argparse.Namespac
     return result
 
 
-def describe(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
+def describe(name: str, runs: list[dict[str, Any]]) -> None:
     """Median figures of a few rounds."""
     per_step = statistics.median(r["cpu_s"] / r["steps"] for r in runs)
     units = statistics.median(r["cpu_s"] / r["steps"] / r["unit_s"] for r in runs)
@@ -181,7 +185,6 @@ def describe(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
         f"  {name:34s} {1 / per_step:8,.0f} steps/CPU-s  {per_step * 1e6:7.1f} us/step  = {units:6.1f} calibration "
         f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case)"
     )
-    return {"per_step": per_step, "units": units}
 
 
 def main() -> None:
@@ -218,17 +221,32 @@ def main() -> None:
         for name, (code, factor) in codes.items():
             results[name].append(run_child(code, factor, args.seed + round_, args))
     print(f"medians of {args.rounds} rounds, CPU time of the stepping process:")
-    figures = {name: describe(name, runs) for name, runs in results.items()}
-    base, big = figures["current"], figures[f"current x{args.inflate}"]
-    print(f"x{args.inflate} facts+rubric costs x{big['per_step'] / base['per_step']:.2f} per step (current code)")
+    for name, runs in results.items():
+        describe(name, runs)
+    # Ratios are taken within each round, whose processes ran one after another, then their median: the machine's
+    # speed drifts between rounds more than within one.
+    big = _round_ratios(results[f"current x{args.inflate}"], results["current"])
+    print(
+        f"x{args.inflate} facts+rubric costs x{statistics.median(big):.2f} per step "
+        f"(current code; rounds: {_listed(big)})"
+    )
     if args.baseline is not None:
-        old = figures[f"baseline {args.baseline}"]
-        old_big = figures[f"baseline x{args.inflate}"]
+        speedup = _round_ratios(results[f"baseline {args.baseline}"], results["current"])
+        old_big = _round_ratios(results[f"baseline x{args.inflate}"], results[f"baseline {args.baseline}"])
         print(
-            f"speed-up over the baseline: x{old['per_step'] / base['per_step']:.2f} steps per CPU-second "
-            f"(x{old['units'] / base['units']:.2f} in calibration units); the baseline's x{args.inflate} case costs "
-            f"x{old_big['per_step'] / old['per_step']:.2f} per step"
+            f"speed-up over the baseline: x{statistics.median(speedup):.2f} steps per CPU-second (rounds: "
+            f"{_listed(speedup)}); the baseline's x{args.inflate} case costs x{statistics.median(old_big):.2f} per step"
         )
+
+
+def _round_ratios(numerators: list[dict[str, Any]], denominators: list[dict[str, Any]]) -> list[float]:
+    """CPU per step of one measurement over another's, round by round."""
+    pairs = zip(numerators, denominators, strict=True)
+    return [(a["cpu_s"] / a["steps"]) / (b["cpu_s"] / b["steps"]) for a, b in pairs]
+
+
+def _listed(ratios: list[float]) -> str:
+    return " ".join(f"{ratio:.2f}" for ratio in ratios)
 
 
 if __name__ == "__main__":

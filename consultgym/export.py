@@ -61,7 +61,7 @@ def episode_row(episode: Episode) -> dict[str, Any]:
         **dataset_row(episode.opening, episode.scenario_id, episode.seed, index=episode.index),
         "messages": episode_messages(episode),
         "reward": reward,
-        "judgement": judgement.model_dump(mode="json") if judgement is not None else None,
+        "judgement": judgement.as_json() if judgement is not None else None,
         "scenario": episode.scenario_id,
         "seed": episode.seed,
         "index": episode.index,

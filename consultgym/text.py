@@ -8,8 +8,10 @@ question that asks about that topic; any other keyword must appear as a phrase.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
@@ -22,6 +24,34 @@ STOPWORDS = frozenset(
     "about into over can could would should will may might please tell let know what which who how when where why "
     "ever some just also".split()
 )
+
+
+def string_memo(size: int, longest: int = 1000) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Memoise a function from text to text in a plain dict of at most `size` texts, cleared when full; a text longer
+    than `longest` characters is worked out each time, so the memo stays small.
+
+    Not `functools.lru_cache`: the garbage collector stops tracking a dict that holds only strings, so the texts
+    memoised here cost nothing at a collection, where lru caches of tens of thousands of texts (every question an
+    RL policy asks is new) were walked at every full one.
+    """
+
+    def decorate(function: Callable[[str], str]) -> Callable[[str], str]:
+        memo: dict[str, str] = {}
+
+        @functools.wraps(function)
+        def memoised(text: str) -> str:
+            value = memo.get(text)
+            if value is None:
+                if len(text) > longest:
+                    return function(text)
+                if len(memo) >= size:
+                    memo.clear()
+                value = memo[text] = function(text)
+            return value
+
+        return memoised
+
+    return decorate
 
 
 # A JSON "\ud800" escape decodes to a lone surrogate, which no UTF-8 record can hold.
@@ -37,28 +67,17 @@ def normalize_apostrophes(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
 
 
+# Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge each
+# normalize them): texts up to a long reply are remembered.
+@string_memo(16384, longest=2000)
 def normalize(text: str) -> str:
     """Lowercase, unify apostrophes, expand n't to ' not', and keep only [a-z0-9] words separated by single spaces."""
-    # Replies, facts and questions come back every turn (the guardian, the conduct checks, retrieval and the judge
-    # each normalize them): short texts are remembered; a long one is worked out each time, so the memo stays small.
-    return _normalize_short(text) if len(text) <= _MEMO_CHARS else _normalize(text)
-
-
-_MEMO_CHARS = 600
-
-
-@lru_cache(maxsize=32768)
-def _normalize_short(text: str) -> str:
-    return _normalize(text)
-
-
-def _normalize(text: str) -> str:
     text = normalize_apostrophes(text).lower()
     text = _CONTRACTION.sub(" not", text)
     return _NON_WORD.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=65536)
+@string_memo(65536)
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: 'allergies' -> 'allergy', 'radiates' -> 'radiat', 'smoking' -> 'smok'."""
     if len(word) <= 3 or word.isdigit() or word in _STEM_EXCEPTIONS:
@@ -80,7 +99,7 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in normalize(text).split()]
 
 
-@lru_cache(maxsize=65536)
+@string_memo(32768)
 def stemmed(text: str) -> str:
     """The text as space-padded stems, ready for phrase containment with `in`."""
     return " " + " ".join(stems(text)) + " "
@@ -195,13 +214,14 @@ _TOPIC_PATTERNS = {name: re.compile(r"\b(?:" + alternatives + r")\b") for name, 
 
 
 def literal_starts(alternatives: str) -> frozenset[str] | None:
-    """The first one or two letters every match of `alternatives` begins a word with, or None when some alternative
-    has no literal start ('(this|like this) before'). 'when did|start\\w*|c[ao]me on' -> {'wh', 'st', 'c'}."""
+    """The first letters (up to `START_LETTERS`) every match of `alternatives` begins a word with, or None when some
+    alternative has no literal start ('(this|like this) before'). 'when did|start\\w*|c[ao]me on' -> {'when', 'star',
+    'c'}."""
     starts = set()
     for alternative in _top_level(alternatives):
         body = _LOOKBEHINDS.sub("", alternative)
         literal = ""
-        for index, char in enumerate(body[:2]):
+        for index, char in enumerate(body[:START_LETTERS]):
             if char in _REGEX_SYNTAX or char == " " or body[index + 1 : index + 2] in _QUANTIFIERS:
                 break
             literal += char
@@ -227,6 +247,7 @@ def _top_level(alternatives: str) -> list[str]:
     return [*parts, current]
 
 
+START_LETTERS = 4  # longer starts rule out more topics per word ('wh' would try every 'what'/'when'/'where' topic)
 _LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=][^)]*\))+")
 _REGEX_SYNTAX = frozenset("\\()[]|?*+{}.^$")
 _QUANTIFIERS = frozenset({"?", "*", "+", "{"})
@@ -240,17 +261,33 @@ _TOPICS_BY_START: dict[str, frozenset[str]] = {
 }
 
 
+@lru_cache(maxsize=16384)
+def _topics_starting(word: str) -> frozenset[str]:
+    """The topics with an alternative that a word starts like: those whose pattern is worth trying on its text."""
+    starts = (word[:letters] for letters in range(1, min(len(word), START_LETTERS) + 1))
+    return _interned(frozenset().union(*(_TOPICS_BY_START.get(start, ()) for start in starts)))
+
+
+def _interned(topics: frozenset[str]) -> frozenset[str]:
+    """One object for each distinct set of topics: the memos of `topics_of` and `_topics_starting` then hold a few
+    hundred sets, not one per question or word, which the garbage collector would walk."""
+    if len(_TOPIC_SETS) >= 65536:  # bounded, though texts in practice ask a few thousand combinations at most
+        return topics
+    return _TOPIC_SETS.setdefault(topics, topics)
+
+
+_TOPIC_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
 _EXPLICIT_PAST_HISTORY = re.compile(r"\b(medical history|past medical|your own|you yourself)\b")
 _ASKS_WHAT_CHANGES_IT = re.compile(r"\b(make|makes|made|anything|something|what|when|with|after|trigger\w*|bring\w*)\b")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def topics_of(text: str) -> frozenset[str]:
     """The history-taking topics a question asks about, e.g. 'Any allergies?' -> {'allergies'}."""
     norm = normalize(text)
-    tried = set(_ALWAYS_TRIED)
-    for word in norm.split():
-        tried.update(_TOPICS_BY_START.get(word[:1], ()), _TOPICS_BY_START.get(word[:2], ()))
+    tried = _ALWAYS_TRIED.union(*map(_topics_starting, norm.split()))
     topics = {name for name in tried if _TOPIC_PATTERNS[name].search(norm)}
     # "Any illnesses that run in your family?" asks about relatives, not the patient's own past history.
     if "family_history" in topics and not _EXPLICIT_PAST_HISTORY.search(norm):
@@ -258,7 +295,7 @@ def topics_of(text: str) -> frozenset[str]:
     # "Is it getting better or worse?" asks about the course, not what makes it better or worse.
     if "course" in topics and not _ASKS_WHAT_CHANGES_IT.search(norm):
         topics -= {"aggravating", "relieving"}
-    return frozenset(topics)
+    return _interned(frozenset(topics))
 
 
 def keyword_matches(keyword: str, text: str) -> bool:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Set
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from consultgym.actions import DoctorAction
 from consultgym.records import Judgement, Usage, Verdict
 from consultgym.scenarios.schema import Scenario
+from consultgym.text import normalize
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,11 @@ class Exchange:
 
     doctor: str
     patient: str
+
+    @cached_property
+    def normalized(self) -> tuple[str, str]:
+        """The doctor's and the patient's words, normalised once: every later turn compares its reply with them."""
+        return normalize(self.doctor), normalize(self.patient)
 
 
 @dataclass(frozen=True)

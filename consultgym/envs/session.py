@@ -85,6 +85,9 @@ class ConsultationSession:
         self.terminated = self.truncated = False
         self._covered: set[str] = set()
         self._gained = 0.0
+        # Kept as the turns are played, so that a turn costs the same however many came before it.
+        self._exchanges: list[Exchange] = []
+        self._revealed_ids: frozenset[str] = frozenset()
 
     @property
     def offline(self) -> bool:
@@ -128,6 +131,7 @@ class ConsultationSession:
         self.scenario = self.pick_scenario(scenario, seed)
         self.seed = seed
         self.turns, self.judgement = [], None
+        self._exchanges, self._revealed_ids = [], frozenset()
         self.terminated = self.truncated = False
         self._covered, self._gained = set(), 0.0
         return self.scenario.opening, {
@@ -180,16 +184,16 @@ class ConsultationSession:
         self.judgement = await self.judge.judge(self.scenario, [t.doctor for t in self.turns], diagnosis)
         if self.turns:
             self.turns[-1].usage.update(self._usage_delta(before_judge))
-        info["judgement"] = self.judgement.model_dump(mode="json")
+        info["judgement"] = self.judgement.as_json()
         if not self.judgement.scored or (self.truncated and not self.partial_credit):
             return 0.0
         return self.judgement.reward
 
     def _history(self) -> tuple[Exchange, ...]:
-        return tuple(Exchange(t.doctor, t.reply) for t in self.turns)
+        return tuple(self._exchanges)
 
     def _revealed(self) -> frozenset[str]:
-        return frozenset(fact_id for turn in self.turns for fact_id in turn.facts_revealed)
+        return self._revealed_ids
 
     def _record_turn(
         self,
@@ -219,6 +223,9 @@ class ConsultationSession:
             usage=self._usage_delta(usage_before),
         )
         self.turns.append(turn)
+        self._exchanges.append(Exchange(turn.doctor, turn.reply))
+        if revealed:
+            self._revealed_ids = self._revealed_ids.union(revealed)
         return turn
 
     def _step_info(self, turn: Turn, action: DoctorAction, result: TurnResult) -> dict[str, Any]:

@@ -106,3 +106,29 @@ def per_scenario(build: Callable[[Scenario], T]) -> Callable[[Scenario], T]:
         return PREPARED.get(scenario, build, build)
 
     return cached
+
+
+def per_scenario_memo(size: int) -> Callable[[Callable[[str, Scenario], T]], Callable[[str, Scenario], T]]:
+    """Decorate a function of (text, scenario) so that each answer is kept with the scenario, `size` texts at most.
+
+    For texts that come back (replies said in the facts' own words, their clauses): a full memo is cleared rather
+    than trimmed, since a policy or an LLM patient can produce endless distinct texts.
+    """
+
+    def decorate(build: Callable[[str, Scenario], T]) -> Callable[[str, Scenario], T]:
+        def new_memo(scenario: Scenario) -> dict[str, T]:
+            return {}
+
+        @functools.wraps(build)
+        def cached(text: str, scenario: Scenario) -> T:
+            memo = PREPARED.get(scenario, new_memo, new_memo)
+            value = memo.get(text, _MISSING)
+            if value is _MISSING:
+                if len(memo) >= size:
+                    memo.clear()
+                value = memo[text] = build(text, scenario)
+            return value  # type: ignore[return-value]
+
+        return cached
+
+    return decorate

@@ -35,6 +35,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
 from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
+from consultgym.scenarios.wordbits import TOPIC_BITS, UnitBits, scenario_mask, topic_mask, unit_bits
 from consultgym.text import STOPWORDS, TOPICS, content_words, stem, stemmed, stems
 
 MAX_FACTS_PER_QUESTION = 2
@@ -74,21 +75,30 @@ class Focus(StrEnum):
 
 
 class FactMatch(NamedTuple):
-    """A fact a unit anchors, the unit's words the fact explains, and those its keyword phrases explain.
+    """A fact a question anchors: the question's words the fact explains, and those its keyword phrases explain, as
+    bits of the question's words (`consultgym.scenarios.wordbits`); the topics that reached it, as topic bits.
 
-    (A named tuple: a question in a large case anchors dozens of facts, and a tuple is the cheapest record to make.)
+    (A tuple of a string and integers: a question in a large case anchors dozens of facts, memoised matches keep them,
+    and such a tuple is the cheapest record to make and one the garbage collector stops tracking.)
     """
 
-    fact: Fact
-    explained: frozenset[str]
-    by_keyword: frozenset[str] = frozenset()
-    by_topics: frozenset[str] = frozenset()
-    position: int = 0  # the fact's place among the scenario's history facts: facts are said in this order
+    fact_id: str
+    explained: int
+    by_keyword: int
+    by_topics: int
+    position: int  # the fact's place among the scenario's history facts (`ScenarioIndex.profiles`): the order said
 
     @property
     def strength(self) -> tuple[int, int]:
         """How well the fact matches: words explained, then words its keywords explain (more specific than topics)."""
-        return (len(self.explained), len(self.by_keyword))
+        return (self.explained.bit_count(), self.by_keyword.bit_count())
+
+    def plain(self) -> FactRow:
+        """The same fields in a plain tuple (see `UnitMatch.anchored`)."""
+        return (self.fact_id, self.explained, self.by_keyword, self.by_topics, self.position)
+
+
+FactRow = tuple[str, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -99,18 +109,33 @@ class UnitMatch:
         kind: 'ask', 'examine' or 'test'.
         text: the unit as written.
         focus: focused, unmatched or shotgun.
-        candidates: every fact the unit anchors, best first (questions); the facts a request names (requests).
+        anchored: every fact a question anchors, best first, as `FactMatch` fields (empty for requests); read them as
+            `candidates`.
         facts: the facts it reveals when asked on its own: at most two for a question, every named finding for a
             request; empty unless focused.
         words: the words precision is measured over (questions: `UnitWords.words`).
+        bits: those words as bits of the scenario's vocabulary (questions that are no shotgun).
     """
 
     kind: str
     text: str
     focus: Focus
-    candidates: tuple[FactMatch, ...] = ()
+    # Plain tuples, not `FactMatch`es: the garbage collector stops tracking a plain tuple of strings and integers (never
+    # a named tuple), and the memoised matches of a large case hold hundreds of thousands of them.
+    anchored: tuple[FactRow, ...] = ()
     facts: tuple[Fact, ...] = ()
     words: UnitWords | None = None
+    bits: UnitBits | None = None
+
+    @property
+    def candidates(self) -> tuple[FactMatch, ...]:
+        """Every fact a question anchors, best first (empty for requests)."""
+        return tuple(map(FactMatch._make, self.anchored))
+
+    @property
+    def explained_by_fact(self) -> dict[str, int]:
+        """For each fact a question anchors, the bits of its words the fact explains."""
+        return {fact_id: explained for fact_id, explained, *_ in self.anchored}
 
     @property
     def shotgun(self) -> bool:
@@ -130,7 +155,7 @@ class FactProfile:
     fact: Fact
     position: int
     topics: frozenset[str]
-    vocabulary: frozenset[str]
+    vocabulary: int  # bits of the scenario's vocabulary
 
 
 @dataclass(frozen=True)
@@ -139,7 +164,7 @@ class ScenarioIndex:
 
     profiles: tuple[FactProfile, ...]
     by_topic: dict[str, tuple[int, ...]]
-    by_first_stem: dict[str, tuple[tuple[int, str, frozenset[str]], ...]]  # -> (profile, ' phrase ', its stems)
+    by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]  # -> (profile, ' phrase ', bits of its stems)
     names: dict[FactCategory, dict[str, tuple[Fact, ...]]]  # category -> name key -> facts requested by it
 
 
@@ -169,17 +194,17 @@ _FUNCTION = frozenset(stem(w) for w in STOPWORDS | {"but", "not", "no", "yes", "
 def scenario_index(scenario: Scenario) -> ScenarioIndex:
     profiles: list[FactProfile] = []
     by_topic: dict[str, list[int]] = {}
-    by_stem: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+    by_stem: dict[str, list[tuple[int, str, int]]] = {}
     for fact in (f for f in scenario.facts if not f.hidden_until_requested):
         index = len(profiles)
         phrases = keyword_phrases(fact)
         vocabulary = content_words(" ".join([fact.text, fact.say, *phrases]))
-        profiles.append(FactProfile(fact, index, fact_topics(fact), frozenset(vocabulary)))
-        for topic in fact_topics(fact):
+        profiles.append(FactProfile(fact, index, fact_topics(fact), scenario_mask(scenario, vocabulary)))
+        for topic in sorted(fact_topics(fact)):
             by_topic.setdefault(topic, []).append(index)
         for phrase in phrases:
             words = stems(phrase)
-            by_stem.setdefault(words[0], []).append((index, stemmed(phrase), frozenset(words)))
+            by_stem.setdefault(words[0], []).append((index, stemmed(phrase), scenario_mask(scenario, words)))
     return ScenarioIndex(
         tuple(profiles),
         {topic: tuple(ids) for topic, ids in by_topic.items()},
@@ -209,56 +234,56 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     words = unit_words(question)
     if words.too_long or words.too_many_topics:
         return UnitMatch("ask", question, Focus.shotgun, words=words)
-    candidates = asked_dimension(anchored_facts(scenario, question, words), words)
+    bits = unit_bits(scenario, words)
+    candidates = asked_dimension(anchored_facts(scenario, question, words, bits), words)
     if not candidates:
-        return UnitMatch("ask", question, Focus.unmatched, words=words)
-    chosen = best_facts(candidates)
-    anchored = frozenset().union(*(m.explained for m in candidates))
-    if not anchored <= frozenset().union(*(m.explained for m in chosen)):
-        return UnitMatch("ask", question, Focus.shotgun, candidates, words=words)
-    return UnitMatch("ask", question, Focus.focused, candidates, tuple(m.fact for m in chosen), words)
+        return UnitMatch("ask", question, Focus.unmatched, words=words, bits=bits)
+    chosen, anchored = best_facts(candidates), tuple(match.plain() for match in candidates)
+    if _explained(candidates) & ~_explained(chosen):  # words anchored that the chosen facts leave unexplained
+        return UnitMatch("ask", question, Focus.shotgun, anchored, words=words, bits=bits)
+    return UnitMatch("ask", question, Focus.focused, anchored, facts_of(scenario, chosen), words, bits)
 
 
-def anchored_facts(scenario: Scenario, question: str, words: UnitWords) -> tuple[FactMatch, ...]:
+def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: UnitBits) -> tuple[FactMatch, ...]:
     """The facts a question anchors, each with the question's words it explains, best first."""
     index = scenario_index(scenario)
-    by_topic: dict[int, set[str]] = {}
-    topics_hit: dict[int, set[str]] = {}
-    by_keyword: dict[int, set[str]] = {}
+    by_topic: dict[int, int] = {}  # fact -> bits of the question's words that asked a topic of the fact
+    topics_hit: dict[int, int] = {}  # fact -> topic bits
+    by_keyword: dict[int, int] = {}  # fact -> bits of the words of its keyword phrases the question holds
     for topic in words.topics:
+        topic_words, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
         for position in index.by_topic.get(topic, ()):
-            by_topic.setdefault(position, set()).update(words.topic_words[topic])
-            topics_hit.setdefault(position, set()).add(topic)
+            by_topic[position] = by_topic.get(position, 0) | topic_words
+            topics_hit[position] = topics_hit.get(position, 0) | topic_bit
     padded = stemmed(question)
     for first in set(padded.split()):
         for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
             if phrase in padded:
-                by_keyword.setdefault(position, set()).update(phrase_words)
+                by_keyword[position] = by_keyword.get(position, 0) | phrase_words
+    asked = bits.words
     ranked = []
-    # Many facts share these sets ('When did it start?' reaches every onset fact the same way): one object for each
-    # distinct set keeps the memoised matches small, which is what the garbage collector pays for.
-    shared: dict[frozenset[str], frozenset[str]] = {}
     for position in by_topic.keys() | by_keyword.keys():
         profile = index.profiles[position]
-        keyword_words = _one(shared, by_keyword.get(position, set()) & words.words)
-        explained = (words.words & profile.vocabulary) | keyword_words | (words.words & by_topic.get(position, set()))
+        keyword_words = by_keyword.get(position, 0) & asked
+        explained = (asked & profile.vocabulary) | keyword_words | by_topic.get(position, 0)
         if explained:
-            topics = _one(shared, topics_hit.get(position, ()))
-            match = FactMatch(profile.fact, _one(shared, explained), keyword_words, topics, position)
-            ranked.append((-match.strength[0], -match.strength[1], position, match))
-    return tuple(row[-1] for row in sorted(ranked, key=lambda row: row[:3]))
+            row = (profile.fact.id, explained, keyword_words, topics_hit.get(position, 0), position)
+            ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
+    ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
+    return tuple(FactMatch._make(entry[-1]) for entry in ranked)
 
 
-def _one(shared: dict[frozenset[str], frozenset[str]], values: Iterable[str]) -> frozenset[str]:
-    """The frozenset of `values`, the same object for equal sets."""
-    values = frozenset(values)
-    return shared.setdefault(values, values)
+def _explained(matches: Iterable[FactMatch]) -> int:
+    explained = 0
+    for match in matches:
+        explained |= match.explained
+    return explained
 
 
 def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tuple[FactMatch, ...]:
     """When a question asks a dimension of the complaint ('When did the cough start?'), the facts about that
     dimension answer it; the other words name what it is about, not more questions. Without such a fact, all do."""
-    dimensions = words.topics & HPI_DIMENSIONS
+    dimensions = topic_mask(words.topics & HPI_DIMENSIONS)
     focused = tuple(match for match in candidates if match.by_topics & dimensions)
     return focused or candidates
 
@@ -266,19 +291,25 @@ def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tupl
 def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUESTION) -> list[FactMatch]:
     """Up to `limit` facts: the best one, then each next that explains new words or is reached the same way."""
     chosen: list[FactMatch] = []
-    covered: frozenset[str] = frozenset()
+    covered = 0
     for match in candidates:
         if len(chosen) == limit:
             break
-        if not chosen or not match.explained <= covered or _same_answer(match, chosen[0]):
+        if not chosen or match.explained & ~covered or _same_answer(match, chosen[0]):
             chosen.append(match)
             covered |= match.explained
     return chosen
 
 
-def in_order(matches: Sequence[FactMatch]) -> tuple[Fact, ...]:
+def in_order(scenario: Scenario, matches: Sequence[FactMatch]) -> tuple[Fact, ...]:
     """The matched facts in scenario order, the order a patient tells them."""
-    return tuple(m.fact for m in sorted(matches, key=lambda m: m.position))
+    return facts_of(scenario, sorted(matches, key=lambda m: m.position))
+
+
+def facts_of(scenario: Scenario, matches: Iterable[FactMatch]) -> tuple[Fact, ...]:
+    """The matched facts, in the order of `matches`."""
+    profiles = scenario_index(scenario).profiles
+    return tuple(profiles[m.position].fact for m in matches)
 
 
 def _same_answer(match: FactMatch, best: FactMatch) -> bool:
@@ -306,7 +337,7 @@ def match_request(scenario: Scenario, request: str, category: FactCategory) -> U
     if not facts:
         return UnitMatch(kind, request, Focus.unmatched)
     unique = tuple({id(fact): fact for fact in facts}.values())
-    return UnitMatch(kind, request, Focus.focused, tuple(FactMatch(f, frozenset()) for f in unique), unique)
+    return UnitMatch(kind, request, Focus.focused, facts=unique)
 
 
 def mentioned_names(request: str, listed: dict[str, tuple[Fact, ...]], category: FactCategory) -> list[str]:
@@ -385,7 +416,7 @@ def _match(scenario: Scenario, kind: str, text: str) -> UnitMatch:
     return match_question(scenario, text)
 
 
-MEMO_SIZE = 4096
+MEMO_SIZE = 1024
 
 
 @per_scenario

@@ -70,7 +70,7 @@ class UnitWords:
         return len(self.topics) > MAX_TOPICS
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def unit_words(text: str) -> UnitWords:
     """Describe a question unit by its words (cached: patient, judge and session all ask about the same units)."""
     topics = topics_of(text)

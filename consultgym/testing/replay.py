@@ -51,7 +51,7 @@ def play(env: gym.Env, scenario: Scenario, act) -> dict:
         if terminated or truncated:
             break
     session = env.unwrapped.session
-    record["judgement"] = session.judgement.model_dump(mode="json") if session.judgement else None
+    record["judgement"] = session.judgement.as_json() if session.judgement else None
     record["turns"] = [t.model_dump(mode="json", exclude={"usage"}) for t in session.turns]
     return record
 

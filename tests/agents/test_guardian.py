@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from consultgym.actions import parse_action
 from consultgym.agents.base import PatientContext
-from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in
+from consultgym.agents.guardian import leaks
+from consultgym.agents.guardian.offline import OfflineGuardian, clauses, numbers_in, reply_check
 from consultgym.records import IssueKind
 
 HALLUCINATED = [
@@ -138,3 +141,23 @@ def test_an_echoed_denial_never_depends_on_which_candidate_is_the_diagnosis(ches
         guardian.verdict(echo.format(c), chest_scenario, asked(chest_scenario, f"Told {c}?")).ok for c in candidates
     ]
     assert verdicts == [True] * len(candidates)
+
+
+def test_ascii_text_has_nothing_to_fold_but_case():
+    # `leak_fold` returns ASCII text lowercased without the Unicode steps; they must change no ASCII character.
+    for code in range(128):
+        char = chr(code)
+        assert unicodedata.normalize("NFKD", char) == char
+        assert unicodedata.category(char) not in ("Mn", "Me", "Cf")
+        assert char.lower().translate(leaks._HOMOGLYPHS) == char.lower()
+    assert leaks.leak_fold("Acute APPENDICITIS`s") == "acute appendicitis's"
+    assert leaks.leak_fold("Аppéndi\u200bcitis") == "appendicitis"
+
+
+def test_a_clause_met_again_is_placed_where_this_reply_has_it(chest_scenario):
+    # Clause checks are kept per clause; where a clause starts, and whether it sits in a question, are this reply's.
+    first = reply_check("It hurts a lot.", chest_scenario).clauses[0]
+    again = reply_check("So. It hurts a lot?", chest_scenario).clauses[1]
+    assert (first.text, first.start, first.echoable) == ("It hurts a lot", 0, False)
+    assert (again.text, again.start, again.echoable) == ("It hurts a lot", 4, True)
+    assert reply_check("It hurts a lot.", chest_scenario).clauses[0] == first

@@ -74,3 +74,16 @@ def test_full_reward_for_gold_transcript(chest_scenario):
 def test_history_taking_weights(chest_scenario):
     judgement = score(chest_scenario, ["When did it start?"], "STEMI", coverage_weight=1.0, diagnosis_weight=0.0)
     assert judgement.reward == pytest.approx(2 / TOTAL)
+
+
+def test_judgement_as_json_is_its_json_dump(chest_scenario):
+    turns = ["When did the pain start?", "Hello there.", "TEST: ECG"]
+    for judgement in (score(chest_scenario, turns, "unstable angina"), score(chest_scenario, [], None)):
+        assert judgement.as_json() == judgement.model_dump(mode="json")
+        assert list(judgement.as_json()) == list(judgement.model_dump(mode="json"))
+        assert [list(item) for item in judgement.as_json()["items"]] == [
+            list(item) for item in judgement.model_dump(mode="json")["items"]
+        ]
+    # Each call hands out its own dicts: changing one must not change the judge's shared item records.
+    judgement.as_json()["items"][0]["covered"] = True
+    assert judgement.as_json()["items"][0]["covered"] is False

@@ -6,7 +6,8 @@ import gymnasium as gym
 
 import consultgym  # noqa: F401 - registers the env ids
 from consultgym.scenarios.loader import load_library
-from consultgym.scenarios.prepared import PREPARED, PreparedScenarios, per_scenario
+from consultgym.scenarios.prepared import PREPARED, PreparedScenarios, per_scenario, per_scenario_memo
+from consultgym.text import string_memo
 
 
 def test_a_build_runs_once_per_scenario_and_key():
@@ -60,3 +61,34 @@ def test_per_scenario_keeps_the_function_name():
 
     scenario = load_library("starter")[0]
     assert fact_ids(scenario) is fact_ids(scenario) and fact_ids.__name__ == "fact_ids"
+
+
+def test_a_memo_per_scenario_answers_again_and_stays_bounded():
+    first, second = load_library("starter")[:2]
+    calls = []
+
+    @per_scenario_memo(3)
+    def shout(text, scenario):
+        calls.append((text, scenario.id))
+        return f"{scenario.id}:{text.upper()}"
+
+    assert [shout("a", first), shout("a", first), shout("a", second)] == [f"{first.id}:A"] * 2 + [f"{second.id}:A"]
+    assert calls == [("a", first.id), ("a", second.id)]  # kept per scenario: the other scenario's answer is its own
+    for text in "bcd":  # the fourth text fills a memo of three: it starts again
+        shout(text, first)
+    shout("a", first)
+    assert calls.count(("a", first.id)) == 2
+
+
+def test_a_text_memo_is_bounded_and_works_out_long_texts_each_time():
+    calls = []
+
+    @string_memo(2, longest=5)
+    def upper(text):
+        calls.append(text)
+        return text.upper()
+
+    assert [upper("ab"), upper("ab"), upper("long text"), upper("long text")] == ["AB", "AB", "LONG TEXT", "LONG TEXT"]
+    assert calls == ["ab", "long text", "long text"]
+    upper("cd"), upper("ef"), upper("ab")  # a third text clears the memo of two
+    assert calls.count("ab") == 2

@@ -9,7 +9,7 @@ import pytest
 
 from consultgym import text as text_module
 from consultgym.scenarios.loader import load_library
-from consultgym.text import TOPICS, literal_starts, normalize, topics_of
+from consultgym.text import START_LETTERS, TOPICS, literal_starts, normalize, topics_of
 
 
 def every_pattern(text: str) -> set[str]:
@@ -46,8 +46,9 @@ def test_the_prefilter_finds_what_every_pattern_finds():
 @pytest.mark.parametrize(
     ("alternatives", "starts"),
     [
-        (r"when did|start\w*|c[ao]me on", {"wh", "st", "c"}),
-        (r"(?<!getting )(?<!got )worse|eas(e|es)", {"wo", "ea"}),
+        (r"when did|start\w*|c[ao]me on", {"when", "star", "c"}),
+        (r"(?<!getting )(?<!got )worse|eas(e|es)", {"wors", "eas"}),
+        (r"how long|out of (10|ten)", {"how", "out"}),
         (r"colou?r\w*|ears?|x?ray", None),
         (r"(this|like this) before", None),
     ],
@@ -57,7 +58,7 @@ def test_literal_starts(alternatives, starts):
 
 
 def test_every_topic_keeps_its_literal_starts_or_none():
-    # A start longer than two letters or with a space would rule out texts the pattern matches.
+    # A start longer than `START_LETTERS` or with a space would rule out texts the pattern matches.
     for alternatives in TOPICS.values():
         starts = literal_starts(alternatives)
-        assert starts is None or all(1 <= len(s) <= 2 and " " not in s for s in starts)
+        assert starts is None or all(1 <= len(s) <= START_LETTERS and " " not in s for s in starts)

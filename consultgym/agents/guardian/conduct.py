@@ -158,7 +158,7 @@ def _non_answers(reply: str, ctx: PatientContext) -> list[GuardianIssue]:
 def _repeated_reply(reply: str, ctx: PatientContext) -> list[GuardianIssue]:
     """The whole reply said before, to a different doctor turn, stating nothing the current question asks about."""
     key, question = normalize(reply), normalize(ctx.action.text)
-    earlier = [e for e in ctx.history if normalize(e.patient) == key and normalize(e.doctor) != question]
+    earlier = [e for e in ctx.history if e.normalized[1] == key and e.normalized[0] != question]
     if not key or not earlier:
         return []
     statements = [(s, start) for s, start in sentences(reply) if _asserts(s)]

@@ -26,6 +26,7 @@ _HOMOGLYPHS = str.maketrans(
 )
 _LEET = str.maketrans("013457@$", "oieastas")
 _LEET_MARKS = frozenset("013457@$")
+_MARKED_WORD = re.compile(r"(?<!\S)[^\s013457@$]*[013457@$]\S*")  # a whole word holding a leet mark
 _INNER_SEPARATORS = re.compile(r"[^\w\s]|_")
 # Two or more single letters, each set apart by spaces or punctuation: 'a p p e n d i c i t i s', 'S.T.E.M.I', 'P E'.
 _SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z0-9](?![a-z0-9])(?:[^a-z0-9\n]{1,3}[a-z0-9](?![a-z0-9]))+")
@@ -33,12 +34,15 @@ _SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z0-9](?![a-z0-9])(?:[^a-z0-9\n]{1,3}
 
 def leak_fold(text: str) -> str:
     """Lowercase with diacritics, zero-width characters and homoglyphs folded away ('Аppéndi\u200bcitis')."""
-    text = unicodedata.normalize("NFKD", normalize_apostrophes(text))
+    text = normalize_apostrophes(text)
+    if text.isascii():  # no diacritics, zero-width characters or homoglyphs: only case to fold (most replies)
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     kept = (ch for ch in text if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
     return "".join(kept).lower().translate(_HOMOGLYPHS)
 
 
-@lru_cache(maxsize=65536)  # the same clauses come back all the time: facts said in their own words
+@lru_cache(maxsize=16384)  # the same clauses come back all the time: facts said in their own words
 def leak_forms(text: str) -> tuple[str, str, str, str]:
     """The spellings of `text` a diagnosis name is looked for in.
 
@@ -52,8 +56,11 @@ def leak_forms(text: str) -> tuple[str, str, str, str]:
     """
     folded = leak_fold(text)
     tokens = folded.split()
-    joined = _join(_unleet(token, 4) for token in tokens)
-    every_word = _join(_unleet(token, 1) for token in tokens)
+    if _LEET_MARKS.isdisjoint(folded):  # no digit, '@' or '$': no leetspeak to undo (most text)
+        joined = every_word = _join(tokens)
+    else:  # only the words holding one are looked at
+        joined = _join(_MARKED_WORD.sub(lambda word: _unleet(word.group(0), 4), folded).split())
+        every_word = _join(_MARKED_WORD.sub(lambda word: _unleet(word.group(0), 1), folded).split())
     runs = [re.sub(r"[^a-z0-9]", "", run.group(0)) for run in _SPELLED_OUT.finditer(folded)]
     # Spelled-out runs as written and with leetspeak undone: 'b19' in 'parvovirus B19' is not leetspeak.
     spelled = " ".join(runs + [run.translate(_LEET) for run in runs if not run.isalpha()])
@@ -61,8 +68,8 @@ def leak_forms(text: str) -> tuple[str, str, str, str]:
 
 
 def _join(tokens: Iterable[str]) -> str:
-    words = (_INNER_SEPARATORS.sub("", token) for token in tokens)
-    return " ".join(word for word in words if word)
+    # The separators are removed from all tokens at once (none is a space), then the emptied tokens dropped.
+    return " ".join(_INNER_SEPARATORS.sub("", " ".join(tokens)).split())
 
 
 def _unleet(word: str, min_length: int) -> str:

@@ -25,6 +25,7 @@ lookups go through per-scenario indexes, so a check costs what the reply says, n
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -43,7 +44,7 @@ from consultgym.agents.lexicon import (
 )
 from consultgym.agents.patient.offline import DENIALS, FILLERS, TOO_MANY, UNSURE
 from consultgym.records import GuardianIssue, IssueKind, Verdict
-from consultgym.scenarios.prepared import per_scenario
+from consultgym.scenarios.prepared import per_scenario, per_scenario_memo
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.text import (
     STOPWORDS,
@@ -288,11 +289,11 @@ class ClauseCheck:
     echoable: bool  # negated, or in a question: an echo of the doctor's words there is no claim
     mentioned: tuple[str, ...]  # diagnosis names it mentions
     leaking: tuple[str, ...]  # of those, the ones not excused as a relative's illness
-    verbatim: bool  # said in a fact's own words
-    keywords: tuple[str, ...]  # polarity keywords it holds, in the grounding's order
-    about_relatives: bool  # names a relative ('my father ...')
-    terms: tuple[str, ...]  # clinical terms and illnesses the facts do not support, unique, in reading order
-    amounts: tuple[str, ...]  # numbers (with their unit) the facts do not support, as an issue words them
+    verbatim: bool  # said in a fact's own words (then the fields below are left empty: nothing reads them)
+    keywords: tuple[str, ...] = ()  # polarity keywords it holds, in the grounding's order
+    about_relatives: bool = False  # names a relative ('my father ...')
+    terms: tuple[str, ...] = ()  # clinical terms and illnesses the facts do not support, unique, in reading order
+    amounts: tuple[str, ...] = ()  # numbers (with their unit) the facts do not support, as an issue words them
 
 
 @dataclass(frozen=True)
@@ -316,55 +317,51 @@ class ReplyCheck:
         ]
 
 
+REPLY_MEMO_SIZE = 2048
+CLAUSE_MEMO_SIZE = 4096
+
+
+@per_scenario_memo(REPLY_MEMO_SIZE)
 def reply_check(reply: str, scenario: Scenario) -> ReplyCheck:
     """The question-independent part of reviewing `reply` (kept per scenario and reply, bounded)."""
-    memo = _reply_memo(scenario)
-    check = memo.get(reply)
-    if check is None:
-        if len(memo) >= REPLY_MEMO_SIZE:
-            memo.clear()  # bounded: an LLM patient words every reply anew
-        check = memo[reply] = _check_reply(reply, scenario)
-    return check
-
-
-REPLY_MEMO_SIZE = 4096
-
-
-@per_scenario
-def _reply_memo(scenario: Scenario) -> dict[str, ReplyCheck]:
-    return {}
-
-
-def _check_reply(reply: str, scenario: Scenario) -> ReplyCheck:
-    ground, names = grounding(scenario), leak_names(scenario)
-    checks, named = [], set[str]()
+    checks = []
     for clause, start in clauses(reply):
-        negated = is_negated(clause)
-        forms = leak_forms(clause)
-        mentioned = tuple(name for name in names.names if mentions(forms, name, names))
-        named.update(mentioned)
-        checks.append(
-            ClauseCheck(
-                text=clause,
-                start=start,
-                negated=negated,
-                echoable=negated or _is_question(reply, start + len(clause)),
-                mentioned=mentioned,
-                leaking=tuple(name for name in mentioned if not is_family_history(clause, name, names)),
-                verbatim=stemmed(clause) in ground.statements,
-                keywords=_keywords_in(clause, ground),
-                about_relatives=any(contains_phrase(clause, relative) for relative in RELATIVES),
-                terms=tuple(
-                    term
-                    for term in dict.fromkeys(clinical_terms(clause) + illness_terms(clause))
-                    if not ground.supports(term)
-                ),
-                amounts=_unsupported_amounts(clause, ground),
-            )
-        )
-    forms = leak_forms(reply)
+        check = clause_check(clause, scenario)
+        echoable = check.negated or _is_question(reply, start + len(clause))
+        if (start, echoable) != (check.start, check.echoable):
+            check = dataclasses.replace(check, start=start, echoable=echoable)
+        checks.append(check)
+    named = {name for check in checks for name in check.mentioned}
+    names, forms = leak_names(scenario), leak_forms(reply)
     spelled = any(name not in named and mentions(forms, name, names) for name in names.names)
     return ReplyCheck(reply, tuple(checks), spelled)
+
+
+@per_scenario_memo(CLAUSE_MEMO_SIZE)
+def clause_check(clause: str, scenario: Scenario) -> ClauseCheck:
+    """What a clause holds, as the first clause of a reply that is no question (kept per scenario and clause: replies
+    said in the facts' own words vary in how they combine the facts' sentences more than in the sentences)."""
+    ground, names = grounding(scenario), leak_names(scenario)
+    negated = is_negated(clause)
+    mentioned = tuple(name for name in names.names if mentions(leak_forms(clause), name, names))
+    leaking = tuple(name for name in mentioned if not is_family_history(clause, name, names))
+    if stemmed(clause) in ground.statements:  # said in the facts' own words: only a leak is looked for (`review`)
+        return ClauseCheck(clause, 0, negated, negated, mentioned, leaking, verbatim=True)
+    return ClauseCheck(
+        text=clause,
+        start=0,
+        negated=negated,
+        echoable=negated,
+        mentioned=mentioned,
+        leaking=leaking,
+        verbatim=False,
+        keywords=_keywords_in(clause, ground),
+        about_relatives=any(contains_phrase(clause, relative) for relative in RELATIVES),
+        terms=tuple(
+            term for term in dict.fromkeys(clinical_terms(clause) + illness_terms(clause)) if not ground.supports(term)
+        ),
+        amounts=_unsupported_amounts(clause, ground),
+    )
 
 
 def _keywords_in(clause: str, ground: Grounding) -> tuple[str, ...]:

@@ -21,6 +21,8 @@ Example:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from consultgym.agents.judge.diseases import other_diseases
 from consultgym.scenarios.schema import Diagnosis
@@ -54,14 +56,30 @@ def is_correct(diagnosis: Diagnosis, given: str | None) -> bool:
     if is_negated(text) or DISMISSALS.search(text):
         return False
     words = content_words(text)
+    accepted = _accepted(tuple(names))
+    if not any(core and core <= words for core in accepted.cores):
+        return False
+    if len(words - QUALIFIERS) > accepted.longest + LENGTH_MARGIN:
+        return False
+    return not other_diseases(text, accepted.stems, [core for core in accepted.cores if core])
+
+
+class _Accepted(NamedTuple):
+    """What an answer is compared with, per accepted name: its core words and its stems."""
+
+    cores: tuple[frozenset[str], ...]
+    stems: tuple[frozenset[str], ...]
+    longest: int  # the most content words of a name, qualifiers aside
+
+
+@lru_cache(maxsize=4096)  # every episode's diagnosis is matched against the same few names
+def _accepted(names: tuple[str, ...]) -> _Accepted:
     name_words = [content_words(name) for name in names]
-    if not any(_core(n) and _core(n) <= words for n in name_words):
-        return False
-    if len(words - QUALIFIERS) > max(len(n - QUALIFIERS) for n in name_words) + LENGTH_MARGIN:
-        return False
-    name_stems = [frozenset(stems(name)) for name in names]
-    cores = [frozenset(_core(n)) for n in name_words if _core(n)]
-    return not other_diseases(text, name_stems, cores)
+    return _Accepted(
+        tuple(frozenset(_core(n)) for n in name_words),
+        tuple(frozenset(stems(name)) for name in names),
+        max(len(n - QUALIFIERS) for n in name_words),
+    )
 
 
 def _core(name_words: set[str]) -> set[str]:

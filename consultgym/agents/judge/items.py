@@ -24,11 +24,9 @@ could not be anchored, so the choice is the one a scan of every item makes.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
 
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
@@ -36,6 +34,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION, UnitWords
+from consultgym.scenarios.wordbits import scenario_mask
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -52,8 +51,9 @@ class ItemProfile:
     facts: frozenset[str]
     topics: frozenset[str]
     phrases: tuple[str, ...]  # stemmed, space-padded keyword phrases of the item and its history facts
-    vocabulary: frozenset[str]
+    vocabulary: int  # its words (below) and its facts' words, as bits of the scenario's vocabulary
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
+    wording_bits: int
     findings_only: bool  # every fact it links is an exam or lab finding
 
 
@@ -76,8 +76,9 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
                 frozenset(item.facts),
                 frozenset(topics),
                 tuple(stemmed(p) for p in phrases),
-                frozenset(vocabulary),
+                scenario_mask(scenario, vocabulary),
                 frozenset(own),
+                scenario_mask(scenario, own),
                 bool(facts) and not history,
             )
         )
@@ -86,56 +87,81 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
 
 @dataclass(frozen=True)
 class ItemIndex:
-    """Which items a unit can reach, by what it holds (positions into `item_profiles`)."""
+    """Which items a unit can reach, by what it holds: positions into `item_profiles`, or sets of them as bits.
+
+    The items a question can cover (not finding-only) are found as bits, so that the items a question reaches by its
+    facts, topics, phrases and words are one integer, read in rubric order.
+    """
 
     by_fact: dict[str, tuple[int, ...]]  # every item linking the fact, finding-only items included (requests)
-    by_topic: dict[str, tuple[int, ...]]  # the rest below: items a question can cover (not finding-only)
+    asked_by_fact: dict[str, int]  # the rest: items a question can cover (not finding-only), as bits of positions
+    by_topic: dict[str, int]
     by_first_stem: dict[str, tuple[tuple[int, str], ...]]  # first stem of a keyword phrase -> (item, ' phrase ')
-    by_word: dict[str, tuple[int, ...]]  # a word of the item's own wording -> items
-
-
-T = TypeVar("T")
+    by_word: dict[str, int]  # a word of the item's own wording -> items
 
 
 @per_scenario
 def item_index(scenario: Scenario) -> ItemIndex:
     by_fact: dict[str, list[int]] = {}
-    by_topic: dict[str, list[int]] = {}
+    asked_by_fact: dict[str, int] = {}
+    by_topic: dict[str, int] = {}
     by_first_stem: dict[str, list[tuple[int, str]]] = {}
-    by_word: dict[str, list[int]] = {}
+    by_word: dict[str, int] = {}
     for profile in item_profiles(scenario):
+        bit = 1 << profile.position
         for fact_id in sorted(profile.facts):
             by_fact.setdefault(fact_id, []).append(profile.position)
         if profile.findings_only:
             continue
-        for topic in sorted(profile.topics):
-            by_topic.setdefault(topic, []).append(profile.position)
+        for fact_id in profile.facts:
+            asked_by_fact[fact_id] = asked_by_fact.get(fact_id, 0) | bit
+        for topic in profile.topics:
+            by_topic[topic] = by_topic.get(topic, 0) | bit
         for phrase in profile.phrases:
             words = phrase.split()
             if words:  # an empty phrase matches no question that has words (and one without words is never precise)
                 by_first_stem.setdefault(words[0], []).append((profile.position, phrase))
-        for word in sorted(profile.wording):
-            by_word.setdefault(word, []).append(profile.position)
-    return ItemIndex(_frozen(by_fact), _frozen(by_topic), _frozen(by_first_stem), _frozen(by_word))
-
-
-def _frozen(table: dict[str, list[T]]) -> dict[str, tuple[T, ...]]:
-    return {key: tuple(values) for key, values in table.items()}
+        for word in profile.wording:
+            by_word[word] = by_word.get(word, 0) | bit
+    return ItemIndex(
+        {fact_id: tuple(items) for fact_id, items in by_fact.items()},
+        asked_by_fact,
+        by_topic,
+        {first: tuple(entries) for first, entries in by_first_stem.items()},
+        by_word,
+    )
 
 
 def _reachable(scenario: Scenario, words: UnitWords, facts: Iterable[str], padded: str) -> list[ItemProfile]:
     """The items a question can anchor (see `_anchor`), in rubric order."""
     index, profiles = item_index(scenario), item_profiles(scenario)
-    found: set[int] = set()
+    found = _at_least((index.by_word.get(word, 0) for word in words.words), RESTATEMENT_WORDS)
     for fact_id in facts:
-        found.update(p for p in index.by_fact.get(fact_id, ()) if not profiles[p].findings_only)
+        found |= index.asked_by_fact.get(fact_id, 0)
     for topic in words.topics:
-        found.update(index.by_topic.get(topic, ()))
+        found |= index.by_topic.get(topic, 0)
     for first in set(padded.split()):
-        found.update(p for p, phrase in index.by_first_stem.get(first, ()) if phrase in padded)
-    repeats = Counter(p for word in words.words for p in index.by_word.get(word, ()))
-    found.update(p for p, count in repeats.items() if count >= RESTATEMENT_WORDS)
-    return [profiles[p] for p in sorted(found)]
+        for position, phrase in index.by_first_stem.get(first, ()):
+            if phrase in padded:
+                found |= 1 << position
+    return [profiles[position] for position in _positions(found)]
+
+
+def _at_least(masks: Iterable[int], count: int) -> int:
+    """The bits set in at least `count` of `masks`."""
+    reached = [-1] + [0] * count  # reached[k]: the bits set in at least k of the masks so far (-1: every bit)
+    for mask in masks:
+        for k in range(count, 0, -1):
+            reached[k] |= reached[k - 1] & mask
+    return reached[count]
+
+
+def _positions(bits: int) -> Iterator[int]:
+    """The positions of the set bits, lowest first."""
+    while bits:
+        lowest = bits & -bits
+        yield lowest.bit_length() - 1
+        bits ^= lowest
 
 
 def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
@@ -146,7 +172,7 @@ def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
         return _item_for_findings(scenario, match)
     memo = _item_memo(scenario)
     if match.text not in memo:
-        if len(memo) >= 4096:
+        if len(memo) >= 1024:
             memo.clear()
         memo[match.text] = _item_for_question(scenario, match)
     return memo[match.text]
@@ -158,38 +184,39 @@ def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
 
 
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
-    assert match.words is not None
-    words, anchored_facts = match.words, {m.fact.id: m.explained for m in match.candidates}
+    if match.words is None or match.bits is None or not match.words.words:
+        return None  # a question without words explains no item's words
+    words, bits, anchored_facts = match.words, match.bits, match.explained_by_fact
     padded = stemmed(match.text)
+    total = len(words.words)
     best: tuple[float, int, int, int, int, int] | None = None
     chosen = None
     # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
     for profile in _reachable(scenario, words, anchored_facts, padded):
-        explained = set(words.words & profile.vocabulary)
+        explained = bits.words & profile.vocabulary  # all it explains are the unit's words
         for topic in words.topics & profile.topics:
-            explained |= words.topic_words[topic]
+            explained |= bits.topic_words[topic]
         for fact_id in profile.facts & anchored_facts.keys():
             explained |= anchored_facts[fact_id]
-        share = len(explained) / len(words.words) if words.words else 0.0  # all it explains are the unit's words
+        share = explained.bit_count() / total
         if share < PRECISION:
             continue
-        anchor = _anchor(profile, anchored_facts, words.topics, padded, explained)
+        own = (explained & profile.wording_bits).bit_count()
+        anchor = _anchor(profile, anchored_facts, words.topics, padded, own)
         if not anchor:
             continue
-        own = len(explained & profile.wording)
-        key = (share, anchor, own, own - len(profile.wording), len(explained), -profile.position)
+        key = (share, anchor, own, own - len(profile.wording), explained.bit_count(), -profile.position)
         if best is None or key > best:
             best, chosen = key, profile.item
     return chosen
 
 
-def _anchor(
-    profile: ItemProfile, facts: dict[str, frozenset[str]], topics: frozenset[str], padded: str, explained: set[str]
-) -> int:
-    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording; 0: neither."""
+def _anchor(profile: ItemProfile, facts: dict[str, int], topics: frozenset[str], padded: str, own: int) -> int:
+    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
+    of its words the question holds); 0: neither."""
     if profile.facts & facts.keys() or topics & profile.topics or any(p in padded for p in profile.phrases):
         return 2
-    return int(len(explained & profile.wording) >= RESTATEMENT_WORDS)  # it restates the item's own wording
+    return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
 
 
 def _item_for_findings(scenario: Scenario, match: UnitMatch) -> RubricItem | None:

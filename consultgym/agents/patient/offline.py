@@ -105,20 +105,20 @@ def answer_turn(ctx: PatientContext, limit: int = DEFAULT_QUESTIONS_PER_TURN) ->
     said: set[str] = set()
     answers = []
     for match in matches:
-        facts = _pick(match, said, ctx.revealed)
+        facts = _pick(ctx.scenario, match, said, ctx.revealed)
         said.update(fact.id for fact in facts)
         answers.append(Answer(match, facts))
     return answers, False
 
 
-def _pick(match: UnitMatch, said: set[str], earlier: frozenset[str]) -> tuple[Fact, ...]:
+def _pick(scenario: Scenario, match: UnitMatch, said: set[str], earlier: frozenset[str]) -> tuple[Fact, ...]:
     if match.focus is not Focus.focused:
         return ()
     if match.kind != "ask":
         return tuple(fact for fact in match.facts if fact.id not in said)
-    pool = [m for m in match.candidates if m.fact.id not in said]
-    fresh: list[FactMatch] = [m for m in pool if m.fact.id not in earlier]
-    return in_order(best_facts(fresh or pool))
+    pool = [m for m in match.candidates if m.fact_id not in said]
+    fresh: list[FactMatch] = [m for m in pool if m.fact_id not in earlier]
+    return in_order(scenario, best_facts(fresh or pool))
 
 
 def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> tuple[str, list[str]]:
