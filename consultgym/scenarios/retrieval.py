@@ -78,8 +78,8 @@ class FactMatch(NamedTuple):
     """A fact a question anchors: the question's words the fact explains, and those its keyword phrases explain, as
     bits of the question's words (`consultgym.scenarios.wordbits`); the topics that reached it, as topic bits.
 
-    (A tuple of a string and integers: a question in a large case anchors dozens of facts, memoised matches keep them,
-    and such a tuple is the cheapest record to make and one the garbage collector stops tracking.)
+    (A named tuple of a string and integers: a question in a large case anchors dozens of facts, and a tuple is the
+    cheapest record to make; memoised matches keep them as plain tuples, see `UnitMatch.anchored`.)
     """
 
     fact_id: str
@@ -135,7 +135,7 @@ class UnitMatch:
     @property
     def explained_by_fact(self) -> dict[str, int]:
         """For each fact a question anchors, the bits of its words the fact explains."""
-        return {fact_id: explained for fact_id, explained, *_ in self.anchored}
+        return {fact_id: explained for fact_id, explained, _, _, _ in self.anchored}
 
     @property
     def shotgun(self) -> bool:

@@ -194,10 +194,11 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
     # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
     for profile in _reachable(scenario, words, anchored_facts, padded):
         explained = bits.words & profile.vocabulary  # all it explains are the unit's words
-        for topic in words.topics & profile.topics:
-            explained |= bits.topic_words[topic]
-        for fact_id in profile.facts & anchored_facts.keys():
-            explained |= anchored_facts[fact_id]
+        for topic in words.topics:
+            if topic in profile.topics:
+                explained |= bits.topic_words[topic]
+        for fact_id in profile.facts:  # (loops, not set intersections: nothing is allocated per item)
+            explained |= anchored_facts.get(fact_id, 0)
         share = explained.bit_count() / total
         if share < PRECISION:
             continue
@@ -214,7 +215,8 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
 def _anchor(profile: ItemProfile, facts: dict[str, int], topics: frozenset[str], padded: str, own: int) -> int:
     """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
     of its words the question holds); 0: neither."""
-    if profile.facts & facts.keys() or topics & profile.topics or any(p in padded for p in profile.phrases):
+    reached = not profile.facts.isdisjoint(facts) or not topics.isdisjoint(profile.topics)
+    if reached or any(phrase in padded for phrase in profile.phrases):
         return 2
     return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
 
