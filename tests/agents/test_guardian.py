@@ -161,3 +161,17 @@ def test_a_clause_met_again_is_placed_where_this_reply_has_it(chest_scenario):
     assert (first.text, first.start, first.echoable) == ("It hurts a lot", 0, False)
     assert (again.text, again.start, again.echoable) == ("It hurts a lot", 4, True)
     assert reply_check("It hurts a lot.", chest_scenario).clauses[0] == first
+
+
+def test_a_reply_in_the_facts_own_words_is_faithful_and_nothing_else_is(chest_scenario):
+    # `review` stops at a faithful reply: every clause verbatim, no diagnosis named, none spelled across clauses.
+    verbatim = "It started about 2 hours ago while I was sitting watching TV. I've been sweating buckets."
+    assert reply_check(verbatim, chest_scenario).faithful
+    assert OfflineGuardian().verdict(verbatim, chest_scenario).ok
+    for reply in (
+        "It started about 2 hours ago. I also have a rash.",  # a clause no fact says
+        "I've been sweating buckets. My doctor said it is a heart attack.",  # names the diagnosis
+        "S.T.E.M.I.",  # spelled across clauses
+    ):
+        assert not reply_check(reply, chest_scenario).faithful, reply
+        assert not OfflineGuardian().verdict(reply, chest_scenario).ok, reply

@@ -261,8 +261,10 @@ NOTHING_ASKED = Asked()
 
 def review(reply: str, scenario: Scenario, question: str = "") -> list[GuardianIssue]:
     """Every issue in a reply to the doctor's `question`, in reading order."""
-    check, ground = reply_check(reply, scenario), grounding(scenario)
-    asked = Asked(question, scenario)
+    check = reply_check(reply, scenario)
+    if check.faithful:
+        return []
+    ground, asked = grounding(scenario), Asked(question, scenario)
     issues: list[GuardianIssue] = []
     for clause in check.clauses:
         echo = asked if clause.echoable else NOTHING_ASKED
@@ -307,6 +309,12 @@ class ReplyCheck:
     @property
     def echoable(self) -> bool:
         return any(clause.echoable for clause in self.clauses)
+
+    @cached_property
+    def faithful(self) -> bool:
+        """Every clause said in the facts' own words, and no diagnosis named: no issue, whatever the question (the
+        offline patient's replies; `review` then looks no further)."""
+        return not self.spelled_across and all(clause.verbatim and not clause.leaking for clause in self.clauses)
 
     def spread_leak(self) -> list[GuardianIssue]:
         if not self.spelled_across:
