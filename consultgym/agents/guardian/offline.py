@@ -312,8 +312,7 @@ class ReplyCheck:
 
     @cached_property
     def faithful(self) -> bool:
-        """Every clause said in the facts' own words, and no diagnosis named: no issue, whatever the question (the
-        offline patient's replies; `review` then looks no further)."""
+        """Every clause in the facts' own words, no diagnosis named: no issue, whatever the question was."""
         return not self.spelled_across and all(clause.verbatim and not clause.leaking for clause in self.clauses)
 
     def spread_leak(self) -> list[GuardianIssue]:
@@ -325,11 +324,7 @@ class ReplyCheck:
         ]
 
 
-REPLY_MEMO_SIZE = 2048
-CLAUSE_MEMO_SIZE = 4096
-
-
-@per_scenario_memo(REPLY_MEMO_SIZE)
+@per_scenario_memo(2048)  # replies per scenario
 def reply_check(reply: str, scenario: Scenario) -> ReplyCheck:
     """The question-independent part of reviewing `reply` (kept per scenario and reply, bounded)."""
     checks = []
@@ -345,7 +340,7 @@ def reply_check(reply: str, scenario: Scenario) -> ReplyCheck:
     return ReplyCheck(reply, tuple(checks), spelled)
 
 
-@per_scenario_memo(CLAUSE_MEMO_SIZE)
+@per_scenario_memo(4096)  # clauses per scenario
 def clause_check(clause: str, scenario: Scenario) -> ClauseCheck:
     """What a clause holds, as the first clause of a reply that is no question (kept per scenario and clause: replies
     said in the facts' own words vary in how they combine the facts' sentences more than in the sentences)."""
