@@ -24,10 +24,11 @@ a shotgun. A request naming nothing the case lists is unmatched: the patient rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from consultgym.actions import DoctorAction
@@ -78,8 +79,8 @@ class FactMatch(NamedTuple):
     """A fact a question anchors: the question's words the fact explains, and those its keyword phrases explain, as
     bits of the question's words (`consultgym.scenarios.wordbits`); the topics that reached it, as topic bits.
 
-    (A named tuple of a string and integers: a question in a large case anchors dozens of facts, and a tuple is the
-    cheapest record to make; memoised matches keep them as plain tuples, see `UnitMatch.anchored`.)
+    (A question in a large case anchors dozens of facts, so they are made and kept as plain tuples of these fields,
+    `FactRow`s (see `UnitMatch.anchored`); a `FactMatch` is the named view, made only where its fields are read.)
     """
 
     fact_id: str
@@ -88,17 +89,8 @@ class FactMatch(NamedTuple):
     by_topics: int
     position: int  # the fact's place among the scenario's history facts (`ScenarioIndex.profiles`): the order said
 
-    @property
-    def strength(self) -> tuple[int, int]:
-        """How well the fact matches: words explained, then words its keywords explain (more specific than topics)."""
-        return (self.explained.bit_count(), self.by_keyword.bit_count())
 
-    def plain(self) -> FactRow:
-        """The same fields in a plain tuple (see `UnitMatch.anchored`)."""
-        return (self.fact_id, self.explained, self.by_keyword, self.by_topics, self.position)
-
-
-FactRow = tuple[str, int, int, int, int]
+FactRow = tuple[str, int, int, int, int]  # a `FactMatch`'s fields in a plain tuple (see `UnitMatch.anchored`)
 
 
 @dataclass(frozen=True)
@@ -132,10 +124,9 @@ class UnitMatch:
         """Every fact a question anchors, best first (empty for requests)."""
         return tuple(map(FactMatch._make, self.anchored))
 
-    @property
-    def explained_by_fact(self) -> dict[str, int]:
-        """For each fact a question anchors, the bits of its words the fact explains."""
-        return {fact_id: explained for fact_id, explained, _, _, _ in self.anchored}
+    def unsaid(self, said: Set[str]) -> list[FactRow]:
+        """The anchored facts not in `said`, best first."""
+        return [row for row in self.anchored if row[0] not in said]  # row[0]: the fact id
 
     @property
     def shotgun(self) -> bool:
@@ -163,6 +154,8 @@ class ScenarioIndex:
     """Lookup tables for one scenario, built once (scenarios are frozen)."""
 
     profiles: tuple[FactProfile, ...]
+    fact_ids: tuple[str, ...]  # the profiles' fact ids and vocabularies, by position: read for every anchored fact
+    vocabularies: tuple[int, ...]
     by_topic: dict[str, tuple[int, ...]]
     by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]  # -> (profile, ' phrase ', bits of its stems)
     names: dict[FactCategory, dict[str, tuple[Fact, ...]]]  # category -> name key -> facts requested by it
@@ -207,6 +200,8 @@ def scenario_index(scenario: Scenario) -> ScenarioIndex:
             by_stem.setdefault(words[0], []).append((index, stemmed(phrase), scenario_mask(scenario, words)))
     return ScenarioIndex(
         tuple(profiles),
+        tuple(profile.fact.id for profile in profiles),
+        tuple(profile.vocabulary for profile in profiles),
         {topic: tuple(ids) for topic, ids in by_topic.items()},
         {first: tuple(entries) for first, entries in by_stem.items()},
         {category: _requested_names(scenario, category) for category in (FactCategory.exam, FactCategory.lab)},
@@ -235,61 +230,73 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     if words.too_long or words.too_many_topics:
         return UnitMatch("ask", question, Focus.shotgun, words=words)
     bits = unit_bits(scenario, words)
-    candidates = asked_dimension(anchored_facts(scenario, question, words, bits), words)
-    if not candidates:
+    anchored = asked_dimension(anchored_facts(scenario, question, words, bits), words)
+    if not anchored:
         return UnitMatch("ask", question, Focus.unmatched, words=words, bits=bits)
-    chosen, anchored = best_facts(candidates), tuple(match.plain() for match in candidates)
-    if _explained(candidates) & ~_explained(chosen):  # words anchored that the chosen facts leave unexplained
+    chosen = best_facts(map(FactMatch._make, anchored))  # (views of the rows it reads, up to the chosen ones)
+    if _explained(anchored) & ~_explained(chosen):  # words anchored that the chosen facts leave unexplained
         return UnitMatch("ask", question, Focus.shotgun, anchored, words=words, bits=bits)
     return UnitMatch("ask", question, Focus.focused, anchored, facts_of(scenario, chosen), words, bits)
 
 
-def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: UnitBits) -> tuple[FactMatch, ...]:
-    """The facts a question anchors, each with the question's words it explains, best first."""
+def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: UnitBits) -> tuple[FactRow, ...]:
+    """The facts a question anchors, best first, as `FactMatch` fields in plain tuples (see `UnitMatch.anchored`)."""
     index = scenario_index(scenario)
     by_topic: dict[int, int] = {}  # fact -> bits of the question's words that asked a topic of the fact
     topics_hit: dict[int, int] = {}  # fact -> topic bits
-    by_keyword: dict[int, int] = {}  # fact -> bits of the words of its keyword phrases the question holds
     for topic in words.topics:
-        topic_words, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
-        for position in index.by_topic.get(topic, ()):
+        positions, topic_words, topic_bit = index.by_topic.get(topic, ()), bits.topic_words[topic], TOPIC_BITS[topic]
+        if not by_topic:  # the first topic (most questions ask one): the facts it reaches, all at once
+            by_topic, topics_hit = dict.fromkeys(positions, topic_words), dict.fromkeys(positions, topic_bit)
+            continue
+        for position in positions:
             by_topic[position] = by_topic.get(position, 0) | topic_words
             topics_hit[position] = topics_hit.get(position, 0) | topic_bit
+    by_keyword: dict[int, int] = {}  # fact -> bits of the words of its keyword phrases the question holds
     padded = stemmed(question)
     for first in set(padded.split()):
         for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
             if phrase in padded:
                 by_keyword[position] = by_keyword.get(position, 0) | phrase_words
-    asked = bits.words
+    asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     ranked = []
-    for position in by_topic.keys() | by_keyword.keys():
-        profile = index.profiles[position]
+    for position in by_topic.keys() | by_keyword.keys() if by_keyword else by_topic:
         keyword_words = by_keyword.get(position, 0) & asked
-        explained = (asked & profile.vocabulary) | keyword_words | by_topic.get(position, 0)
+        explained = (asked & vocabularies[position]) | keyword_words | by_topic.get(position, 0)
         if explained:
-            row = (profile.fact.id, explained, keyword_words, topics_hit.get(position, 0), position)
+            row = (fact_ids[position], explained, keyword_words, topics_hit.get(position, 0), position)
             ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
     ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
-    return tuple(FactMatch._make(entry[-1]) for entry in ranked)
+    return tuple(map(_row, ranked))
 
 
-def _explained(matches: Iterable[FactMatch]) -> int:
+_row = itemgetter(3)
+_by_topics = itemgetter(3)  # of a `FactRow`
+
+
+def _explained(matches: Iterable[FactRow]) -> int:
+    """The union of the words the matches explain."""
     explained = 0
-    for match in matches:
-        explained |= match.explained
+    for _, words, *_ in matches:
+        explained |= words
     return explained
 
 
-def asked_dimension(candidates: tuple[FactMatch, ...], words: UnitWords) -> tuple[FactMatch, ...]:
+def asked_dimension(anchored: tuple[FactRow, ...], words: UnitWords) -> tuple[FactRow, ...]:
     """When a question asks a dimension of the complaint ('When did the cough start?'), the facts about that
     dimension answer it; the other words name what it is about, not more questions. Without such a fact, all do."""
     dimensions = topic_mask(words.topics & HPI_DIMENSIONS)
-    focused = tuple(match for match in candidates if match.by_topics & dimensions)
-    return focused or candidates
+    if not dimensions:
+        return anchored
+    focused = tuple(row for row in anchored if _by_topics(row) & dimensions)
+    return focused or anchored
 
 
-def best_facts(candidates: Sequence[FactMatch], limit: int = MAX_FACTS_PER_QUESTION) -> list[FactMatch]:
-    """Up to `limit` facts: the best one, then each next that explains new words or is reached the same way."""
+def best_facts(candidates: Iterable[FactMatch], limit: int = MAX_FACTS_PER_QUESTION) -> list[FactMatch]:
+    """Up to `limit` facts: the best one, then each next that explains new words or is reached the same way.
+
+    Reads the candidates (best first) only until it has chosen `limit`.
+    """
     chosen: list[FactMatch] = []
     covered = 0
     for match in candidates:

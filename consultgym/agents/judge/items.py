@@ -4,8 +4,8 @@ The unit is first matched against the scenario's facts (`consultgym.scenarios.re
 the patient agree on what a unit is. Then:
 
 - A shotgun unit covers nothing, and neither does any unit of a turn that holds one.
-- A question covers the item it is *about*: the item is anchored (the question anchors one of the item's facts, asks
-  one of its topics, names one of its keywords, or repeats two words of its own wording: 'Do you take ramipril?')
+- A question covers the item it is *about*: the item is anchored (the question asks one of its topics or names one
+  of its keywords, its facts' included, or repeats two words of its own wording: 'Do you take ramipril?')
   and at least half of the question's words belong to the item (`consultgym.scenarios.units` precision: its
   wording, keywords, topics and its facts' words). Among such items the best is the one explaining the largest share,
   then one the question reaches rather than only repeats, then the most words of its own wording (ask, examples,
@@ -17,7 +17,7 @@ the patient agree on what a unit is. Then:
   facts, then the heaviest item, then the first).
 
 Only the items a unit can reach are weighed: a per-scenario inverted index (`ItemIndex`) finds those that share one of
-the unit's facts, topics, keyword phrases or two words of their wording, so a step costs what the question's words
+the unit's topics, keyword phrases or two words of their wording, so a step costs what the question's words
 reach, not what the rubric holds (ten times the items cost about the same per question). An item outside that set
 could not be anchored, so the choice is the one a scan of every item makes.
 """
@@ -90,22 +90,21 @@ class ItemIndex:
     """Which items a unit can reach, by what it holds: positions into `item_profiles`, or sets of them as bits.
 
     The items a question can cover (not finding-only) are found as bits, so that the items a question reaches by its
-    facts, topics, phrases and words are one integer, read in rubric order.
+    topics, phrases and words are one integer, read in rubric order.
     """
 
     by_fact: dict[str, tuple[int, ...]]  # every item linking the fact, finding-only items included (requests)
-    asked_by_fact: dict[str, int]  # the rest: items a question can cover (not finding-only), as bits of positions
     by_topic: dict[str, int]
-    by_first_stem: dict[str, tuple[tuple[int, str], ...]]  # first stem of a keyword phrase -> (item, ' phrase ')
+    by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]  # first stem of a keyword phrase -> (item,
+    # ' phrase ', bits of its stems)
     by_word: dict[str, int]  # a word of the item's own wording -> items
 
 
 @per_scenario
 def item_index(scenario: Scenario) -> ItemIndex:
     by_fact: dict[str, list[int]] = {}
-    asked_by_fact: dict[str, int] = {}
     by_topic: dict[str, int] = {}
-    by_first_stem: dict[str, list[tuple[int, str]]] = {}
+    by_first_stem: dict[str, list[tuple[int, str, int]]] = {}
     by_word: dict[str, int] = {}
     for profile in item_profiles(scenario):
         bit = 1 << profile.position
@@ -113,38 +112,37 @@ def item_index(scenario: Scenario) -> ItemIndex:
             by_fact.setdefault(fact_id, []).append(profile.position)
         if profile.findings_only:
             continue
-        for fact_id in profile.facts:
-            asked_by_fact[fact_id] = asked_by_fact.get(fact_id, 0) | bit
         for topic in profile.topics:
             by_topic[topic] = by_topic.get(topic, 0) | bit
         for phrase in profile.phrases:
             words = phrase.split()
             if words:  # an empty phrase matches no question that has words (and one without words is never precise)
-                by_first_stem.setdefault(words[0], []).append((profile.position, phrase))
+                entry = (profile.position, phrase, scenario_mask(scenario, words))
+                by_first_stem.setdefault(words[0], []).append(entry)
         for word in profile.wording:
             by_word[word] = by_word.get(word, 0) | bit
     return ItemIndex(
         {fact_id: tuple(items) for fact_id, items in by_fact.items()},
-        asked_by_fact,
         by_topic,
         {first: tuple(entries) for first, entries in by_first_stem.items()},
         by_word,
     )
 
 
-def _reachable(scenario: Scenario, words: UnitWords, facts: Iterable[str], padded: str) -> list[ItemProfile]:
-    """The items a question can anchor (see `_anchor`), in rubric order."""
+def _reachable(scenario: Scenario, words: UnitWords, padded: str) -> tuple[list[ItemProfile], dict[int, int]]:
+    """The items a question can anchor (see `_anchor`), in rubric order, and for each item whose keyword phrases the
+    question holds, the bits of those phrases' words."""
     index, profiles = item_index(scenario), item_profiles(scenario)
     found = _at_least((index.by_word.get(word, 0) for word in words.words), RESTATEMENT_WORDS)
-    for fact_id in facts:
-        found |= index.asked_by_fact.get(fact_id, 0)
     for topic in words.topics:
         found |= index.by_topic.get(topic, 0)
+    by_phrase: dict[int, int] = {}
     for first in set(padded.split()):
-        for position, phrase in index.by_first_stem.get(first, ()):
+        for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
             if phrase in padded:
+                by_phrase[position] = by_phrase.get(position, 0) | phrase_words
                 found |= 1 << position
-    return [profiles[position] for position in _positions(found)]
+    return [profiles[position] for position in _positions(found)], by_phrase
 
 
 def _at_least(masks: Iterable[int], count: int) -> int:
@@ -186,24 +184,25 @@ def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     if match.words is None or match.bits is None or not match.words.words:
         return None  # a question without words explains no item's words
-    words, bits, anchored_facts = match.words, match.bits, match.explained_by_fact
+    words, bits = match.words, match.bits
     padded = stemmed(match.text)
     total = len(words.words)
     best: tuple[float, int, int, int, int, int] | None = None
     chosen = None
     # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
-    for profile in _reachable(scenario, words, anchored_facts, padded):
-        explained = bits.words & profile.vocabulary  # all it explains are the unit's words
+    reachable, by_phrase = _reachable(scenario, words, padded)
+    for profile in reachable:
+        # All it explains are the unit's words: those of its vocabulary, of the topics it answers, of the keyword
+        # phrases the question holds (stopwords included: 'like this').
+        explained = bits.words & (profile.vocabulary | by_phrase.get(profile.position, 0))
         for topic in words.topics:
             if topic in profile.topics:
                 explained |= bits.topic_words[topic]
-        for fact_id in profile.facts:  # (loops, not set intersections: nothing is allocated per item)
-            explained |= anchored_facts.get(fact_id, 0)
         share = explained.bit_count() / total
         if share < PRECISION:
             continue
         own = (explained & profile.wording_bits).bit_count()
-        anchor = _anchor(profile, anchored_facts, words.topics, padded, own)
+        anchor = _anchor(profile, words.topics, profile.position in by_phrase, own)
         if not anchor:
             continue
         key = (share, anchor, own, own - len(profile.wording), explained.bit_count(), -profile.position)
@@ -212,11 +211,14 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
     return chosen
 
 
-def _anchor(profile: ItemProfile, facts: dict[str, int], topics: frozenset[str], padded: str, own: int) -> int:
+def _anchor(profile: ItemProfile, topics: frozenset[str], holds_phrase: bool, own: int) -> int:
     """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
-    of its words the question holds); 0: neither."""
-    reached = not profile.facts.isdisjoint(facts) or not topics.isdisjoint(profile.topics)
-    if reached or any(phrase in padded for phrase in profile.phrases):
+    of its words the question holds); 0: neither.
+
+    A question reaches one of the item's facts only through that fact's topics or keyword phrases, which are the
+    item's too (`item_profiles`), so asking the item's topics or holding its phrases (`holds_phrase`) covers it.
+    """
+    if holds_phrase or not topics.isdisjoint(profile.topics):
         return 2
     return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
 

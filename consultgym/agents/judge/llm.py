@@ -164,13 +164,17 @@ def _scored(
 ) -> Judgement:
     """Coverage, curve and reward from item results, with the offline judge's weights."""
     judgement = assemble(
-        scenario, items, len(doctor_turns), diagnosis, correct, offline.coverage_weight, offline.diagnosis_weight, judge
+        scenario,
+        items,
+        len(doctor_turns),
+        diagnosis,
+        correct,
+        offline.coverage_weight,
+        offline.diagnosis_weight,
+        judge,
+        tests=tests_ordered(doctor_turns),
     )
-    update = {
-        "diagnosis_offline_match": diagnosis_matches(scenario, diagnosis),
-        "error": error,
-        "tests_ordered": tests_ordered(doctor_turns),
-    }
+    update = {"diagnosis_offline_match": diagnosis_matches(scenario, diagnosis), "error": error}
     return judgement.model_copy(update=update)
 
 

@@ -74,23 +74,28 @@ def score(
         known: set[str] = set()
         per_turn = [items_covered_in_turn(scenario, turn, known, questions_per_turn) for turn in doctor_turns]
         turns = doctor_turns
-    covered: dict[str, tuple[int, str]] = {}
+    # Every item starts as its shared uncovered result; only the covered ones get a record of their own, so a case
+    # with hundreds of items costs what the consultation covered.
+    items = list(uncovered_results(scenario))
+    positions = item_positions(scenario)
     for index, found in enumerate(per_turn):
         for item_id, evidence in found:
-            covered[item_id] = (index, evidence)
-    items = [
-        ItemResult(
-            id=blank.id, covered=True, turn=covered[blank.id][0], evidence=covered[blank.id][1], weight=blank.weight
-        )
-        if blank.id in covered
-        else blank
-        for blank in uncovered_results(scenario)
-    ]
+            blank = items[positions[item_id]]
+            items[positions[item_id]] = ItemResult(
+                id=item_id, covered=True, turn=index, evidence=evidence, weight=blank.weight
+            )
     correct = diagnosis_matches(scenario, diagnosis)
-    judgement = assemble(
-        scenario, items, len(doctor_turns), diagnosis, correct, coverage_weight, diagnosis_weight, "offline"
+    return assemble(
+        scenario,
+        items,
+        len(doctor_turns),
+        diagnosis,
+        correct,
+        coverage_weight,
+        diagnosis_weight,
+        "offline",
+        tests=tests_ordered(turns),
     )
-    return judgement.model_copy(update={"tests_ordered": tests_ordered(turns)})
 
 
 def assemble(
@@ -102,14 +107,17 @@ def assemble(
     coverage_weight: float,
     diagnosis_weight: float,
     judge: str,
+    tests: list[str] | None = None,
 ) -> Judgement:
     """A judgement from per-item results: weighted coverage, the coverage curve over `n_turns`, and the reward.
 
-    Shared by every judge, so the arithmetic behind the number everyone quotes lives in one place.
+    Shared by every judge, so the arithmetic behind the number everyone quotes lives in one place. `tests` are the
+    consultation's ``EXAMINE:``/``TEST:`` requests in order (`tests_ordered`).
     """
     total = scenario.total_weight
-    curve = [round(gained / total, 6) for gained in _gained_by_turn(items, n_turns)]
-    coverage = round(sum(i.weight for i in items if i.covered) / total, 6)
+    covered = [item for item in items if item.covered]
+    curve = [round(gained / total, 6) for gained in _gained_by_turn(covered, n_turns)]
+    coverage = round(sum(item.weight for item in covered) / total, 6)
     return Judgement(
         items=items,
         coverage=coverage,
@@ -117,6 +125,7 @@ def assemble(
         diagnosis_given=diagnosis,
         diagnosis_expected=scenario.diagnosis.name,
         diagnosis_correct=correct,
+        tests_ordered=tests or [],
         reward=round(coverage_weight * coverage + diagnosis_weight * float(correct), 6),
         judge=judge,
     )
@@ -129,11 +138,17 @@ def uncovered_results(scenario: Scenario) -> tuple[ItemResult, ...]:
     return tuple(ItemResult(id=item.id, covered=False, weight=weights[item.id]) for item in scenario.must_ask)
 
 
-def _gained_by_turn(items: list[ItemResult], n_turns: int) -> list[float]:
-    """The weight covered by the end of each turn (one pass over the items, whatever the number of turns)."""
+@per_scenario
+def item_positions(scenario: Scenario) -> dict[str, int]:
+    """Each must-ask item's place in the rubric."""
+    return {item.id: position for position, item in enumerate(scenario.must_ask)}
+
+
+def _gained_by_turn(covered: list[ItemResult], n_turns: int) -> list[float]:
+    """The weight covered by the end of each turn, from the covered items (one pass, whatever the number of turns)."""
     new = [0.0] * n_turns
-    for item in items:
-        if item.covered and item.turn is not None and item.turn < n_turns:
+    for item in covered:
+        if item.turn is not None and item.turn < n_turns:
             new[item.turn] += item.weight
     return list(itertools.accumulate(new))
 

@@ -116,9 +116,8 @@ def _pick(scenario: Scenario, match: UnitMatch, said: set[str], earlier: frozens
         return ()
     if match.kind != "ask":
         return tuple(fact for fact in match.facts if fact.id not in said)
-    pool = [m for m in match.candidates if m.fact_id not in said]
-    fresh: list[FactMatch] = [m for m in pool if m.fact_id not in earlier]
-    return in_order(scenario, best_facts(fresh or pool))
+    fresh = match.unsaid(earlier | said) or match.unsaid(said)  # facts said in earlier turns give way to new ones
+    return in_order(scenario, best_facts(map(FactMatch._make, fresh)))
 
 
 def fact_only_reply(ctx: PatientContext, questions_per_turn: int = DEFAULT_QUESTIONS_PER_TURN) -> tuple[str, list[str]]:
