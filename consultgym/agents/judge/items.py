@@ -34,7 +34,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION, UnitWords
-from consultgym.scenarios.wordbits import scenario_mask
+from consultgym.scenarios.wordbits import TOPIC_BITS, scenario_mask, topic_mask
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -50,6 +50,7 @@ class ItemProfile:
     position: int
     facts: frozenset[str]
     topics: frozenset[str]
+    topic_bits: int  # the same topics as bits (`consultgym.scenarios.wordbits.TOPIC_BITS`)
     phrases: tuple[str, ...]  # stemmed, space-padded keyword phrases of the item and its history facts
     vocabulary: int  # its words (below) and its facts' words, as bits of the scenario's vocabulary
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
@@ -75,6 +76,7 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
                 position,
                 frozenset(item.facts),
                 frozenset(topics),
+                topic_mask(topics),
                 tuple(stemmed(p) for p in phrases),
                 scenario_mask(scenario, vocabulary),
                 frozenset(own),
@@ -129,10 +131,10 @@ def item_index(scenario: Scenario) -> ItemIndex:
     )
 
 
-def _reachable(scenario: Scenario, words: UnitWords, padded: str) -> tuple[list[ItemProfile], dict[int, int]]:
-    """The items a question can anchor (see `_anchor`), in rubric order, and for each item whose keyword phrases the
-    question holds, the bits of those phrases' words."""
-    index, profiles = item_index(scenario), item_profiles(scenario)
+def _reachable(scenario: Scenario, words: UnitWords, padded: str) -> tuple[int, dict[int, int]]:
+    """The items a question can anchor (see `_anchor`), as bits of their positions, and for each item whose keyword
+    phrases the question holds, the bits of those phrases' words."""
+    index = item_index(scenario)
     found = _at_least((index.by_word.get(word, 0) for word in words.words), RESTATEMENT_WORDS)
     for topic in words.topics:
         found |= index.by_topic.get(topic, 0)
@@ -142,7 +144,7 @@ def _reachable(scenario: Scenario, words: UnitWords, padded: str) -> tuple[list[
             if phrase in padded:
                 by_phrase[position] = by_phrase.get(position, 0) | phrase_words
                 found |= 1 << position
-    return [profiles[position] for position in _positions(found)], by_phrase
+    return found, by_phrase
 
 
 def _at_least(masks: Iterable[int], count: int) -> int:
@@ -184,41 +186,47 @@ def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     if match.words is None or match.bits is None or not match.words.words:
         return None  # a question without words explains no item's words
-    words, bits = match.words, match.bits
-    padded = stemmed(match.text)
+    words, asked = match.words, match.bits.words
     total = len(words.words)
-    best: tuple[float, int, int, int, int, int] | None = None
+    asked_topics = topic_mask(words.topics)
+    topic_words = [(TOPIC_BITS[topic], match.bits.topic_words[topic]) for topic in words.topics]
+    profiles = item_profiles(scenario)
+    best: tuple[int, int, int, int, int] | None = None
     chosen = None
     # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
-    reachable, by_phrase = _reachable(scenario, words, padded)
-    for profile in reachable:
-        # All it explains are the unit's words: those of its vocabulary, of the topics it answers, of the keyword
-        # phrases the question holds (stopwords included: 'like this').
-        explained = bits.words & (profile.vocabulary | by_phrase.get(profile.position, 0))
-        for topic in words.topics:
-            if topic in profile.topics:
-                explained |= bits.topic_words[topic]
-        share = explained.bit_count() / total
-        if share < PRECISION:
+    reachable, by_phrase = _reachable(scenario, words, stemmed(match.text))
+    for position in _positions(reachable):
+        profile = profiles[position]
+        # All it explains are the unit's words: those of its vocabulary, of the keyword phrases the question holds
+        # (stopwords included: 'like this'), of the topics it answers.
+        explained = asked & (profile.vocabulary | by_phrase.get(position, 0))
+        topics_asked = profile.topic_bits & asked_topics
+        if topics_asked:
+            for topic_bit, words_of_topic in topic_words:
+                if topics_asked & topic_bit:
+                    explained |= words_of_topic
+        count = explained.bit_count()
+        if count / total < PRECISION:
             continue
         own = (explained & profile.wording_bits).bit_count()
-        anchor = _anchor(profile, words.topics, profile.position in by_phrase, own)
+        anchor = _anchor(bool(topics_asked), position in by_phrase, own)
         if not anchor:
             continue
-        key = (share, anchor, own, own - len(profile.wording), explained.bit_count(), -profile.position)
+        # The share explained first: every item shares the question's word count, so its count orders the same.
+        key = (count, anchor, own, own - len(profile.wording), -position)
         if best is None or key > best:
             best, chosen = key, profile.item
     return chosen
 
 
-def _anchor(profile: ItemProfile, topics: frozenset[str], holds_phrase: bool, own: int) -> int:
+def _anchor(asks_topic: bool, holds_phrase: bool, own: int) -> int:
     """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
     of its words the question holds); 0: neither.
 
     A question reaches one of the item's facts only through that fact's topics or keyword phrases, which are the
-    item's too (`item_profiles`), so asking the item's topics or holding its phrases (`holds_phrase`) covers it.
+    item's too (`item_profiles`), so asking one of the item's topics or holding one of its phrases is enough.
     """
-    if holds_phrase or not topics.isdisjoint(profile.topics):
+    if asks_topic or holds_phrase:
         return 2
     return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
 
