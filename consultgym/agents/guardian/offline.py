@@ -303,17 +303,28 @@ class ReplyCheck:
     """The question-independent part of a review: its clauses and a name spelled across them."""
 
     reply: str
-    clauses: tuple[ClauseCheck, ...]
+    checks: tuple[ClauseCheck, ...]  # each clause as `clause_check` sees it: the first clause of a reply, no question
+    starts: tuple[int, ...]  # where each clause starts in the reply
     spelled_across: bool  # the whole reply spells a name no single clause holds ('S.T.E.M.I', 'a, b, c')
 
-    @property
-    def echoable(self) -> bool:
-        return any(clause.echoable for clause in self.clauses)
+    @cached_property
+    def clauses(self) -> tuple[ClauseCheck, ...]:
+        """The clauses placed where this reply has them: where each starts, and whether it sits in a question.
+
+        (Worked out only for a reply that is not `faithful`: nothing else reads the placement.)
+        """
+        placed = []
+        for check, start in zip(self.checks, self.starts, strict=True):
+            echoable = check.negated or _is_question(self.reply, start + len(check.text))
+            if (start, echoable) != (check.start, check.echoable):
+                check = dataclasses.replace(check, start=start, echoable=echoable)
+            placed.append(check)
+        return tuple(placed)
 
     @cached_property
     def faithful(self) -> bool:
         """Every clause in the facts' own words, no diagnosis named: no issue, whatever the question was."""
-        return not self.spelled_across and all(clause.verbatim and not clause.leaking for clause in self.clauses)
+        return not self.spelled_across and all(check.verbatim and not check.leaking for check in self.checks)
 
     def spread_leak(self) -> list[GuardianIssue]:
         if not self.spelled_across:
@@ -327,17 +338,12 @@ class ReplyCheck:
 @per_scenario_memo(2048)  # replies per scenario
 def reply_check(reply: str, scenario: Scenario) -> ReplyCheck:
     """The question-independent part of reviewing `reply` (kept per scenario and reply, bounded)."""
-    checks = []
-    for clause, start in clauses(reply):
-        check = clause_check(clause, scenario)
-        echoable = check.negated or _is_question(reply, start + len(clause))
-        if (start, echoable) != (check.start, check.echoable):
-            check = dataclasses.replace(check, start=start, echoable=echoable)
-        checks.append(check)
+    spans = clauses(reply)
+    checks = tuple(clause_check(clause, scenario) for clause, _ in spans)
     named = {name for check in checks for name in check.mentioned}
     names, forms = leak_names(scenario), leak_forms(reply)
     spelled = any(name not in named and mentions(forms, name, names) for name in names.names)
-    return ReplyCheck(reply, tuple(checks), spelled)
+    return ReplyCheck(reply, checks, tuple(start for _, start in spans), spelled)
 
 
 @per_scenario_memo(4096)  # clauses per scenario
