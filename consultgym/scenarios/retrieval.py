@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
-from operator import itemgetter
+from functools import lru_cache, reduce
+from operator import itemgetter, or_
 from typing import NamedTuple
 
 from consultgym.actions import DoctorAction
@@ -277,16 +277,14 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
     return tuple(map(_row, ranked))
 
 
-_row = itemgetter(3)
+_row = itemgetter(3)  # of a ranked entry
+_explained_words = itemgetter(1)  # of a `FactRow`
 _by_topics = itemgetter(3)  # of a `FactRow`
 
 
 def _explained(matches: Iterable[FactRow]) -> int:
     """The union of the words the matches explain."""
-    explained = 0
-    for _, words, *_ in matches:
-        explained |= words
-    return explained
+    return reduce(or_, map(_explained_words, matches), 0)
 
 
 def asked_dimension(anchored: tuple[FactRow, ...], words: UnitWords) -> tuple[FactRow, ...]:
