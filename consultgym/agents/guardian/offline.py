@@ -309,10 +309,7 @@ class ReplyCheck:
 
     @cached_property
     def clauses(self) -> tuple[ClauseCheck, ...]:
-        """The clauses placed where this reply has them: where each starts, and whether it sits in a question.
-
-        (Worked out only for a reply that is not `faithful`: nothing else reads the placement.)
-        """
+        """The clauses placed where this reply has them (start, in a question); read only if it is not `faithful`."""
         placed = []
         for check, start in zip(self.checks, self.starts, strict=True):
             echoable = check.negated or _is_question(self.reply, start + len(check.text))
