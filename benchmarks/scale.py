@@ -18,7 +18,8 @@ counted as the client's, and is reported beside it.
    Every episode is counted in the run file (none may be missing or errored).
 3. ``workers``: ``consultgym run --workers N`` (N processes, each its own loop and client) against a 0 ms server,
    client-CPU bound: episodes per wall-second at 1 and 2 workers (the best of 3 interleaved rounds), their CPU by
-   process (the parent and the workers) and the server's CPU per call and share of a core.
+   process (the parent and the workers) and the server's CPU per call and share of a core, and the most the cores
+   allow: the loopback server runs on the same cores, so 2 workers on 2 cores cannot reach twice 1 worker's rate.
 4. ``ray``: the runner's workload over Ray with 2 actors at concurrency 256.
 5. ``envs``: 200 LLM gym envs in one fresh process (each reset and stepped once): threads of the process and
    resident memory per env.
@@ -261,6 +262,14 @@ def report_workers(scale: int, rounds: int = 3) -> None:
             )
         ratio = best[2].measured.per_wall_second / best[1].measured.per_wall_second
         print(f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each)")
+        # The server shares the cores: with every process busy, the cores finish at most this many episodes a second.
+        two = best[2]
+        cpu_per_episode = two.measured.cpu_per + two.server_cpu_s / two.measured.count
+        ceiling = (os.cpu_count() or 1) / cpu_per_episode / best[1].measured.per_wall_second
+        print(
+            f"   the {os.cpu_count()} cores allow at most x{ceiling:.2f} (every process's CPU per episode at "
+            "--workers 2, the server's included, on every core)"
+        )
 
 
 def report_ray(scale: int) -> None:
