@@ -136,7 +136,7 @@ class Judgement(_Record):
         form, at a tenth of the serializer's cost per item; the session builds this at every episode's end.
         """
         data = self.model_dump(mode="json", exclude={"items"})
-        return {"items": list(map(dict, map(vars, self.items))), **data}
+        return {"items": list(map(dict.copy, map(vars, self.items))), **data}
 
 
 class Turn(_Record):

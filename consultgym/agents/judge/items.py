@@ -18,8 +18,8 @@ the patient agree on what a unit is. Then:
 
 Only the items a unit can reach are weighed: a per-scenario inverted index (`ItemIndex`) finds those that share one of
 the unit's topics, keyword phrases or two words of their wording, so a step costs what the question's words
-reach, not what the rubric holds (ten times the items cost about the same per question). An item outside that set
-could not be anchored, so the choice is the one a scan of every item makes.
+reach, not what the rubric holds. An item outside that set could not be anchored, so the choice is the one a scan of
+every item makes (`tests/agents/test_judge_items.py` compares them).
 """
 
 from __future__ import annotations
@@ -97,8 +97,8 @@ class ItemIndex:
 
     by_fact: dict[str, tuple[int, ...]]  # every item linking the fact, finding-only items included (requests)
     by_topic: dict[str, int]
-    by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]  # first stem of a keyword phrase -> (item,
-    # ' phrase ', bits of its stems)
+    # The first stem of a keyword phrase -> (item, ' phrase ', the bits of the phrase's stems).
+    by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]
     by_word: dict[str, int]  # a word of the item's own wording -> items
 
 
