@@ -24,12 +24,13 @@ a shotgun. A request naming nothing the case lists is unmatched: the patient rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache, reduce
+from itertools import chain
 from operator import itemgetter, or_
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from consultgym.actions import DoctorAction
 from consultgym.scenarios.prepared import per_scenario
@@ -79,8 +80,9 @@ class FactMatch(NamedTuple):
     """A fact a question anchors: the question's words the fact explains, and those its keyword phrases explain, as
     bits of the question's words (`consultgym.scenarios.wordbits`); the topics that reached it, as topic bits.
 
-    (A question in a large case anchors dozens of facts, so they are made and kept as plain tuples of these fields,
-    `FactRow`s (see `UnitMatch.anchored`); a `FactMatch` is the named view, made only where its fields are read.)
+    (A question in a large case anchors dozens of facts, so they are made as plain tuples of these fields, `FactRow`s,
+    and kept in one flat tuple (`UnitMatch.anchored_fields`); a `FactMatch` is the named view, made only where its
+    fields are read.)
     """
 
     fact_id: str
@@ -101,8 +103,8 @@ class UnitMatch:
         kind: 'ask', 'examine' or 'test'.
         text: the unit as written.
         focus: focused, unmatched or shotgun.
-        anchored: every fact a question anchors, best first, as `FactMatch` fields (empty for requests); read them as
-            `candidates`.
+        anchored_fields: the `FactMatch` fields of every fact a question anchors, best first, one fact after another
+            in one flat tuple (empty for requests); read them as `anchored` rows or `candidates`.
         facts: the facts it reveals when asked on its own: at most two for a question, every named finding for a
             request; empty unless focused.
         words: the words precision is measured over (questions: `UnitWords.words`).
@@ -112,12 +114,19 @@ class UnitMatch:
     kind: str
     text: str
     focus: Focus
-    # Plain tuples, not `FactMatch`es: the garbage collector stops tracking a plain tuple of strings and integers (never
-    # a named tuple), and the memoised matches of a large case hold hundreds of thousands of them.
-    anchored: tuple[FactRow, ...] = ()
+    # One flat tuple of strings and integers, not a tuple per fact: a memoised match of a large case holds dozens of
+    # anchored facts, and each tuple kept is one more allocation towards the next garbage collection (one that the
+    # collector then walks until it sees the tuple holds no container).
+    anchored_fields: tuple[str | int, ...] = ()
     facts: tuple[Fact, ...] = ()
     words: UnitWords | None = None
     bits: UnitBits | None = None
+
+    @property
+    def anchored(self) -> Iterator[FactRow]:
+        """Every fact a question anchors, best first, as a `FactRow` (none for requests)."""
+        fields = iter(self.anchored_fields)
+        return cast(Iterator[FactRow], zip(fields, fields, fields, fields, fields, strict=True))
 
     @property
     def candidates(self) -> tuple[FactMatch, ...]:
@@ -234,9 +243,10 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
     if not anchored:
         return UnitMatch("ask", question, Focus.unmatched, words=words, bits=bits)
     chosen = best_facts(map(FactMatch._make, anchored))  # (views of the rows it reads, up to the chosen ones)
+    fields: tuple[str | int, ...] = tuple(chain.from_iterable(anchored))
     if _explained(anchored) & ~_explained(chosen):  # words anchored that the chosen facts leave unexplained
-        return UnitMatch("ask", question, Focus.shotgun, anchored, words=words, bits=bits)
-    return UnitMatch("ask", question, Focus.focused, anchored, facts_of(scenario, chosen), words, bits)
+        return UnitMatch("ask", question, Focus.shotgun, fields, words=words, bits=bits)
+    return UnitMatch("ask", question, Focus.focused, fields, facts_of(scenario, chosen), words, bits)
 
 
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: UnitBits) -> tuple[FactRow, ...]:
