@@ -104,7 +104,7 @@ class UnitMatch:
         text: the unit as written.
         focus: focused, unmatched or shotgun.
         anchored_fields: the `FactMatch` fields of every fact a question anchors, best first, one fact after another
-            in one flat tuple (empty for requests); read them as `anchored` rows or `candidates`.
+            in one flat tuple (empty for requests); read them as `anchored` rows.
         facts: the facts it reveals when asked on its own: at most two for a question, every named finding for a
             request; empty unless focused.
         words: the words precision is measured over (questions: `UnitWords.words`).
@@ -127,11 +127,6 @@ class UnitMatch:
         """Every fact a question anchors, best first, as a `FactRow` (none for requests)."""
         fields = iter(self.anchored_fields)
         return cast(Iterator[FactRow], zip(fields, fields, fields, fields, fields, strict=True))
-
-    @property
-    def candidates(self) -> tuple[FactMatch, ...]:
-        """Every fact a question anchors, best first (empty for requests)."""
-        return tuple(map(FactMatch._make, self.anchored))
 
     def unsaid(self, said: Set[str]) -> list[FactRow]:
         """The anchored facts not in `said`, best first."""

@@ -80,10 +80,8 @@ def score(
     positions = item_positions(scenario)
     for index, found in enumerate(per_turn):
         for item_id, evidence in found:
-            blank = items[positions[item_id]]
-            items[positions[item_id]] = ItemResult(
-                id=item_id, covered=True, turn=index, evidence=evidence, weight=blank.weight
-            )
+            at = positions[item_id]
+            items[at] = ItemResult(id=item_id, covered=True, turn=index, evidence=evidence, weight=items[at].weight)
     correct = diagnosis_matches(scenario, diagnosis)
     return assemble(
         scenario,
