@@ -9,7 +9,9 @@ pure-Python workload measured in the same process (`harness.calibration`), so it
 - ``current``: this checkout, on the library as shipped and on the library inflated `--inflate` times: every
   scenario gets the facts and rubric items of the next N-1 scenarios too (renamed, so the case is N times as large
   while the questions stay the same). A step whose cost follows the words of the question, not the size of the case,
-  costs about the same on both.
+  costs about the same on both, but for what the answer holds: the added facts are the same kinds as the case's own
+  (ten onsets, ten blood counts), so a question reaches about ten times the facts and items and the patient says more
+  (each line gives the facts said a step and their characters, counted outside the timed steps).
 - ``--baseline DIR``: the same measurement over another checkout of consultgym (e.g. an old commit extracted with
   ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
   current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
@@ -133,7 +135,7 @@ def measure(
         env.reset(seed=index, options={"scenario": scenario_id})
         env.step(question(rng, repeat))
     done = step_cpu = judge_cpu = 0.0
-    episodes = 0
+    episodes = revealed = reply_chars = 0
     while done < steps:
         env.reset(seed=episodes, options={"scenario": ids[episodes % len(ids)]})
         started = time.process_time()
@@ -146,6 +148,9 @@ def measure(
         judge_cpu += ended - middle
         done += turns + 1
         episodes += 1
+        # What the patient said (counted outside the timed steps): a larger case can also mean longer answers.
+        revealed += sum(len(turn.facts_revealed) for turn in env.session.turns)
+        reply_chars += sum(len(turn.reply) for turn in env.session.turns)
     facts = statistics.mean(len(s.facts) for s in library)
     items = statistics.mean(len(s.must_ask) for s in library)
     return {
@@ -156,6 +161,8 @@ def measure(
         "unit_s": calibration(),
         "facts": facts,
         "items": items,
+        "revealed_per_step": revealed / done,
+        "reply_chars_per_step": reply_chars / done,
     }
 
 
@@ -182,9 +189,13 @@ def describe(name: str, runs: list[dict[str, Any]]) -> None:
     units = statistics.median(r["cpu_s"] / r["steps"] / r["unit_s"] for r in runs)
     judge = statistics.median(r["last_step_cpu_s"] / r["episodes"] for r in runs)
     facts, items = runs[0]["facts"], runs[0]["items"]
+    said = (
+        f"the patient says {runs[0]['revealed_per_step']:.2f} facts in {runs[0]['reply_chars_per_step']:.0f} characters"
+    )
     print(
         f"  {name:34s} {1 / per_step:8,.0f} steps/CPU-s  {per_step * 1e6:7.1f} us/step  = {units:6.1f} calibration "
-        f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case)"
+        f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case; "
+        f"a step: {said})"
     )
 
 
@@ -226,10 +237,12 @@ def main() -> None:
         describe(name, runs)
     # Ratios are taken within each round, whose processes ran one after another, then their median: the machine's
     # speed drifts between rounds more than within one.
+    large, shipped = results[f"current x{args.inflate}"][0], results["current"][0]
     big = _round_ratios(results[f"current x{args.inflate}"], results["current"])
     print(
         f"x{args.inflate} facts+rubric costs x{statistics.median(big):.2f} per step "
-        f"(current code; rounds: {_listed(big)})"
+        f"(current code; rounds: {_listed(big)}), where the patient says "
+        f"x{large['revealed_per_step'] / shipped['revealed_per_step']:.2f} the facts a step"
     )
     if args.baseline is not None:
         speedup = _round_ratios(results[f"baseline {args.baseline}"], results["current"])
