@@ -147,18 +147,22 @@ def check_shape(
     while stack:
         value, path = stack.pop()
         seen += 1
-        where = ".".join(map(str, path)) or "(top level)"
         if len(path) > max_depth:
-            raise error(f"{origin}: {where}: nested deeper than {max_depth} levels, deeper than a {what} goes")
+            raise error(f"{origin}: {_path(path)}: nested deeper than {max_depth} levels, deeper than a {what} goes")
         if seen > max_nodes:
             raise error(
-                f"{origin}: {where}: more than {max_nodes} values, more than a {what} holds "
+                f"{origin}: {_path(path)}: more than {max_nodes} values, more than a {what} holds "
                 "(a YAML alias counts once per use)"
             )
         if isinstance(value, dict):
             stack.extend((child, (*path, key)) for key, child in value.items())
         elif isinstance(value, list | tuple):
             stack.extend((child, (*path, index)) for index, child in enumerate(value))
+
+
+def _path(path: tuple[Any, ...]) -> str:
+    """A field path as an error names it ('turns.3.reply'); spelled only for the value that crossed a bound."""
+    return ".".join(map(str, path)) or "(top level)"
 
 
 def clip(text: str, limit: int) -> str:
