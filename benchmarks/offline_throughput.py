@@ -189,13 +189,12 @@ def describe(name: str, runs: list[dict[str, Any]]) -> None:
     units = statistics.median(r["cpu_s"] / r["steps"] / r["unit_s"] for r in runs)
     judge = statistics.median(r["last_step_cpu_s"] / r["episodes"] for r in runs)
     facts, items = runs[0]["facts"], runs[0]["items"]
-    said = (
-        f"the patient says {runs[0]['revealed_per_step']:.2f} facts in {runs[0]['reply_chars_per_step']:.0f} characters"
-    )
+    # What the patient said in the first round (the rounds differ only in their random questions).
+    said, characters = runs[0]["revealed_per_step"], runs[0]["reply_chars_per_step"]
     print(
         f"  {name:34s} {1 / per_step:8,.0f} steps/CPU-s  {per_step * 1e6:7.1f} us/step  = {units:6.1f} calibration "
         f"units  (last step with judge {judge * 1e3:.2f} ms; {facts:.0f} facts, {items:.0f} items per case; "
-        f"a step: {said})"
+        f"a step: the patient says {said:.2f} facts in {characters:.0f} characters)"
     )
 
 
