@@ -265,19 +265,13 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
                 by_keyword[position] = by_keyword.get(position, 0) | phrase_words
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     ranked = []
-    if by_keyword:
-        for position in by_topic.keys() | by_keyword.keys():
-            keyword_words = by_keyword.get(position, 0) & asked
-            explained = (asked & vocabularies[position]) | keyword_words | by_topic.get(position, 0)
-            if explained:
-                row = (fact_ids[position], explained, keyword_words, topics_hit.get(position, 0), position)
-                ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
-    else:  # reached by topics only (most questions)
-        for position, topic_words in by_topic.items():
-            explained = (asked & vocabularies[position]) | topic_words
-            if explained:
-                row = (fact_ids[position], explained, 0, topics_hit[position], position)
-                ranked.append((-explained.bit_count(), 0, position, row))
+    # Most questions reach facts by topics only: then the facts a topic reached are all there is to rank.
+    for position in by_topic.keys() | by_keyword.keys() if by_keyword else by_topic:
+        keyword_words = by_keyword.get(position, 0) & asked
+        explained = (asked & vocabularies[position]) | keyword_words | by_topic.get(position, 0)
+        if explained:
+            row = (fact_ids[position], explained, keyword_words, topics_hit.get(position, 0), position)
+            ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
     ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
     return tuple(map(_row, ranked))
 
