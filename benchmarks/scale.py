@@ -17,9 +17,10 @@ counted as the client's, and is reported beside it.
    32. At 32 and 256, 3 rounds of (floor, run): the least CPU of each is kept, the ratio of every round shown too.
    Every episode is counted in the run file (none may be missing or errored).
 3. ``workers``: ``consultgym run --workers N`` (N processes, each its own loop and client) against a 0 ms server,
-   client-CPU bound: episodes per wall-second at 1 and 2 workers (the best of 3 interleaved rounds), their CPU by
-   process (the parent and the workers) and the server's CPU per call and share of a core, and the most the cores
-   allow: the loopback server runs on the same cores, so 2 workers on 2 cores cannot reach twice 1 worker's rate.
+   client-CPU bound: episodes per wall-second at 1 and 2 workers (the best of 3 interleaved rounds, and each round's
+   pair beside it: on a shared machine one slow run moves the ratio by a fifth), their CPU by process (the parent
+   and the workers) and the server's CPU per call and share of a core, and the most the cores allow: the loopback
+   server runs on the same cores, so 2 workers on 2 cores cannot reach twice 1 worker's rate.
 4. ``ray``: the runner's workload over Ray with 2 actors at concurrency 256.
 5. ``envs``: 200 LLM gym envs in one fresh process (each reset and stepped once): threads of the process and
    resident memory per env.
@@ -237,39 +238,53 @@ def report_workers(scale: int, rounds: int = 3) -> None:
     print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
     with ServerProcess(0.0, SCRIPTS) as server:
         run_episodes(server.base_url, 4, 4, workers=1, doctor="long-doctor")  # warm-up
-        best: dict[int, RunResult] = {}
-        for _ in range(rounds):  # interleaved rounds; the best of each (load elsewhere only ever slows a run)
-            for workers in (1, 2):
+        played: dict[int, list[RunResult]] = {1: [], 2: []}
+        for _ in range(rounds):  # interleaved rounds: 1 then 2 workers, one after the other, under the same load
+            for workers, results in played.items():
                 server_cpu, served = server.stats()
                 result = run_episodes(server.base_url, episodes, 64, workers=workers, doctor="long-doctor")
                 server_cpu_after, served_after = server.stats()
                 result.calls, result.server_cpu_s = served_after - served, server_cpu_after - server_cpu
-                if workers not in best or result.measured.wall_s < best[workers].measured.wall_s:
-                    best[workers] = result
+                results.append(result)
+        # The best of each (load elsewhere only ever slows a run), and each round's pair beside it.
+        best = {workers: min(results, key=lambda r: r.measured.wall_s) for workers, results in played.items()}
         for workers, result in best.items():
-            wall, calls = result.measured.wall_s, max(1, result.calls)
-            own = result.measured.cpu_s - result.worker_cpu_s
-            where = (
-                f"this process {own / wall:.0%} of a core, the {workers} workers {result.worker_cpu_s / wall:.0%}"
-                if workers > 1
-                else f"one process {own / wall:.0%} of a core"
-            )
-            print(
-                f"   --workers {workers}: {result.measured.per_wall_second:6.1f} episodes/s wall, "
-                f"{result.measured.cpu_per * 1e3:.2f} ms CPU/episode (all processes; {where}); "
-                f"server {result.server_cpu_s / calls * 1e3:.3f} ms CPU/call, {result.server_cpu_s / wall:.0%} of a "
-                f"core; {result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing"
-            )
+            _print_workers_run(workers, result, episodes)
         ratio = best[2].measured.per_wall_second / best[1].measured.per_wall_second
-        print(f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each)")
-        # The server shares the cores: with every process busy, the cores finish at most this many episodes a second.
-        two = best[2]
-        cpu_per_episode = two.measured.cpu_per + two.server_cpu_s / two.measured.count
-        ceiling = (os.cpu_count() or 1) / cpu_per_episode / best[1].measured.per_wall_second
+        pairs = list(zip(played[1], played[2], strict=True))
+        each = ", ".join(f"x{two.measured.per_wall_second / one.measured.per_wall_second:.2f}" for one, two in pairs)
         print(
-            f"   the {os.cpu_count()} cores allow at most x{ceiling:.2f} (every process's CPU per episode at "
-            "--workers 2, the server's included, on every core)"
+            f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each; "
+            f"by round {each})"
         )
+        allowed = ", ".join(f"x{_ceiling(two, one):.2f}" for one, two in pairs)
+        print(
+            f"   the {os.cpu_count()} cores allow at most x{_ceiling(best[2], best[1]):.2f} (every process's CPU per "
+            f"episode at --workers 2, the server's included, on every core; by round {allowed})"
+        )
+
+
+def _print_workers_run(workers: int, result: RunResult, episodes: int) -> None:
+    wall, calls = result.measured.wall_s, max(1, result.calls)
+    own = result.measured.cpu_s - result.worker_cpu_s
+    where = (
+        f"this process {own / wall:.0%} of a core, the {workers} workers {result.worker_cpu_s / wall:.0%}"
+        if workers > 1
+        else f"one process {own / wall:.0%} of a core"
+    )
+    print(
+        f"   --workers {workers}: {result.measured.per_wall_second:6.1f} episodes/s wall, "
+        f"{result.measured.cpu_per * 1e3:.2f} ms CPU/episode (all processes; {where}); "
+        f"server {result.server_cpu_s / calls * 1e3:.3f} ms CPU/call, {result.server_cpu_s / wall:.0%} of a "
+        f"core; {result.finished}/{episodes} finished, {result.errored} errored, {result.missing} missing"
+    )
+
+
+def _ceiling(two: RunResult, one: RunResult) -> float:
+    """The most `two` (2 workers) could reach over `one`: the server shares the cores, so with every process busy
+    they finish at most (cores / every process's CPU per episode) episodes a second."""
+    cpu_per_episode = two.measured.cpu_per + two.server_cpu_s / two.measured.count
+    return (os.cpu_count() or 1) / cpu_per_episode / one.measured.per_wall_second
 
 
 def report_ray(scale: int) -> None:
