@@ -236,12 +236,12 @@ def main() -> None:
         describe(name, runs)
     # Ratios are taken within each round, whose processes ran one after another, then their median: the machine's
     # speed drifts between rounds more than within one.
-    large, shipped = results[f"current x{args.inflate}"][0], results["current"][0]
-    big = _round_ratios(results[f"current x{args.inflate}"], results["current"])
+    large, shipped = results[f"current x{args.inflate}"], results["current"]
+    big = _round_ratios(large, shipped)
     print(
         f"x{args.inflate} facts+rubric costs x{statistics.median(big):.2f} per step "
         f"(current code; rounds: {_listed(big)}), where the patient says "
-        f"x{large['revealed_per_step'] / shipped['revealed_per_step']:.2f} the facts a step"
+        f"x{large[0]['revealed_per_step'] / shipped[0]['revealed_per_step']:.2f} the facts a step"
     )
     if args.baseline is not None:
         speedup = _round_ratios(results[f"baseline {args.baseline}"], results["current"])

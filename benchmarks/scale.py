@@ -281,8 +281,8 @@ def _print_workers_run(workers: int, result: RunResult, episodes: int) -> None:
 
 
 def _ceiling(two: RunResult, one: RunResult) -> float:
-    """The most `two` (2 workers) could reach over `one`: the server shares the cores, so with every process busy
-    they finish at most (cores / every process's CPU per episode) episodes a second."""
+    """The most 2 workers (`two`) could reach, as a multiple of 1 worker's rate (`one`): the server shares the cores,
+    so with every process busy they finish at most (cores / every process's CPU per episode) episodes a second."""
     cpu_per_episode = two.measured.cpu_per + two.server_cpu_s / two.measured.count
     return (os.cpu_count() or 1) / cpu_per_episode / one.measured.per_wall_second
 

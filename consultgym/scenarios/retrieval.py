@@ -266,7 +266,8 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     ranked = []
     # Most questions reach facts by topics only: then the facts a topic reached are all there is to rank.
-    for position in by_topic.keys() | by_keyword.keys() if by_keyword else by_topic:
+    reached = by_topic.keys() | by_keyword.keys() if by_keyword else by_topic
+    for position in reached:
         keyword_words = by_keyword.get(position, 0) & asked
         explained = (asked & vocabularies[position]) | keyword_words | by_topic.get(position, 0)
         if explained:
