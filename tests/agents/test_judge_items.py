@@ -9,6 +9,7 @@ from consultgym.agents.judge.items import item_covered_by, item_for_unit, item_p
 from consultgym.agents.judge.offline import score
 from consultgym.scenarios.loader import load_library, parse_scenario
 from consultgym.scenarios.retrieval import match_unit
+from consultgym.scenarios.schema import Scenario
 from consultgym.scenarios.units import PRECISION
 from consultgym.scenarios.wordbits import vocabulary
 from consultgym.text import stemmed
@@ -133,11 +134,31 @@ def scanned_item(scenario, question: str) -> str | None:
     return best[1] if best else None
 
 
+def merged(scenarios: list[Scenario]) -> Scenario | None:
+    """The first scenario with the facts and items of the others added under new ids (None if that is invalid): a
+    case holding several onsets, smoking histories and their items, where many items tie on a question's words."""
+    data = scenarios[0].model_dump(mode="json")
+    for tag, donor in enumerate(scenarios[1:]):
+        added = donor.model_dump(mode="json")
+        for fact in added["facts"]:
+            fact["id"] = f"{fact['id']}-{tag}"
+        for item in added["must_ask"]:
+            item["id"], item["facts"] = f"{item['id']}-{tag}", [f"{f}-{tag}" for f in item["facts"]]
+        data["facts"] += added["facts"]
+        data["must_ask"] += added["must_ask"]
+    try:
+        return Scenario.model_validate(data)
+    except ValueError:  # a donor's facts name the first one's diagnosis
+        return None
+
+
 def test_the_item_chosen_is_the_one_a_scan_of_every_item_picks():
     rng = random.Random(11)
     chosen = 0
-    for name in ("starter", "generated", "agentclinic"):
-        library = load_library(name)
+    starter = load_library("starter")
+    cases = [merged(starter[i : i + 4]) for i in range(0, len(starter) - 3, 2)]
+    libraries = [load_library(name) for name in ("starter", "generated", "agentclinic")]
+    for library in [*libraries, [case for case in cases if case is not None]]:
         texts = [t for s in library for item in s.must_ask for t in (item.ask, *item.examples)]
         texts += [f.say for s in library for f in s.facts]
         words = " ".join(texts).split()
@@ -151,3 +172,4 @@ def test_the_item_chosen_is_the_one_a_scan_of_every_item_picks():
                 assert (covering.id if covering else None) == scanned_item(scenario, question), (scenario.id, question)
                 chosen += covering is not None
     assert chosen > 300  # the comparison saw many covering questions, not only misses
+    assert len([case for case in cases if case is not None]) >= 3  # and merged cases among them

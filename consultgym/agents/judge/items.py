@@ -24,7 +24,6 @@ every item makes (`tests/agents/test_judge_items.py` compares them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,8 +32,8 @@ from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
 from consultgym.scenarios.schema import RubricItem, Scenario
-from consultgym.scenarios.units import PRECISION, UnitWords
-from consultgym.scenarios.wordbits import TOPIC_BITS, scenario_mask, topic_mask
+from consultgym.scenarios.units import PRECISION
+from consultgym.scenarios.wordbits import Tally, positions, scenario_mask, topic_mask, vocabulary
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -89,17 +88,21 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
 
 @dataclass(frozen=True)
 class ItemIndex:
-    """Which items a unit can reach, by what it holds: positions into `item_profiles`, or sets of them as bits.
+    """Which items a unit can reach, by what it holds, as sets of item positions (`item_profiles`) in bits.
 
-    The items a question can cover (not finding-only) are found as bits, so that the items a question reaches by its
-    topics, phrases and words are one integer, read in rubric order.
+    Only items a question can cover (not finding-only) are in the sets by topic, phrase and word, so that what a
+    question's words reach is a few integers, whatever the number of items.
     """
 
     by_fact: dict[str, tuple[int, ...]]  # every item linking the fact, finding-only items included (requests)
     by_topic: dict[str, int]
     # The first stem of a keyword phrase -> (item, ' phrase ', the bits of the phrase's stems).
     by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]
-    by_word: dict[str, int]  # a word of the item's own wording -> items
+    by_vocabulary: tuple[int, ...]  # a word, by its bit's position in the scenario's vocabulary -> items holding it
+    by_wording: tuple[int, ...]  # the same, for the words of the items' own wording
+    by_wording_size: tuple[
+        tuple[int, int], ...
+    ]  # (how many words an item's own wording has, those items), fewest first
 
 
 @per_scenario
@@ -107,7 +110,9 @@ def item_index(scenario: Scenario) -> ItemIndex:
     by_fact: dict[str, list[int]] = {}
     by_topic: dict[str, int] = {}
     by_first_stem: dict[str, list[tuple[int, str, int]]] = {}
-    by_word: dict[str, int] = {}
+    size = len(vocabulary(scenario))
+    by_vocabulary, by_wording = [0] * size, [0] * size
+    by_wording_size: dict[int, int] = {}
     for profile in item_profiles(scenario):
         bit = 1 << profile.position
         for fact_id in sorted(profile.facts):
@@ -121,47 +126,30 @@ def item_index(scenario: Scenario) -> ItemIndex:
             if words:  # an empty phrase matches no question that has words (and one without words is never precise)
                 entry = (profile.position, phrase, scenario_mask(scenario, words))
                 by_first_stem.setdefault(words[0], []).append(entry)
-        for word in profile.wording:
-            by_word[word] = by_word.get(word, 0) | bit
+        for word in positions(profile.vocabulary):
+            by_vocabulary[word] |= bit
+        for word in positions(profile.wording_bits):
+            by_wording[word] |= bit
+        by_wording_size[len(profile.wording)] = by_wording_size.get(len(profile.wording), 0) | bit
     return ItemIndex(
         {fact_id: tuple(items) for fact_id, items in by_fact.items()},
         by_topic,
         {first: tuple(entries) for first, entries in by_first_stem.items()},
-        by_word,
+        tuple(by_vocabulary),
+        tuple(by_wording),
+        tuple(sorted(by_wording_size.items())),
     )
 
 
-def _reachable(scenario: Scenario, words: UnitWords, padded: str) -> tuple[int, dict[int, int]]:
-    """The items a question can anchor (see `_anchor`), as bits of their positions, and for each item whose keyword
-    phrases the question holds, the bits of those phrases' words."""
-    index = item_index(scenario)
-    found = _at_least((index.by_word.get(word, 0) for word in words.words), RESTATEMENT_WORDS)
-    for topic in words.topics:
-        found |= index.by_topic.get(topic, 0)
-    by_phrase: dict[int, int] = {}
+def _phrases_held(index: ItemIndex, padded: str) -> dict[int, int]:
+    """For each item whose keyword phrases the question (`padded`: stemmed, space-padded) holds, the bits of those
+    phrases' words."""
+    held: dict[int, int] = {}
     for first in set(padded.split()):
         for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
             if phrase in padded:
-                by_phrase[position] = by_phrase.get(position, 0) | phrase_words
-                found |= 1 << position
-    return found, by_phrase
-
-
-def _at_least(masks: Iterable[int], count: int) -> int:
-    """The bits set in at least `count` of `masks`."""
-    reached = [-1] + [0] * count  # reached[k]: the bits set in at least k of the masks so far (-1: every bit)
-    for mask in masks:
-        for k in range(count, 0, -1):
-            reached[k] |= reached[k - 1] & mask
-    return reached[count]
-
-
-def _positions(bits: int) -> Iterator[int]:
-    """The positions of the set bits, lowest first."""
-    while bits:
-        lowest = bits & -bits
-        yield lowest.bit_length() - 1
-        bits ^= lowest
+                held[position] = held.get(position, 0) | phrase_words
+    return held
 
 
 def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
@@ -184,51 +172,46 @@ def _item_memo(scenario: Scenario) -> dict[str, RubricItem | None]:
 
 
 def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
+    """The item a question covers, by the order in the module docstring, weighed word by word: each of the
+    question's words adds one to every item that explains it (`Tally`), so no step reads the items one by one."""
     if match.words is None or match.bits is None or not match.words.words:
         return None  # a question without words explains no item's words
-    words, asked = match.words, match.bits.words
-    total = len(words.words)
-    asked_topics = topic_mask(words.topics)
-    topic_words = [(TOPIC_BITS[topic], match.bits.topic_words[topic]) for topic in words.topics]
-    profiles = item_profiles(scenario)
-    best: tuple[int, int, int, int, int] | None = None
-    chosen = None
-    # Finding-only items are not reachable: an examination or a test is asked for with EXAMINE:/TEST:, not by talk.
-    reachable, by_phrase = _reachable(scenario, words, stemmed(match.text))
-    for position in _positions(reachable):
-        profile = profiles[position]
-        # All it explains are the unit's words: those of its vocabulary, of the keyword phrases the question holds
-        # (stopwords included: 'like this'), of the topics it answers.
-        explained = asked & (profile.vocabulary | by_phrase.get(position, 0))
-        topics_asked = profile.topic_bits & asked_topics
-        if topics_asked:
-            for topic_bit, words_of_topic in topic_words:
-                if topics_asked & topic_bit:
-                    explained |= words_of_topic
-        count = explained.bit_count()
-        if count / total < PRECISION:
-            continue
-        own = (explained & profile.wording_bits).bit_count()
-        anchor = _anchor(bool(topics_asked), position in by_phrase, own)
-        if not anchor:
-            continue
-        # The share explained first: every item shares the question's word count, so its count orders the same.
-        key = (count, anchor, own, own - len(profile.wording), -position)
-        if best is None or key > best:
-            best, chosen = key, profile.item
-    return chosen
-
-
-def _anchor(asks_topic: bool, holds_phrase: bool, own: int) -> int:
-    """2: the question reaches the item's facts, topics or keywords; 1: it only repeats its wording (`own`: how many
-    of its words the question holds); 0: neither.
-
-    A question reaches one of the item's facts only through that fact's topics or keyword phrases, which are the
-    item's too (`item_profiles`), so asking one of the item's topics or holding one of its phrases is enough.
-    """
-    if asks_topic or holds_phrase:
-        return 2
-    return int(own >= RESTATEMENT_WORDS)  # it restates the item's own wording
+    index = item_index(scenario)
+    # Beyond an item's vocabulary, a question's word is explained for the items of a topic it asked, and for the
+    # items whose keyword phrases hold it (stopwords included: 'like this').
+    also: dict[int, int] = {}
+    reaching = 0  # the items the question reaches by a topic or a keyword phrase
+    for topic in match.words.topics:
+        items = index.by_topic.get(topic, 0)
+        reaching |= items
+        for word in positions(match.bits.topic_words[topic]):
+            also[word] = also.get(word, 0) | items
+    for item, phrase_words in _phrases_held(index, stemmed(match.text)).items():
+        reaching |= 1 << item
+        for word in positions(phrase_words & match.bits.words):
+            also[word] = also.get(word, 0) | 1 << item
+    explained, own = Tally(), Tally()  # per item: the question's words it explains; those of its own wording
+    known = len(index.by_vocabulary)  # a word at or above this bit is one the scenario never uses
+    for word in positions(match.bits.words):
+        if word < known:
+            explained.add(index.by_vocabulary[word] | also.get(word, 0))
+            own.add(index.by_wording[word])
+        else:
+            explained.add(also.get(word, 0))
+    # Anchored: reached, or two words of its own wording restated ('Do you take ramipril?').
+    anchored = reaching | own.at_least(RESTATEMENT_WORDS)
+    if not anchored:
+        return None
+    count, best = explained.most(anchored)
+    if count / len(match.words.words) < PRECISION:
+        return None
+    best = best & reaching or best  # reached rather than only restated
+    _, best = own.most(best)  # the most words of its own wording
+    for _, items in index.by_wording_size:  # the fewest own words left out
+        if best & items:
+            best &= items
+            break
+    return item_profiles(scenario)[(best & -best).bit_length() - 1].item  # the first in the rubric
 
 
 def _item_for_findings(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
