@@ -257,12 +257,7 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
         for position in positions:
             by_topic[position] = by_topic.get(position, 0) | topic_words
             topics_hit[position] = topics_hit.get(position, 0) | topic_bit
-    by_keyword: dict[int, int] = {}  # fact -> bits of the words of its keyword phrases the question holds
-    padded = stemmed(question)
-    for first in set(padded.split()):
-        for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
-            if phrase in padded:
-                by_keyword[position] = by_keyword.get(position, 0) | phrase_words
+    by_keyword = phrases_held(index.by_first_stem, stemmed(question))  # fact -> words of its phrases the question holds
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     ranked = []
     # Most questions reach facts by topics only: then the facts a topic reached are all there is to rank.
@@ -275,6 +270,18 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
             ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
     ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
     return tuple(map(_row, ranked))
+
+
+def phrases_held(by_first_stem: dict[str, tuple[tuple[int, str, int], ...]], padded: str) -> dict[int, int]:
+    """For each member (a fact, or a rubric item) whose keyword phrases the question holds, the bits of those
+    phrases' words. `by_first_stem`: a phrase's first stem -> (member, ' phrase ', its words' bits); `padded`: the
+    question, stemmed and space-padded."""
+    held: dict[int, int] = {}
+    for first in set(padded.split()):
+        for member, phrase, phrase_words in by_first_stem.get(first, ()):
+            if phrase in padded:
+                held[member] = held.get(member, 0) | phrase_words
+    return held
 
 
 _row = itemgetter(3)  # of a ranked entry

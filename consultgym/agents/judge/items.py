@@ -16,10 +16,11 @@ the patient agree on what a unit is. Then:
 - A request (``EXAMINE:``/``TEST:``) covers the item whose facts it reveals best (the largest share of the item's
   facts, then the heaviest item, then the first).
 
-Only the items a unit can reach are weighed: a per-scenario inverted index (`ItemIndex`) finds those that share one of
-the unit's topics, keyword phrases or two words of their wording, so a step costs what the question's words
-reach, not what the rubric holds. An item outside that set could not be anchored, so the choice is the one a scan of
-every item makes (`tests/agents/test_judge_items.py` compares them).
+The items are weighed word by word, not one by one: per-scenario inverted indexes (`ItemIndex`) give, for each of the
+question's words, topics and keyword phrases, the items it touches as one integer, and each word adds one to the count
+of every item it explains (`consultgym.scenarios.wordbits.Tally`). So a step costs what the question's words are, not
+what the rubric holds or how many items they reach, and the choice is the one a scan of every item makes
+(`tests/agents/test_judge_items.py` compares them, on merged cases whose items tie by the dozen too).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from functools import lru_cache
 from consultgym.actions import DoctorAction, parse_action
 from consultgym.config import DEFAULT_QUESTIONS_PER_TURN
 from consultgym.scenarios.prepared import per_scenario
-from consultgym.scenarios.retrieval import Focus, UnitMatch, fact_topics, keyword_phrases, match_turn, match_unit
+from consultgym.scenarios.retrieval import (
+    Focus,
+    UnitMatch,
+    fact_topics,
+    keyword_phrases,
+    match_turn,
+    match_unit,
+    phrases_held,
+)
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION
 from consultgym.scenarios.wordbits import Tally, positions, scenario_mask, topic_mask, vocabulary
@@ -141,17 +150,6 @@ def item_index(scenario: Scenario) -> ItemIndex:
     )
 
 
-def _phrases_held(index: ItemIndex, padded: str) -> dict[int, int]:
-    """For each item whose keyword phrases the question (`padded`: stemmed, space-padded) holds, the bits of those
-    phrases' words."""
-    held: dict[int, int] = {}
-    for first in set(padded.split()):
-        for position, phrase, phrase_words in index.by_first_stem.get(first, ()):
-            if phrase in padded:
-                held[position] = held.get(position, 0) | phrase_words
-    return held
-
-
 def item_for_unit(scenario: Scenario, match: UnitMatch) -> RubricItem | None:
     """The one must-ask item a unit covers, or None (see the module docstring)."""
     if match.focus is Focus.shotgun:
@@ -186,7 +184,7 @@ def _item_for_question(scenario: Scenario, match: UnitMatch) -> RubricItem | Non
         reaching |= items
         for word in positions(match.bits.topic_words[topic]):
             also[word] = also.get(word, 0) | items
-    for item, phrase_words in _phrases_held(index, stemmed(match.text)).items():
+    for item, phrase_words in phrases_held(index.by_first_stem, stemmed(match.text)).items():
         reaching |= 1 << item
         for word in positions(phrase_words & match.bits.words):
             also[word] = also.get(word, 0) | 1 << item
