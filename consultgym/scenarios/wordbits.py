@@ -102,12 +102,12 @@ def positions(bits: int) -> Iterator[int]:
 
 
 class Tally:
-    """A count for each of many members (facts, rubric items), kept as bit planes so that adding one to every member
-    of a set is a few integer operations, however many members the set holds.
+    """A count for each of many members (the rubric items of a case, as bits of their positions), kept as bit planes
+    so that adding one to every member of a set is a few integer operations, however many members the set holds.
 
     Plane ``j`` holds bit ``j`` of every member's count: a member's count is read down one bit position of the planes,
-    and the members above a count are one integer (`at_least`). This is a bit-sliced adder: what lets a question's
-    words, one at a time, score every fact or item they reach without a loop over those facts or items.
+    and the members at or above a count are one integer (`at_least`). This is a bit-sliced adder: what lets a
+    question's words, one at a time, score every item they reach without a loop over those items.
 
     Example:
         >>> tally = Tally()

@@ -109,9 +109,8 @@ class ItemIndex:
     by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]
     by_vocabulary: tuple[int, ...]  # a word, by its bit's position in the scenario's vocabulary -> items holding it
     by_wording: tuple[int, ...]  # the same, for the words of the items' own wording
-    by_wording_size: tuple[
-        tuple[int, int], ...
-    ]  # (how many words an item's own wording has, those items), fewest first
+    # (how many words an item's own wording has, the items with that many), fewest first
+    by_wording_size: tuple[tuple[int, int], ...]
 
 
 @per_scenario
