@@ -1,7 +1,7 @@
 """Offline env throughput in CPU time: steps per CPU-second, as calibration units, against another checkout.
 
-    python benchmarks/offline_throughput.py [--steps 20000] [--library starter] [--inflate 10] [--baseline DIR]
-                                            [--guardian off] [--repeat]
+    python benchmarks/offline_throughput.py [--steps 20000] [--warmup 20000] [--library starter] [--inflate 10]
+                                            [--baseline DIR] [--guardian off] [--repeat]
 
 Every figure is CPU time of the process that steps (`time.process_time`), and each is also given in units of a fixed
 pure-Python workload measured in the same process (`harness.calibration`), so it holds on a loaded machine.
@@ -20,6 +20,12 @@ Both ratios (the inflated case's cost per step, the speed-up) are taken within e
 after another, and the median of the rounds is reported with every round's value: the machine's speed drifts between
 rounds more than within one. A round steps 20,000 times by default: a full garbage collection of the heap (tens of
 milliseconds) then falls in every measurement, where 4,000 steps moved the figures by a tenth either way.
+
+Each measuring process steps `--warmup` times, then `--steps` times: the figures are of the later steps, and the
+last line gives the ratios over the first ones. What a case's patient says is checked once per sentence and per reply
+and kept per scenario (the guardian's clause and reply checks), so a fresh process spends its first thousands of steps
+filling those caches, a case ten times the size about ten times as long; a training run, which steps millions of
+times, pays that once. The questions stay fresh throughout (below), so no figure comes from a memo of questions.
 
 A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
 the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
@@ -113,11 +119,17 @@ def inflate(library: list[Any], factor: int) -> list[Any]:
 
 
 def measure(
-    library_name: str, steps: int, factor: int, turns: int, seed: int, guardian: str = "offline", repeat: bool = False
+    library_name: str,
+    steps: int,
+    factor: int,
+    turns: int,
+    seed: int,
+    guardian: str = "offline",
+    repeat: bool = False,
+    warmup: int = 0,
 ) -> dict[str, Any]:
-    """Step a fresh env `steps` times; CPU seconds of the steps, the judge's share, and the calibration unit."""
-    import time
-
+    """Step a fresh env `warmup` times, then `steps` times: the figures of the later steps (CPU seconds, the judge's
+    share, what the patient said), with the CPU seconds of the first ones as ``first``, and the calibration unit."""
     import gymnasium as gym
     from harness import calibration
 
@@ -134,10 +146,31 @@ def measure(
     for index, scenario_id in enumerate(ids):
         env.reset(seed=index, options={"scenario": scenario_id})
         env.step(question(rng, repeat))
+    # Then the process's first `warmup` steps, timed apart: what a case's patient says (its facts' sentences, in the
+    # combinations questions draw) is checked once and kept, so a fresh process spends its first thousands of steps
+    # filling those caches, a case ten times the size about ten times as long.
+    first = play(env, ids, rng, repeat, turns, warmup, 0)
+    later = play(env, ids, rng, repeat, turns, steps, first["episodes"])
+    return {
+        **later,
+        "first": first,
+        "unit_s": calibration(),
+        "facts": statistics.mean(len(s.facts) for s in library),
+        "items": statistics.mean(len(s.must_ask) for s in library),
+    }
+
+
+def play(
+    env: Any, ids: list[str], rng: random.Random, repeat: bool, turns: int, steps: int, episode: int
+) -> dict[str, Any]:
+    """Episodes from `episode` on until `steps` steps: their CPU seconds, the last steps' (with the judge), and what
+    the patient said a step (counted outside the timed steps: a larger case can also mean longer answers)."""
+    import time
+
     done = step_cpu = judge_cpu = 0.0
     episodes = revealed = reply_chars = 0
     while done < steps:
-        env.reset(seed=episodes, options={"scenario": ids[episodes % len(ids)]})
+        env.reset(seed=episode + episodes, options={"scenario": ids[(episode + episodes) % len(ids)]})
         started = time.process_time()
         for _ in range(turns):
             env.step(question(rng, repeat))
@@ -148,21 +181,15 @@ def measure(
         judge_cpu += ended - middle
         done += turns + 1
         episodes += 1
-        # What the patient said (counted outside the timed steps): a larger case can also mean longer answers.
         revealed += sum(len(turn.facts_revealed) for turn in env.session.turns)
         reply_chars += sum(len(turn.reply) for turn in env.session.turns)
-    facts = statistics.mean(len(s.facts) for s in library)
-    items = statistics.mean(len(s.must_ask) for s in library)
     return {
         "steps": int(done),
         "episodes": episodes,
         "cpu_s": step_cpu,
         "last_step_cpu_s": judge_cpu,
-        "unit_s": calibration(),
-        "facts": facts,
-        "items": items,
-        "revealed_per_step": revealed / done,
-        "reply_chars_per_step": reply_chars / done,
+        "revealed_per_step": revealed / max(1, done),
+        "reply_chars_per_step": reply_chars / max(1, done),
     }
 
 
@@ -174,7 +201,7 @@ def run_child(code: Path | None, factor: int, seed: int, args: argparse.Namespac
     env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
     command = [sys.executable, str(Path(__file__)), "--child", "--library", args.library, "--steps", str(args.steps)]
     command += ["--inflate", str(factor), "--turns", str(args.turns), "--seed", str(seed), "--guardian", args.guardian]
-    command += ["--repeat"] if args.repeat else []
+    command += ["--warmup", str(args.warmup)] + (["--repeat"] if args.repeat else [])
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if output.returncode != 0:
         raise SystemExit(f"the measuring process over {code or 'this checkout'} failed:\n{output.stderr[-2000:]}")
@@ -206,13 +233,16 @@ def main() -> None:
     parser.add_argument("--inflate", type=int, default=10, help="the larger case is this many times the facts+rubric")
     parser.add_argument("--baseline", type=Path, help="another checkout to compare with (its folder)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--warmup", type=int, default=20_000, help="steps first, timed apart (0: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guardian", default="offline", help="offline, or off to time the patient and judge alone")
     parser.add_argument("--repeat", action="store_true", help="the templates as they are (memo hits)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        figures = measure(args.library, args.steps, args.inflate, args.turns, args.seed, args.guardian, args.repeat)
+        figures = measure(
+            args.library, args.steps, args.inflate, args.turns, args.seed, args.guardian, args.repeat, args.warmup
+        )
         print(json.dumps(figures))
         return
 
@@ -220,8 +250,9 @@ def main() -> None:
 
     print(machine_line())
     print(
-        f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round, "
-        f"guardian {args.guardian}, {'repeated' if args.repeat else 'fresh'} questions"
+        f"library {args.library}, {args.turns} questions + a diagnosis per episode, {args.steps} steps a round after "
+        f"a process's first {args.warmup} (timed apart), guardian {args.guardian}, "
+        f"{'repeated' if args.repeat else 'fresh'} questions"
     )
     codes: dict[str, tuple[Path | None, int]] = {"current": (None, 1), f"current x{args.inflate}": (None, args.inflate)}
     if args.baseline is not None:
@@ -231,7 +262,9 @@ def main() -> None:
     for round_ in range(args.rounds):
         for name, (code, factor) in codes.items():
             results[name].append(run_child(code, factor, args.seed + round_, args))
-    print(f"medians of {args.rounds} rounds, CPU time of the stepping process:")
+    print(
+        f"medians of {args.rounds} rounds, CPU time of the stepping process (the steps after its first {args.warmup}):"
+    )
     for name, runs in results.items():
         describe(name, runs)
     # Ratios are taken within each round, whose processes ran one after another, then their median: the machine's
@@ -250,12 +283,24 @@ def main() -> None:
             f"speed-up over the baseline: x{statistics.median(speedup):.2f} steps per CPU-second (rounds: "
             f"{_listed(speedup)}); the baseline's x{args.inflate} case costs x{statistics.median(old_big):.2f} per step"
         )
+    if args.warmup:
+        first_big = _round_ratios(large, shipped, "first")
+        line = f"x{statistics.median(first_big):.2f} (rounds: {_listed(first_big)})"
+        if args.baseline is not None:
+            first_speedup = _round_ratios(results[f"baseline {args.baseline}"], results["current"], "first")
+            line += f", speed-up x{statistics.median(first_speedup):.2f} (rounds: {_listed(first_speedup)})"
+        print(f"over a fresh process's first {args.warmup} steps instead: x{args.inflate} case {line}")
 
 
-def _round_ratios(numerators: list[dict[str, Any]], denominators: list[dict[str, Any]]) -> list[float]:
-    """CPU per step of one measurement over another's, round by round."""
+def _round_ratios(numerators: list[dict[str, Any]], denominators: list[dict[str, Any]], phase: str = "") -> list[float]:
+    """CPU per step of one measurement over another's, round by round (``phase="first"``: of the first steps)."""
     pairs = zip(numerators, denominators, strict=True)
-    return [(a["cpu_s"] / a["steps"]) / (b["cpu_s"] / b["steps"]) for a, b in pairs]
+    return [_per_step(a, phase) / _per_step(b, phase) for a, b in pairs]
+
+
+def _per_step(result: dict[str, Any], phase: str) -> float:
+    figures = result[phase] if phase else result
+    return float(figures["cpu_s"] / figures["steps"])
 
 
 def _listed(ratios: list[float]) -> str:
