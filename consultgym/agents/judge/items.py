@@ -42,7 +42,7 @@ from consultgym.scenarios.retrieval import (
 )
 from consultgym.scenarios.schema import RubricItem, Scenario
 from consultgym.scenarios.units import PRECISION
-from consultgym.scenarios.wordbits import Tally, positions, scenario_mask, topic_mask, vocabulary
+from consultgym.scenarios.wordbits import Tally, positions, scenario_mask, vocabulary
 from consultgym.text import TOPICS, content_words, stemmed
 
 # Words of a rubric item's wording that say how to ask, not what: 'Ask about ...', 'Establish whether ...'.
@@ -58,7 +58,6 @@ class ItemProfile:
     position: int
     facts: frozenset[str]
     topics: frozenset[str]
-    topic_bits: int  # the same topics as bits (`consultgym.scenarios.wordbits.TOPIC_BITS`)
     phrases: tuple[str, ...]  # stemmed, space-padded keyword phrases of the item and its history facts
     vocabulary: int  # its words (below) and its facts' words, as bits of the scenario's vocabulary
     wording: frozenset[str]  # the item's own words (ask, examples, keywords): what makes it the more specific match
@@ -84,7 +83,6 @@ def item_profiles(scenario: Scenario) -> tuple[ItemProfile, ...]:
                 position,
                 frozenset(item.facts),
                 frozenset(topics),
-                topic_mask(topics),
                 tuple(stemmed(p) for p in phrases),
                 scenario_mask(scenario, vocabulary),
                 frozenset(own),
