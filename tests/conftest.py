@@ -1,4 +1,4 @@
-"""Shared fixtures: the small chest-pain scenario used by unit tests."""
+"""Shared fixtures: the small chest-pain scenario used by unit tests, merged cases, loopback LLM servers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consultgym.scenarios.loader import load_scenario
+from consultgym.scenarios.loader import load_library, load_scenario
 from consultgym.scenarios.schema import Scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -16,6 +16,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def chest_scenario() -> Scenario:
     return load_scenario(FIXTURES / "chest_pain.yaml")
+
+
+@pytest.fixture(scope="session")
+def merged_cases() -> list[Scenario]:
+    """Starter scenarios four at a time merged into one case (`merged`): the valid ones."""
+    starter = load_library("starter")
+    return [case for i in range(0, len(starter) - 3, 2) if (case := merged(starter[i : i + 4])) is not None]
+
+
+def merged(scenarios: list[Scenario]) -> Scenario | None:
+    """The first scenario with the facts and items of the others added under new ids (None if that is invalid): a
+    case holding several onsets, smoking histories and their items, where many items tie on a question's words."""
+    data = scenarios[0].model_dump(mode="json")
+    for tag, donor in enumerate(scenarios[1:]):
+        added = donor.model_dump(mode="json")
+        for fact in added["facts"]:
+            fact["id"] = f"{fact['id']}-{tag}"
+        for item in added["must_ask"]:
+            item["id"], item["facts"] = f"{item['id']}-{tag}", [f"{f}-{tag}" for f in item["facts"]]
+        data["facts"] += added["facts"]
+        data["must_ask"] += added["must_ask"]
+    try:
+        return Scenario.model_validate(data)
+    except ValueError:  # a donor's facts name the first one's diagnosis
+        return None
 
 
 @pytest.fixture

@@ -161,6 +161,7 @@ class ScenarioIndex:
     fact_ids: tuple[str, ...]  # the profiles' fact ids and vocabularies, by position: read for every anchored fact
     vocabularies: tuple[int, ...]
     by_topic: dict[str, tuple[int, ...]]
+    topic_vocabulary: dict[str, int]  # topic -> the union of its facts' vocabularies
     by_first_stem: dict[str, tuple[tuple[int, str, int], ...]]  # -> (profile, ' phrase ', bits of its stems)
     names: dict[FactCategory, dict[str, tuple[Fact, ...]]]  # category -> name key -> facts requested by it
 
@@ -207,6 +208,7 @@ def scenario_index(scenario: Scenario) -> ScenarioIndex:
         tuple(profile.fact.id for profile in profiles),
         tuple(profile.vocabulary for profile in profiles),
         {topic: tuple(ids) for topic, ids in by_topic.items()},
+        {topic: reduce(or_, (profiles[p].vocabulary for p in ids), 0) for topic, ids in by_topic.items()},
         {first: tuple(entries) for first, entries in by_stem.items()},
         {category: _requested_names(scenario, category) for category in (FactCategory.exam, FactCategory.lab)},
     )
@@ -247,17 +249,19 @@ def match_question(scenario: Scenario, question: str) -> UnitMatch:
 def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: UnitBits) -> tuple[FactRow, ...]:
     """The facts a question anchors, best first, as `FactMatch` fields in plain tuples (see `UnitMatch.anchored`)."""
     index = scenario_index(scenario)
+    by_keyword = phrases_held(index.by_first_stem, stemmed(question))  # fact -> words of its phrases the question holds
+    if not by_keyword and len(words.topics) == 1:  # most questions: one topic, no keyword phrase
+        return _anchored_by_topic(index, next(iter(words.topics)), bits)
     by_topic: dict[int, int] = {}  # fact -> bits of the question's words that asked a topic of the fact
     topics_hit: dict[int, int] = {}  # fact -> topic bits
     for topic in words.topics:
         positions, topic_words, topic_bit = index.by_topic.get(topic, ()), bits.topic_words[topic], TOPIC_BITS[topic]
-        if not by_topic:  # the first topic (most questions ask one): the facts it reaches, all at once
+        if not by_topic:  # the first topic: the facts it reaches, all at once
             by_topic, topics_hit = dict.fromkeys(positions, topic_words), dict.fromkeys(positions, topic_bit)
             continue
         for position in positions:
             by_topic[position] = by_topic.get(position, 0) | topic_words
             topics_hit[position] = topics_hit.get(position, 0) | topic_bit
-    by_keyword = phrases_held(index.by_first_stem, stemmed(question))  # fact -> words of its phrases the question holds
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     ranked = []
     # Most questions reach facts by topics only: then the facts a topic reached are all there is to rank.
@@ -270,6 +274,20 @@ def anchored_facts(scenario: Scenario, question: str, words: UnitWords, bits: Un
             ranked.append((-explained.bit_count(), -keyword_words.bit_count(), position, row))
     ranked.sort()  # strongest first, then in scenario order (positions differ, so the rows are never compared)
     return tuple(map(_row, ranked))
+
+
+def _anchored_by_topic(index: ScenarioIndex, topic: str, bits: UnitBits) -> tuple[FactRow, ...]:
+    """`anchored_facts` for a question that asks one topic and holds no keyword phrase. Every fact of the topic
+    explains the words that asked it (never none: `UnitWords.topic_words`), so the facts rank by the question's other
+    words they explain, and most often, when none does, stay in scenario order unsorted: a large case's ten onsets
+    cost ten tuples, not ten rankings."""
+    positions: Sequence[int] = index.by_topic.get(topic, ())
+    by_topic, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
+    asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
+    beyond = asked & ~by_topic
+    if beyond & index.topic_vocabulary.get(topic, 0):  # some facts explain more of the question: they rank first
+        positions = [p for _, p in sorted([(-(beyond & vocabularies[p]).bit_count(), p) for p in positions])]
+    return tuple([(fact_ids[p], (asked & vocabularies[p]) | by_topic, 0, topic_bit, p) for p in positions])
 
 
 def phrases_held(by_first_stem: dict[str, tuple[tuple[int, str, int], ...]], padded: str) -> dict[int, int]:

@@ -9,7 +9,6 @@ from consultgym.agents.judge.items import item_covered_by, item_for_unit, item_p
 from consultgym.agents.judge.offline import score
 from consultgym.scenarios.loader import load_library, parse_scenario
 from consultgym.scenarios.retrieval import match_unit
-from consultgym.scenarios.schema import Scenario
 from consultgym.scenarios.units import PRECISION
 from consultgym.scenarios.wordbits import vocabulary
 from consultgym.text import stemmed
@@ -134,31 +133,11 @@ def scanned_item(scenario, question: str) -> str | None:
     return best[1] if best else None
 
 
-def merged(scenarios: list[Scenario]) -> Scenario | None:
-    """The first scenario with the facts and items of the others added under new ids (None if that is invalid): a
-    case holding several onsets, smoking histories and their items, where many items tie on a question's words."""
-    data = scenarios[0].model_dump(mode="json")
-    for tag, donor in enumerate(scenarios[1:]):
-        added = donor.model_dump(mode="json")
-        for fact in added["facts"]:
-            fact["id"] = f"{fact['id']}-{tag}"
-        for item in added["must_ask"]:
-            item["id"], item["facts"] = f"{item['id']}-{tag}", [f"{f}-{tag}" for f in item["facts"]]
-        data["facts"] += added["facts"]
-        data["must_ask"] += added["must_ask"]
-    try:
-        return Scenario.model_validate(data)
-    except ValueError:  # a donor's facts name the first one's diagnosis
-        return None
-
-
-def test_the_item_chosen_is_the_one_a_scan_of_every_item_picks():
+def test_the_item_chosen_is_the_one_a_scan_of_every_item_picks(merged_cases):
     rng = random.Random(11)
     chosen = 0
-    starter = load_library("starter")
-    cases = [case for i in range(0, len(starter) - 3, 2) if (case := merged(starter[i : i + 4])) is not None]
     libraries = [load_library(name) for name in ("starter", "generated", "agentclinic")]
-    for library in [*libraries, cases]:
+    for library in [*libraries, merged_cases]:
         texts = [t for s in library for item in s.must_ask for t in (item.ask, *item.examples)]
         texts += [f.say for s in library for f in s.facts]
         words = " ".join(texts).split()
@@ -172,4 +151,4 @@ def test_the_item_chosen_is_the_one_a_scan_of_every_item_picks():
                 assert (covering.id if covering else None) == scanned_item(scenario, question), (scenario.id, question)
                 chosen += covering is not None
     assert chosen > 300  # the comparison saw many covering questions, not only misses
-    assert len(cases) >= 3  # and merged cases among them
+    assert len(merged_cases) >= 3  # and merged cases among them

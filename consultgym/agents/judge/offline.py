@@ -78,10 +78,12 @@ def score(
     # with hundreds of items costs what the consultation covered.
     items = list(uncovered_results(scenario))
     positions = item_positions(scenario)
+    covered_at: list[int] = []
     for index, found in enumerate(per_turn):
         for item_id, evidence in found:
             at = positions[item_id]
             items[at] = ItemResult(id=item_id, covered=True, turn=index, evidence=evidence, weight=items[at].weight)
+            covered_at.append(at)
     correct = diagnosis_matches(scenario, diagnosis)
     return assemble(
         scenario,
@@ -93,6 +95,7 @@ def score(
         diagnosis_weight,
         "offline",
         tests=tests_ordered(turns),
+        covered=[items[at] for at in sorted(set(covered_at))],
     )
 
 
@@ -106,14 +109,17 @@ def assemble(
     diagnosis_weight: float,
     judge: str,
     tests: list[str] | None = None,
+    covered: list[ItemResult] | None = None,
 ) -> Judgement:
     """A judgement from per-item results: weighted coverage, the coverage curve over `n_turns`, and the reward.
 
     Shared by every judge, so the arithmetic behind the number everyone quotes lives in one place. `tests` are the
-    consultation's ``EXAMINE:``/``TEST:`` requests in order (`tests_ordered`).
+    consultation's ``EXAMINE:``/``TEST:`` requests in order (`tests_ordered`); `covered`, the covered ones among
+    `items` in rubric order when the caller knows them (a case may have hundreds of items and an episode cover ten).
     """
     total = scenario.total_weight
-    covered = [item for item in items if item.covered]
+    if covered is None:
+        covered = [item for item in items if item.covered]
     curve = [round(gained / total, 6) for gained in _gained_by_turn(covered, n_turns)]
     coverage = round(sum(item.weight for item in covered) / total, 6)
     return Judgement(
