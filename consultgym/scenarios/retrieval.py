@@ -282,12 +282,12 @@ def _anchored_by_topic(index: ScenarioIndex, topic: str, bits: UnitBits) -> tupl
     words they explain, and most often, when none does, stay in scenario order unsorted: a large case's ten onsets
     cost ten tuples, not ten rankings."""
     positions: Sequence[int] = index.by_topic.get(topic, ())
-    by_topic, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
+    topic_words, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
-    beyond = asked & ~by_topic
+    beyond = asked & ~topic_words
     if beyond & index.topic_vocabulary.get(topic, 0):  # some facts explain more of the question: they rank first
         positions = [p for _, p in sorted([(-(beyond & vocabularies[p]).bit_count(), p) for p in positions])]
-    return tuple([(fact_ids[p], (asked & vocabularies[p]) | by_topic, 0, topic_bit, p) for p in positions])
+    return tuple([(fact_ids[p], (asked & vocabularies[p]) | topic_words, 0, topic_bit, p) for p in positions])
 
 
 def phrases_held(by_first_stem: dict[str, tuple[tuple[int, str, int], ...]], padded: str) -> dict[int, int]:
