@@ -1,7 +1,7 @@
 """Offline env throughput in CPU time: steps per CPU-second, as calibration units, against another checkout.
 
-    python benchmarks/offline_throughput.py [--steps 20000] [--warmup 20000] [--library starter] [--inflate 10]
-                                            [--baseline DIR] [--guardian off] [--repeat]
+    python benchmarks/offline_throughput.py [--steps 20000] [--warmup 20000] [--chunk 1000] [--library starter]
+                                            [--inflate 10] [--baseline DIR] [--guardian off] [--repeat]
 
 Every figure is CPU time of the process that steps (`time.process_time`), and each is also given in units of a fixed
 pure-Python workload measured in the same process (`harness.calibration`), so it holds on a loaded machine.
@@ -13,19 +13,24 @@ pure-Python workload measured in the same process (`harness.calibration`), so it
   (ten onsets, ten blood counts), so a question reaches about ten times the facts and items and the patient says more
   (each line gives the facts said a step and their characters, counted outside the timed steps).
 - ``--baseline DIR``: the same measurement over another checkout of consultgym (e.g. an old commit extracted with
-  ``git archive <commit> | tar -x -C DIR``), run in a child process with ``PYTHONPATH=DIR``, interleaved with the
-  current code's rounds so that both see the same load. The ratio of steps per CPU-second is the speed-up.
+  ``git archive <commit> | tar -x -C DIR``), run in its own processes with ``PYTHONPATH=DIR``. The ratio of steps
+  per CPU-second is the speed-up.
 
-Both ratios (the inflated case's cost per step, the speed-up) are taken within each round, whose measurements ran one
-after another, and the median of the rounds is reported with every round's value: the machine's speed drifts between
-rounds more than within one. A round steps 20,000 times by default: a full garbage collection of the heap (tens of
-milliseconds) then falls in every measurement, where 4,000 steps moved the figures by a tenth either way.
+A round starts one fresh process per measurement (current, current x10, and the baseline's two) and has them take
+turns: each steps `--chunk` times (1,000: a fraction of a second) while the others wait, until every one has stepped
+its steps. Sharing the machine chunk by chunk, they meet the same drift of its speed, which moved the ratio of two
+measurements taken a few seconds apart by a quarter; and as each has its own process, none pays for another's heap
+or garbage collections. Both ratios (the inflated case's cost per step, the speed-up) are taken within each round,
+and the median of the rounds is reported with every round's value. A process steps 20,000 times by default: a full
+garbage collection of its heap (tens of milliseconds) then falls in every measurement, where 4,000 steps moved the
+figures by a tenth either way.
 
-Each measuring process steps `--warmup` times, then `--steps` times: the figures are of the later steps, and the
-last line gives the ratios over the first ones. What a case's patient says is checked once per sentence and per reply
-and kept per scenario (the guardian's clause and reply checks), so a fresh process spends its first thousands of steps
-filling those caches, a case ten times the size about ten times as long; a training run, which steps millions of
-times, pays that once. The questions stay fresh throughout (below), so no figure comes from a memo of questions.
+Each measuring process steps `--warmup` times (in turns with the others), then `--steps` times: the figures are of
+the later steps, and the last line gives the ratios over the first ones. What a case's patient says is checked once
+per sentence and per reply and kept per scenario (the guardian's clause and reply checks), so a fresh process spends
+its first thousands of steps filling those caches, a case ten times the size about ten times as long; a training run,
+which steps millions of times, pays that once. The questions stay fresh throughout (below), so no figure comes from a
+memo of questions.
 
 A step is one `env.step` of the unwrapped env (patient, guardian, coverage); the last step of each episode also runs
 the judge. Questions come from history-taking templates with a random detail appended, so (almost) every question is
@@ -42,6 +47,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -118,53 +124,57 @@ def inflate(library: list[Any], factor: int) -> list[Any]:
     return inflated
 
 
-def measure(
-    library_name: str,
-    steps: int,
-    factor: int,
-    turns: int,
-    seed: int,
-    guardian: str = "offline",
-    repeat: bool = False,
-    warmup: int = 0,
-) -> dict[str, Any]:
-    """Step a fresh env `warmup` times, then `steps` times: the figures of the later steps (CPU seconds, the judge's
-    share, what the patient said), with the CPU seconds of the first ones as ``first``, and the calibration unit."""
-    import gymnasium as gym
+class Stepper:
+    """One measuring process's env: built, warmed on every scenario, then stepped a chunk at a time."""
+
+    def __init__(self, library_name: str, factor: int, turns: int, seed: int, guardian: str, repeat: bool) -> None:
+        import gymnasium as gym
+
+        import consultgym  # noqa: F401  (registers the env ids)
+        from consultgym.scenarios.loader import load_library
+
+        library = load_library(library_name)
+        if factor > 1:
+            library = inflate(library, factor)
+        self.env = gym.make(
+            "consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian
+        ).unwrapped
+        self.rng, self.repeat, self.turns = random.Random(seed), repeat, turns
+        self.ids = [s.id for s in library]
+        self.episodes = 0
+        self.facts = statistics.mean(len(s.facts) for s in library)
+        self.items = statistics.mean(len(s.must_ask) for s in library)
+        # Warm up on every scenario first: per-scenario caches are built once per run, not per step.
+        for index, scenario_id in enumerate(self.ids):
+            self.env.reset(seed=index, options={"scenario": scenario_id})
+            self.env.step(question(self.rng, repeat))
+
+    def play(self, steps: int) -> dict[str, Any]:
+        """The next episodes, until `steps` steps (`play`)."""
+        figures = play(self.env, self.ids, self.rng, self.repeat, self.turns, steps, self.episodes)
+        self.episodes += figures["episodes"]
+        return figures
+
+
+def serve(args: argparse.Namespace) -> None:
+    """A measuring process: reads ``<steps>`` lines from the driver and answers each with the figures of that many
+    steps as one JSON line; an empty line ends it, answered with the calibration unit and the case's size."""
     from harness import calibration
 
-    import consultgym  # noqa: F401  (registers the env ids)
-    from consultgym.scenarios.loader import load_library
-
-    library = load_library(library_name)
-    if factor > 1:
-        library = inflate(library, factor)
-    env = gym.make("consultgym/Consultation-v0", scenarios=library, max_turns=turns + 1, guardian=guardian).unwrapped
-    rng = random.Random(seed)
-    ids = [s.id for s in library]
-    # Warm up on every scenario first: per-scenario caches are built once per run, not per step.
-    for index, scenario_id in enumerate(ids):
-        env.reset(seed=index, options={"scenario": scenario_id})
-        env.step(question(rng, repeat))
-    # Then the process's first `warmup` steps, timed apart: what a case's patient says (its facts' sentences, in the
-    # combinations questions draw) is checked once and kept, so a fresh process spends its first thousands of steps
-    # filling those caches, a case ten times the size about ten times as long.
-    first = play(env, ids, rng, repeat, turns, warmup, 0)
-    later = play(env, ids, rng, repeat, turns, steps, first["episodes"])
-    return {
-        **later,
-        "first": first,
-        "unit_s": calibration(),
-        "facts": statistics.mean(len(s.facts) for s in library),
-        "items": statistics.mean(len(s.must_ask) for s in library),
-    }
+    stepper = Stepper(args.library, args.inflate, args.turns, args.seed, args.guardian, args.repeat)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        print(json.dumps(stepper.play(int(line))), flush=True)
+    print(json.dumps({"unit_s": calibration(), "facts": stepper.facts, "items": stepper.items}), flush=True)
 
 
 def play(
     env: Any, ids: list[str], rng: random.Random, repeat: bool, turns: int, steps: int, episode: int
 ) -> dict[str, Any]:
-    """Episodes from `episode` on until `steps` steps: their CPU seconds, the last steps' (with the judge), and what
-    the patient said a step (counted outside the timed steps: a larger case can also mean longer answers)."""
+    """Episodes from `episode` on until `steps` steps: their CPU seconds, the last steps' (with the judge), and the
+    facts and characters the patient said (counted outside the timed steps: a larger case can mean longer answers)."""
     import time
 
     done = step_cpu = judge_cpu = 0.0
@@ -188,26 +198,87 @@ def play(
         "episodes": episodes,
         "cpu_s": step_cpu,
         "last_step_cpu_s": judge_cpu,
-        "revealed_per_step": revealed / max(1, done),
-        "reply_chars_per_step": reply_chars / max(1, done),
+        "revealed": revealed,
+        "reply_chars": reply_chars,
     }
 
 
 # ------------------------------------------------------------------------------------------------------ the driver
-def run_child(code: Path | None, factor: int, seed: int, args: argparse.Namespace) -> dict[str, Any]:
-    """`measure` in a fresh Python process over the checkout `code` (None: the installed consultgym)."""
-    env = dict(os.environ)
-    paths = [str(HERE)] + ([str(code)] if code is not None else [])
-    env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
-    command = [sys.executable, str(Path(__file__)), "--child", "--library", args.library, "--steps", str(args.steps)]
-    command += ["--inflate", str(factor), "--turns", str(args.turns), "--seed", str(seed), "--guardian", args.guardian]
-    command += ["--warmup", str(args.warmup)] + (["--repeat"] if args.repeat else [])
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if output.returncode != 0:
-        raise SystemExit(f"the measuring process over {code or 'this checkout'} failed:\n{output.stderr[-2000:]}")
-    result = json.loads(output.stdout.strip().splitlines()[-1])
-    result["module"] = result.get("module", "")
-    return result
+class Child:
+    """A measuring process (`serve`) over the checkout `code` (None: the installed consultgym), driven over pipes."""
+
+    def __init__(self, code: Path | None, factor: int, seed: int, args: argparse.Namespace) -> None:
+        env = dict(os.environ)
+        paths = [str(HERE)] + ([str(code)] if code is not None else [])
+        env["PYTHONPATH"] = os.pathsep.join(paths[::-1] + [env.get("PYTHONPATH", "")])
+        command = [sys.executable, str(Path(__file__)), "--child", "--library", args.library, "--inflate", str(factor)]
+        command += ["--turns", str(args.turns), "--seed", str(seed), "--guardian", args.guardian]
+        command += ["--repeat"] if args.repeat else []
+        self.code = code
+        self.errors = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: warnings can never fill it and block
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True
+        )
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def read(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            self.errors.seek(0)
+            stderr = self.errors.read()
+            raise SystemExit(f"the measuring process over {self.code or 'this checkout'} failed:\n{stderr[-2000:]}")
+        return line
+
+    def play(self, steps: int) -> dict[str, Any]:
+        self.send(str(steps))
+        return dict(json.loads(self.read()))
+
+    def finish(self) -> dict[str, Any]:
+        self.send("")
+        closing = dict(json.loads(self.read()))
+        self.process.wait()
+        return closing
+
+
+def measure_round(codes: dict[str, tuple[Path | None, int]], seed: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One round: a fresh process per measurement, all started at once, then stepped in turns of `args.chunk` steps,
+    one process at a time, through the first `args.warmup` steps and the next `args.steps`. The processes see the
+    same machine, chunk by chunk, so a drift of its speed moves every measurement of the round alike."""
+    children = {name: Child(code, factor, seed, args) for name, (code, factor) in codes.items()}
+    for child in children.values():
+        if child.read().strip() != "ready":
+            raise SystemExit(f"the measuring process over {child.code or 'this checkout'} did not start")
+    phases = {name: {"first": _empty(), "later": _empty()} for name in children}
+    for phase, total in (("first", args.warmup), ("later", args.steps)):
+        while any(figures[phase]["steps"] < total for figures in phases.values()):
+            for name, child in children.items():
+                done = phases[name][phase]
+                if done["steps"] < total:
+                    chunk = child.play(min(args.chunk, total - done["steps"]))
+                    phases[name][phase] = {key: done[key] + chunk[key] for key in done}
+    results = {}
+    for name, child in children.items():
+        later, first = (_per_step_figures(phases[name][phase]) for phase in ("later", "first"))
+        results[name] = {**later, "first": first, **child.finish()}
+    return results
+
+
+def _empty() -> dict[str, Any]:
+    return dict.fromkeys(("steps", "episodes", "cpu_s", "last_step_cpu_s", "revealed", "reply_chars"), 0)
+
+
+def _per_step_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    steps = max(1, figures["steps"])
+    return {
+        **figures,
+        "revealed_per_step": figures["revealed"] / steps,
+        "reply_chars_per_step": figures["reply_chars"] / steps,
+    }
 
 
 def describe(name: str, runs: list[dict[str, Any]]) -> None:
@@ -234,16 +305,14 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout to compare with (its folder)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     parser.add_argument("--warmup", type=int, default=20_000, help="steps first, timed apart (0: none)")
+    parser.add_argument("--chunk", type=int, default=1_000, help="steps a process takes in its turn")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guardian", default="offline", help="offline, or off to time the patient and judge alone")
     parser.add_argument("--repeat", action="store_true", help="the templates as they are (memo hits)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        figures = measure(
-            args.library, args.steps, args.inflate, args.turns, args.seed, args.guardian, args.repeat, args.warmup
-        )
-        print(json.dumps(figures))
+        serve(args)
         return
 
     from harness import machine_line
@@ -260,15 +329,15 @@ def main() -> None:
         codes[f"baseline x{args.inflate}"] = (args.baseline.resolve(), args.inflate)
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in codes}
     for round_ in range(args.rounds):
-        for name, (code, factor) in codes.items():
-            results[name].append(run_child(code, factor, args.seed + round_, args))
+        for name, figures in measure_round(codes, args.seed + round_, args).items():
+            results[name].append(figures)
     print(
         f"medians of {args.rounds} rounds, CPU time of the stepping process (the steps after its first {args.warmup}):"
     )
     for name, runs in results.items():
         describe(name, runs)
-    # Ratios are taken within each round, whose processes ran one after another, then their median: the machine's
-    # speed drifts between rounds more than within one.
+    # Ratios are taken within each round, whose processes took turns, then their median: the machine's speed drifts
+    # between rounds more than within one.
     large, shipped = results[f"current x{args.inflate}"], results["current"]
     big = _round_ratios(large, shipped)
     print(
