@@ -281,13 +281,15 @@ def _anchored_by_topic(index: ScenarioIndex, topic: str, bits: UnitBits) -> tupl
     explains the words that asked it (never none: `UnitWords.topic_words`), so the facts rank by the question's other
     words they explain, and most often, when none does, stay in scenario order unsorted: a large case's ten onsets
     cost ten tuples, not ten rankings."""
-    positions: Sequence[int] = index.by_topic.get(topic, ())
+    positions = index.by_topic.get(topic, ())
     topic_words, topic_bit = bits.topic_words[topic], TOPIC_BITS[topic]
     asked, fact_ids, vocabularies = bits.words, index.fact_ids, index.vocabularies
     beyond = asked & ~topic_words
-    if beyond & index.topic_vocabulary.get(topic, 0):  # some facts explain more of the question: they rank first
-        positions = [p for _, p in sorted([(-(beyond & vocabularies[p]).bit_count(), p) for p in positions])]
-    return tuple([(fact_ids[p], (asked & vocabularies[p]) | topic_words, 0, topic_bit, p) for p in positions])
+    if not beyond & index.topic_vocabulary.get(topic, 0):  # each fact explains the topic's words and no other
+        return tuple([(fact_ids[p], topic_words, 0, topic_bit, p) for p in positions])
+    # Some facts explain more of the question: they rank first.
+    ranked = [p for _, p in sorted([(-(beyond & vocabularies[p]).bit_count(), p) for p in positions])]
+    return tuple([(fact_ids[p], (asked & vocabularies[p]) | topic_words, 0, topic_bit, p) for p in ranked])
 
 
 def phrases_held(by_first_stem: dict[str, tuple[tuple[int, str, int], ...]], padded: str) -> dict[int, int]:
