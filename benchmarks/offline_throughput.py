@@ -242,6 +242,7 @@ class Child:
         self.send("")
         closing = dict(json.loads(self.read()))
         self.process.wait()
+        self.errors.close()
         return closing
 
 

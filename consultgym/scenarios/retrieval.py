@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache, reduce
+from functools import lru_cache
 from itertools import chain
-from operator import itemgetter, or_
+from operator import itemgetter
 from typing import NamedTuple, cast
 
 from consultgym.actions import DoctorAction
@@ -37,7 +37,7 @@ from consultgym.scenarios.prepared import per_scenario
 from consultgym.scenarios.schema import Fact, FactCategory, Scenario
 from consultgym.scenarios.test_names import EXAM_GROUPS, TEST_GROUPS, canonical, name_key, synonyms
 from consultgym.scenarios.units import FILLERS, UnitWords, unit_words
-from consultgym.scenarios.wordbits import TOPIC_BITS, UnitBits, scenario_mask, topic_mask, unit_bits
+from consultgym.scenarios.wordbits import TOPIC_BITS, UnitBits, scenario_mask, topic_mask, union, unit_bits
 from consultgym.text import STOPWORDS, TOPICS, content_words, stem, stemmed, stems
 
 MAX_FACTS_PER_QUESTION = 2
@@ -208,7 +208,7 @@ def scenario_index(scenario: Scenario) -> ScenarioIndex:
         tuple(profile.fact.id for profile in profiles),
         tuple(profile.vocabulary for profile in profiles),
         {topic: tuple(ids) for topic, ids in by_topic.items()},
-        {topic: reduce(or_, (profiles[p].vocabulary for p in ids), 0) for topic, ids in by_topic.items()},
+        {topic: union(profiles[p].vocabulary for p in ids) for topic, ids in by_topic.items()},
         {first: tuple(entries) for first, entries in by_stem.items()},
         {category: _requested_names(scenario, category) for category in (FactCategory.exam, FactCategory.lab)},
     )
@@ -311,7 +311,7 @@ _by_topics = itemgetter(3)  # of a `FactRow`
 
 def _explained(matches: Iterable[FactRow]) -> int:
     """The union of the words the matches explain."""
-    return reduce(or_, map(_explained_words, matches), 0)
+    return union(map(_explained_words, matches))
 
 
 def asked_dimension(anchored: tuple[FactRow, ...], words: UnitWords) -> tuple[FactRow, ...]:

@@ -77,16 +77,17 @@ def unit_bits(scenario: Scenario, words: UnitWords) -> UnitBits:
         if bit is None:
             bit, unknown = unknown, unknown << 1
         own[word] = bit
-    topic_words = {topic: _union(own[word] for word in found) for topic, found in words.topic_words.items()}
-    return UnitBits(_union(own.values()), topic_words)
+    topic_words = {topic: union(own[word] for word in found) for topic, found in words.topic_words.items()}
+    return UnitBits(union(own.values()), topic_words)
 
 
 def topic_mask(topics: Iterable[str]) -> int:
     """The bits of history-taking topics (`consultgym.text.TOPICS`)."""
-    return _union(TOPIC_BITS[topic] for topic in topics)
+    return union(TOPIC_BITS[topic] for topic in topics)
 
 
-def _union(bits: Iterable[int]) -> int:
+def union(bits: Iterable[int]) -> int:
+    """The union of sets given as bits."""
     mask = 0
     for bit in bits:
         mask |= bit
