@@ -17,10 +17,12 @@ counted as the client's, and is reported beside it.
    32. At 32 and 256, 3 rounds of (floor, run): the least CPU of each is kept, the ratio of every round shown too.
    Every episode is counted in the run file (none may be missing or errored).
 3. ``workers``: ``consultgym run --workers N`` (N processes, each its own loop and client) against a 0 ms server,
-   client-CPU bound: episodes per wall-second at 1 and 2 workers (the best of 3 interleaved rounds, and each round's
-   pair beside it: on a shared machine one slow run moves the ratio by a fifth), their CPU by process (the parent
-   and the workers) and the server's CPU per call and share of a core, and the most the cores allow: the loopback
-   server runs on the same cores, so 2 workers on 2 cores cannot reach twice 1 worker's rate.
+   client-CPU bound: episodes per wall-second at 1 and 2 workers in 5 rounds, each 1 then 2 workers back to back
+   under the same load; the ratio is the median round's (each round's beside it: on a shared machine one slow run
+   moves a ratio by a fifth), with that round's CPU by process (the parent and the workers) and the server's CPU
+   per call and share of a core, and the most the cores allow: the loopback server runs on the same cores, so 2
+   workers on 2 cores cannot reach twice 1 worker's rate; nor can 2 processes of offline steps with no server,
+   whose ratio is printed last (the cores slow each other: shared caches, the host's other guests).
 4. ``ray``: the runner's workload over Ray with 2 actors at concurrency 256.
 5. ``envs``: 200 LLM gym envs in one fresh process (each reset and stepped once): threads of the process and
    resident memory per env.
@@ -35,6 +37,7 @@ import multiprocessing as mp
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -233,12 +236,13 @@ def report_runner(scale: int, rounds: int = 3) -> None:
     print(f"   CPU per episode at 256 in flight / at 32: x{per_episode[256] / per_episode[32]:.2f}")
 
 
-def report_workers(scale: int, rounds: int = 3) -> None:
+def report_workers(scale: int, rounds: int = 5) -> None:
     episodes = max(256, 2048 // scale)
     print(f"\n3. --workers, 0 ms server, LLM doctor (10 questions) + LLM patient, {episodes} episodes, 64 in flight:")
     with ServerProcess(0.0, SCRIPTS) as server:
         run_episodes(server.base_url, 4, 4, workers=1, doctor="long-doctor")  # warm-up
         played: dict[int, list[RunResult]] = {1: [], 2: []}
+        no_server: list[float] = []  # the same rounds' ratio for 2 processes of offline steps: the cores' own scaling
         for _ in range(rounds):  # interleaved rounds: 1 then 2 workers, one after the other, under the same load
             for workers, results in played.items():
                 server_cpu, served = server.stats()
@@ -246,22 +250,32 @@ def report_workers(scale: int, rounds: int = 3) -> None:
                 server_cpu_after, served_after = server.stats()
                 result.calls, result.server_cpu_s = served_after - served, server_cpu_after - server_cpu
                 results.append(result)
-        # The best of each (load elsewhere only ever slows a run), and each round's pair beside it.
-        best = {workers: min(results, key=lambda r: r.measured.wall_s) for workers, results in played.items()}
-        for workers, result in best.items():
-            _print_workers_run(workers, result, episodes)
-        ratio = best[2].measured.per_wall_second / best[1].measured.per_wall_second
+            no_server.append(offline_steps(2, 2.0)[0] / offline_steps(1, 2.0)[0])
+        # Each round's pair ran back to back under the same load, so its ratio is the measure: the median round's.
         pairs = list(zip(played[1], played[2], strict=True))
-        each = ", ".join(f"x{two.measured.per_wall_second / one.measured.per_wall_second:.2f}" for one, two in pairs)
+        ratios = [two.measured.per_wall_second / one.measured.per_wall_second for one, two in pairs]
+        middle = ratios.index(statistics.median_low(ratios))
+        for workers, result in zip((1, 2), pairs[middle], strict=True):
+            _print_workers_run(workers, result, episodes)
         print(
-            f"   --workers 2 / --workers 1: x{ratio:.2f} episodes per wall-second (best of {rounds} rounds each; "
-            f"by round {each})"
+            f"   --workers 2 / --workers 1: x{ratios[middle]:.2f} episodes per wall-second (the median of {rounds} "
+            f"rounds, each 1 then 2 workers back to back; by round {_listed(ratios)})"
         )
-        allowed = ", ".join(f"x{_ceiling(two, one):.2f}" for one, two in pairs)
+        allowed = [_ceiling(two, one) for one, two in pairs]
+        reached = ", ".join(f"{ratio / most:.0%}" for ratio, most in zip(ratios, allowed, strict=True))
         print(
-            f"   the {os.cpu_count()} cores allow at most x{_ceiling(best[2], best[1]):.2f} (every process's CPU per "
-            f"episode at --workers 2, the server's included, on every core; by round {allowed})"
+            f"   the {os.cpu_count()} cores allow at most x{allowed[middle]:.2f} in that round (every process's CPU "
+            f"per episode at --workers 2, the server's included, on every core; by round {_listed(allowed)}); "
+            f"the runs reached {reached} of it (the share of the cores kept busy)"
         )
+        print(
+            f"   with no server, 2 processes of offline steps reach x{statistics.median(no_server):.2f} the steps per "
+            f"wall-second of 1 (the median of the same rounds; by round {_listed(no_server)})"
+        )
+
+
+def _listed(ratios: list[float]) -> str:
+    return ", ".join(f"x{ratio:.2f}" for ratio in ratios)
 
 
 def _print_workers_run(workers: int, result: RunResult, episodes: int) -> None:
@@ -407,11 +421,10 @@ def main() -> None:
     print(machine_line())
     if "offline" in args.only:
         report_offline(1.0 if args.quick else 4.0)
-    rounds = 1 if args.quick else 3
     if "runner" in args.only:
-        report_runner(scale, rounds)
+        report_runner(scale, 1 if args.quick else 3)
     if "workers" in args.only:
-        report_workers(scale, rounds)
+        report_workers(scale, 1 if args.quick else 5)
     if "ray" in args.only and not args.skip_ray:
         report_ray(scale)
     if "envs" in args.only:
