@@ -258,8 +258,8 @@ def report_workers(scale: int, rounds: int = 5) -> None:
         for workers, result in zip((1, 2), pairs[middle], strict=True):
             _print_workers_run(workers, result, episodes)
         print(
-            f"   --workers 2 / --workers 1: x{ratios[middle]:.2f} episodes per wall-second (the median of {rounds} "
-            f"rounds, each 1 then 2 workers back to back; by round {_listed(ratios)})"
+            f"   --workers 2 / --workers 1: x{ratios[middle]:.2f} episodes per wall-second (the median round of "
+            f"{rounds}, each 1 then 2 workers back to back; by round {_listed(ratios)})"
         )
         allowed = [_ceiling(two, one) for one, two in pairs]
         reached = ", ".join(f"{ratio / most:.0%}" for ratio, most in zip(ratios, allowed, strict=True))
